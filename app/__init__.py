@@ -1,0 +1,96 @@
+"""FleetDesk: the back office of a fleet-SaaS operator for Belgian leasing companies."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the FleetDesk application; ``config`` overrides environment and defaults (tests)."""
+    app = Flask(__name__)
+    register_config(app, config)
+    register_extensions(app)
+    register_security(app)
+    register_i18n(app)
+    register_blueprints(app)
+    register_metrics(app)
+    register_commands(app)
+    register_jobs(app)
+    return app
+
+
+def register_config(app: Flask, override: Mapping[str, Any] | None) -> None:
+    """Load defaults, ``FLEETDESK_*`` variables and the override; stop on a bad configuration."""
+    from app import config
+
+    app.config.from_mapping(config.load(app.instance_path, override))
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the database, migrations, login manager and CSRF protection to the app."""
+    from app import tenancy  # noqa: F401 - installs the tenant-scoping session events
+    from app.database import configure_engine_events
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    """Load users per request, scope client users to their client, set security headers."""
+    from app import auth, security
+
+    security.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
+    auth.init_security(app)
+
+
+def register_i18n(app: Flask) -> None:
+    """Pick the user's or the browser's language among English, Dutch and French."""
+    from app import i18n
+
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the web shell, authentication, administration and the feature packages."""
+    from app import admin, auth, web
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+
+
+def register_metrics(app: Flask) -> None:
+    """Count requests and serve ``/metrics`` (multiprocess-aware under gunicorn)."""
+    from app import metrics
+
+    metrics.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``fleetdesk`` command groups (clients, users, demo, scheduler)."""
+    from app import cli
+
+    cli.init_app(app)
+
+
+def register_jobs(app: Flask) -> None:
+    """Declare the scheduled jobs that ``fleetdesk scheduler run`` executes."""
+    from app import scheduler
+
+    scheduler.init_app(app)

@@ -1,0 +1,138 @@
+"""The ``fleetdesk`` command: Flask's CLI for the app plus FleetDesk's command groups."""
+from __future__ import annotations
+
+import getpass
+import json
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app import services
+from app.extensions import db
+from app.models import Client, Role, User
+
+
+def cli_actor() -> services.Actor:
+    """Audit actor for commands run from a shell."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return services.Actor(label=f"cli:{who}")
+
+
+@click.group("clients")
+def clients_cli() -> None:
+    """Manage clients (leasing companies)."""
+
+
+@clients_cli.command("add")
+@click.option("--code", required=True, help="Short code, e.g. ACME.")
+@click.option("--name", required=True, help="Company name.")
+@click.option("--intake-address", default=None, help="Personalised fine-intake address (default code@INTAKE_DOMAIN).")
+@with_appcontext
+def clients_add(code: str, name: str, intake_address: str | None) -> None:
+    """Add a client."""
+    try:
+        client = services.add_client(cli_actor(), code, name, current_app.config["INTAKE_DOMAIN"], intake_address)
+        db.session.commit()
+    except services.ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"client {client.code} created (id {client.id}); fines go to {client.intake_address}")
+
+
+@clients_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def clients_list(as_json: bool) -> None:
+    """List clients."""
+    rows = db.session.scalars(sa.select(Client).order_by(Client.code)).all()
+    if as_json:
+        click.echo(json.dumps([{"id": c.id, "code": c.code, "name": c.name, "intake_address": c.intake_address,
+                                "active": c.active} for c in rows], indent=2))
+        return
+    for c in rows:
+        click.echo(f"{c.code:<12} {c.name:<40} {c.intake_address}{'' if c.active else '  (inactive)'}")
+
+
+@click.group("users")
+def users_cli() -> None:
+    """Manage users (client users, agents, admins)."""
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--client", "client_code", default=None, help="Client code (client users only).")
+@click.option("--password", default=None, help="Prompted for (hidden) when not given.")
+@with_appcontext
+def users_create(email: str, name: str, role: str, client_code: str | None, password: str | None) -> None:
+    """Create a user."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        client = services.client_by_code(client_code) if client_code else None
+        user = services.create_user(cli_actor(), email=email, name=name, role=Role(role), password=password or "",
+                                    client=client, min_password_length=current_app.config["PASSWORD_MIN_LENGTH"])
+        db.session.commit()
+    except services.ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"user {user.email} ({user.role.value}{', ' + client.code if client else ''}) created")
+
+
+@users_cli.command("set-password")
+@click.option("--email", required=True)
+@click.option("--password", default=None, help="Prompted for (hidden) when not given.")
+@with_appcontext
+def users_set_password(email: str, password: str | None) -> None:
+    """Set a user's password (ends their sessions)."""
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        services.set_password(cli_actor(), user, password or "", current_app.config["PASSWORD_MIN_LENGTH"])
+        db.session.commit()
+    except services.ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"password of {user.email} changed")
+
+
+@users_cli.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List users."""
+    for u in db.session.scalars(sa.select(User).order_by(User.role, User.email)):
+        client = u.client.code if u.client else "-"
+        click.echo(f"{u.email:<36} {u.role.value:<7} {client:<10} {u.name}{'' if u.active else '  (inactive)'}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app."""
+    from app import demo, scheduler
+
+    app.cli.add_command(clients_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo.demo_command)
+    app.cli.add_command(scheduler.scheduler_cli)
+
+
+def _create_app(*args: Any, **kwargs: Any) -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the ``fleetdesk`` console script."""
+    group = FlaskGroup(create_app=_create_app, add_version_option=True, load_dotenv=False,
+                       help="FleetDesk: fines, support desk, uptime and backups for leasing companies.")
+    group.main(prog_name="fleetdesk")

@@ -1,0 +1,157 @@
+"""Configuration: a ``Config`` class filled from ``FLEETDESK_``-prefixed environment variables."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PREFIX = "FLEETDESK_"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration is unusable; start-up stops with this message."""
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults that work for a newcomer; every key can be set as ``FLEETDESK_<KEY>``."""
+
+    ENV = "development"  # "production" hardens cookies and requires a secret key
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: SQLite in the data directory
+    DATA_DIR: str | None = None  # default: the Flask instance folder
+
+    # Mail: the intake domain gives every client a personalised address (code@domain).
+    INTAKE_DOMAIN = "fines.fleetdesk.test"
+    MAIL_FROM = "FleetDesk <noreply@fleetdesk.test>"
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+
+    # Security.
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_IP = 20
+    LOGIN_WINDOW_SECONDS = 15 * 60
+    PASSWORD_MIN_LENGTH = 12
+    ARGON2_TIME_COST: int | None = None  # None: argon2-cffi's recommended parameters
+    ARGON2_MEMORY_KIB: int | None = None
+    SESSION_HOURS = 8
+    METRICS_TOKEN: str | None = None  # when set, /metrics wants "Authorization: Bearer <token>"
+    HSTS = False  # set when served over HTTPS only
+
+    # Scheduler.
+    SCHEDULER_TIMEZONE = "Europe/Brussels"
+    LOGIN_ATTEMPT_RETENTION_DAYS = 30
+
+
+_INT_KEYS = {
+    "SMTP_PORT",
+    "MAX_CONTENT_LENGTH",
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT",
+    "LOGIN_MAX_FAILURES_PER_IP",
+    "LOGIN_WINDOW_SECONDS",
+    "PASSWORD_MIN_LENGTH",
+    "SESSION_HOURS",
+    "LOGIN_ATTEMPT_RETENTION_DAYS",
+    "ARGON2_TIME_COST",
+    "ARGON2_MEMORY_KIB",
+}
+_BOOL_KEYS = {"HSTS"}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Read every known key from ``FLEETDESK_<KEY>`` variables, converting numbers and flags."""
+    known = {k for k in dir(Config) if k.isupper()}
+    values: dict[str, Any] = {}
+    for key in known:
+        raw = environ.get(PREFIX + key)
+        if raw is None:
+            continue
+        if key in _INT_KEYS:
+            try:
+                values[key] = int(raw)
+            except ValueError as exc:
+                raise ConfigurationError(f"{PREFIX}{key} must be a whole number, not {raw!r}") from exc
+        elif key in _BOOL_KEYS:
+            values[key] = _bool(raw)
+        else:
+            values[key] = raw
+    return values
+
+
+def load(instance_path: str, override: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Merge defaults, environment and ``override`` into the Flask config mapping."""
+    cfg: dict[str, Any] = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
+    cfg.update(from_environment(os.environ if environ is None else environ))
+    cfg.update(override or {})
+
+    env = str(cfg["ENV"]).lower()
+    if env not in {"development", "production", "testing"}:
+        raise ConfigurationError(f"{PREFIX}ENV must be development, production or testing, not {env!r}")
+    cfg["ENV"] = env
+    production = env == "production"
+
+    data_dir = Path(cfg["DATA_DIR"] or instance_path).resolve()
+    cfg["DATA_DIR"] = str(data_dir)
+
+    if not cfg["SECRET_KEY"]:
+        if production:
+            raise ConfigurationError(
+                "FLEETDESK_SECRET_KEY is not set. In production FleetDesk refuses to start without a "
+                "secret key: generate one with `python -c 'import secrets; print(secrets.token_hex(32))'` "
+                "and set it in the environment of every process (web and scheduler)."
+            )
+        cfg["SECRET_KEY"] = _development_secret(data_dir)
+
+    url = cfg["DATABASE_URL"] or cfg.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = f"sqlite:///{data_dir / 'fleetdesk.db'}"
+    cfg["DATABASE_URL"] = _normalise_database_url(url)
+    cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    cfg["TESTING"] = env == "testing" or bool(cfg.get("TESTING"))
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = production
+    cfg["SESSION_COOKIE_NAME"] = "__Host-fleetdesk" if production else "fleetdesk"
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg["REMEMBER_COOKIE_SECURE"] = production
+    cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(cfg["SESSION_HOURS"]))
+    cfg["WTF_CSRF_TIME_LIMIT"] = int(cfg["SESSION_HOURS"]) * 3600
+    cfg["BABEL_DEFAULT_LOCALE"] = "en"
+    cfg["BABEL_DEFAULT_TIMEZONE"] = "Europe/Brussels"
+    cfg["LANGUAGES"] = ("en", "nl", "fr")
+    return cfg
+
+
+def _normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever scheme the operator wrote."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _development_secret(data_dir: Path) -> str:
+    """Keep one random key per data directory so development sessions survive restarts."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,76 @@
+"""Database building blocks shared by every model: metadata, UTC datetimes, tenant ownership."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current instant, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Store instants as UTC; refuse naive datetimes; always hand back aware UTC datetimes.
+
+    SQLite keeps no offset, so the column stores naive UTC there and the offset is put back on
+    read. PostgreSQL uses ``timestamptz``.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: FleetDesk stores aware datetimes only")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention that migrations rely on."""
+
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={datetime: UTCDateTime()},
+    )
+
+
+class TenantScoped:
+    """Mixin for rows that belong to a client through their ``client_id`` column.
+
+    See ``app.tenancy``: for a client user every ORM SELECT gets ``client_id = <their client>``
+    and every insert or update of such a row must carry that client. A class sets
+    ``__tenant_optional__ = True`` when some of its rows belong to no client (operator-wide rows,
+    which client users then never see).
+    """
+
+    __tenant_optional__: ClassVar[bool] = False
+
+    @declared_attr
+    def client_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+        return mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True,
+                             nullable=cls.__tenant_optional__)

@@ -1,0 +1,129 @@
+"""Platform models: clients (tenants), users, the audit log and login attempts."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import TenantScoped, utcnow
+from app.extensions import db
+
+
+class Role(str, enum.Enum):
+    """What a user may do: a client's user, an operator's agent, or an operator's admin."""
+
+    CLIENT = "client"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self is not Role.CLIENT
+
+
+class Client(db.Model):
+    """A leasing company using FleetDesk (a tenant)."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    intake_address: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="client", order_by="User.email")
+
+    def __repr__(self) -> str:
+        return f"<Client {self.code}>"
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in: a client user belongs to one client, staff to none."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'client' AND client_id IS NOT NULL) OR (role <> 'client' AND client_id IS NULL)",
+            name="client_users_have_a_client",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, create_constraint=True, name="role", length=16,
+                values_callable=lambda e: [m.value for m in e])
+    )
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # Bumped on password change or deactivation: every session of the old generation ends.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    client: Mapped[Client | None] = relationship(back_populates="users")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role.is_staff
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+class AuditEntry(TenantScoped, db.Model):
+    """Who did what, when, to which object; entries about a client are visible to that client."""
+
+    __tablename__ = "audit_log"
+    __tenant_optional__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_label: Mapped[str] = mapped_column(sa.String(254))  # kept when the user is gone
+    action: Mapped[str] = mapped_column(sa.String(64))
+    object_type: Mapped[str | None] = mapped_column(sa.String(64))
+    object_id: Mapped[str | None] = mapped_column(sa.String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}>"
+
+
+class LoginAttempt(db.Model):
+    """One login try; recent failures drive the rate limit, old rows are pruned."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (sa.Index("ix_login_attempts_email_at", "email", "at"), sa.Index("ix_login_attempts_ip_at", "ip", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    ip: Mapped[str] = mapped_column(sa.String(45))
+    success: Mapped[bool] = mapped_column()
+
+    def __repr__(self) -> str:
+        return f"<LoginAttempt {self.email} {'ok' if self.success else 'failed'}>"

@@ -1,0 +1,114 @@
+"""The scheduler process: ``fleetdesk scheduler run`` runs every registered job on its trigger.
+
+Run exactly one scheduler process per deployment, beside the web workers. Jobs are declared in
+code with ``add_job`` (feature packages add theirs when their blueprint registers); each runs in
+an app context and commits once, or rolls back and logs when it fails.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from app.db import utcnow
+from app.extensions import db
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job: an id, a function called with ``now`` inside an app context, a cron trigger."""
+
+    id: str
+    func: Callable[[Any], object]
+    cron: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+def add_job(app: Flask, spec: JobSpec) -> None:
+    """Register a job for the scheduler process."""
+    jobs: dict[str, JobSpec] = app.extensions.setdefault("fleetdesk.jobs", {})
+    jobs[spec.id] = spec
+
+
+def registered_jobs(app: Flask) -> dict[str, JobSpec]:
+    """Return the jobs declared on ``app`` by id."""
+    jobs: dict[str, JobSpec] = app.extensions.get("fleetdesk.jobs", {})
+    return jobs
+
+
+def run_job(app: Flask, job_id: str) -> object:
+    """Run one job now, in its own app context and transaction."""
+    spec = registered_jobs(app)[job_id]
+    with app.app_context():
+        try:
+            result = spec.func(utcnow())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logger.exception("job %s failed", job_id)
+            raise
+        logger.info("job %s done: %s", job_id, result)
+        return result
+
+
+def _prune_login_attempts(now: Any) -> int:
+    from app.services import prune_login_attempts
+
+    return prune_login_attempts(now, current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"])
+
+
+def init_app(app: Flask) -> None:
+    """Declare the platform's own jobs."""
+    add_job(app, JobSpec("platform.prune_login_attempts", _prune_login_attempts, {"hour": 3, "minute": 10},
+                         "Delete login attempts past their retention (privacy)."))
+
+
+@click.group("scheduler")
+def scheduler_cli() -> None:
+    """Run the scheduled jobs (one scheduler process per deployment)."""
+
+
+@scheduler_cli.command("list")
+@with_appcontext
+def list_jobs() -> None:
+    """List the declared jobs and their triggers."""
+    for spec in registered_jobs(current_app).values():
+        trigger = " ".join(f"{k}={v}" for k, v in spec.cron.items())
+        click.echo(f"{spec.id:<40} {trigger:<30} {spec.description}")
+
+
+@scheduler_cli.command("run-job")
+@click.argument("job_id")
+@with_appcontext
+def run_one(job_id: str) -> None:
+    """Run one job now."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if job_id not in registered_jobs(app):
+        raise click.ClickException(f"no job {job_id}; see `fleetdesk scheduler list`")
+    click.echo(f"{job_id}: {run_job(app, job_id)}")
+
+
+@scheduler_cli.command("run")
+@with_appcontext
+def run() -> None:
+    """Start the blocking scheduler (Europe/Brussels time) until interrupted."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"],
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
+    for spec in registered_jobs(app).values():
+        scheduler.add_job(run_job, "cron", args=(app, spec.id), id=spec.id, name=spec.description or spec.id,
+                          **spec.cron)
+    click.echo(f"scheduler started with {len(scheduler.get_jobs())} job(s)")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,241 @@
+"""Platform operations: clients, users, authentication and the audit trail.
+
+Services validate, change the session and flush; the caller (request or CLI) commits once.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from app import security
+from app.extensions import db
+from app.models import AuditEntry, Client, LoginAttempt, Role, User
+
+logger = logging.getLogger(__name__)
+
+CLIENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+
+
+class ServiceError(ValueError):
+    """A request that cannot be carried out, with the field it concerns (for forms)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class LoginRefused(Exception):
+    """A login that did not succeed; ``status`` is 401 (bad credentials) or 429 (rate limited)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an operation, for the audit log."""
+
+    label: str
+    user_id: int | None = None
+    ip: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, user: User, ip: str | None = None) -> Actor:
+        return cls(label=user.email, user_id=user.id, ip=ip)
+
+
+def record(actor: Actor, action: str, obj: Any = None, *, client_id: int | None = None,
+           **details: Any) -> AuditEntry:
+    """Append one audit entry; the client is taken from the object when it has one."""
+    if client_id is None and obj is not None:
+        client_id = obj.id if isinstance(obj, Client) else getattr(obj, "client_id", None)
+    entry = AuditEntry(
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        client_id=client_id,
+        action=action,
+        object_type=type(obj).__name__ if obj is not None else None,
+        object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) is not None else None,
+        details=details,
+        ip=actor.ip,
+    )
+    db.session.add(entry)
+    return entry
+
+
+# --- clients -------------------------------------------------------------------------------
+
+def normalise_email(value: str, *, field_name: str = "email") -> str:
+    """Validate an e-mail address (syntax only, no DNS) and return it in lower case."""
+    try:
+        return validate_email(value.strip(), check_deliverability=False, test_environment=True).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ServiceError(str(exc), field_name) from exc
+
+
+def add_client(actor: Actor, code: str, name: str, intake_domain: str,
+               intake_address: str | None = None) -> Client:
+    """Create a client with its personalised fine-intake address (``code@intake_domain`` by default)."""
+    code = code.strip().upper()
+    if not CLIENT_CODE.match(code):
+        raise ServiceError("a code is 2 to 32 letters, digits or dashes", "code")
+    name = name.strip()
+    if not name:
+        raise ServiceError("a client needs a name", "name")
+    if db.session.scalar(sa.select(Client.id).where(Client.code == code)) is not None:
+        raise ServiceError(f"client code {code} is taken", "code")
+    address = normalise_email(intake_address or f"{code.lower()}@{intake_domain}", field_name="intake_address")
+    _ensure_intake_address_free(address)
+    client = Client(code=code, name=name, intake_address=address)
+    db.session.add(client)
+    db.session.flush()
+    record(actor, "client.created", client, code=code, name=name, intake_address=address)
+    return client
+
+
+def update_client(actor: Actor, client: Client, *, name: str, intake_address: str, active: bool) -> Client:
+    """Change a client's name, intake address or active flag."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("a client needs a name", "name")
+    address = normalise_email(intake_address, field_name="intake_address")
+    if address != client.intake_address:
+        _ensure_intake_address_free(address, exclude_id=client.id)
+    changes = _diff(client, name=name, intake_address=address, active=active)
+    for key, (_, new) in changes.items():
+        setattr(client, key, new)
+    if changes:
+        db.session.flush()
+        record(actor, "client.updated", client, changes={k: list(v) for k, v in changes.items()})
+    return client
+
+
+def _ensure_intake_address_free(address: str, exclude_id: int | None = None) -> None:
+    query = sa.select(Client.id).where(Client.intake_address == address)
+    if exclude_id is not None:
+        query = query.where(Client.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise ServiceError(f"{address} is already another client's intake address", "intake_address")
+
+
+def _diff(obj: Any, **values: Any) -> dict[str, tuple[Any, Any]]:
+    return {k: (getattr(obj, k), v) for k, v in values.items() if getattr(obj, k) != v}
+
+
+def client_by_code(code: str) -> Client:
+    """Find a client by its code or raise ``ServiceError``."""
+    client = db.session.scalar(sa.select(Client).where(Client.code == code.strip().upper()))
+    if client is None:
+        raise ServiceError(f"no client with code {code!r}", "client")
+    return client
+
+
+# --- users ---------------------------------------------------------------------------------
+
+def create_user(actor: Actor, *, email: str, name: str, role: Role, password: str,
+                client: Client | None = None, min_password_length: int = 12) -> User:
+    """Create a user; a client user needs a client, staff must not have one."""
+    email = normalise_email(email)
+    name = name.strip()
+    if not name:
+        raise ServiceError("a user needs a name", "name")
+    _check_role_and_client(role, client)
+    problem = security.password_problem(password, min_password_length)
+    if problem:
+        raise ServiceError(f"password: {problem}", "password")
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise ServiceError(f"a user with e-mail {email} exists", "email")
+    user = User(email=email, name=name, role=role, client=client,
+                password_hash=security.hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.created", user, client_id=user.client_id, email=email, role=role.value)
+    return user
+
+
+def update_user(actor: Actor, user: User, *, name: str, role: Role, client: Client | None,
+                active: bool, locale: str | None = None) -> User:
+    """Change a user's name, role, client, language or active flag; deactivation ends sessions."""
+    name = name.strip()
+    if not name:
+        raise ServiceError("a user needs a name", "name")
+    _check_role_and_client(role, client)
+    if actor.user_id == user.id and (not active or role is not Role.ADMIN) and user.role is Role.ADMIN:
+        raise ServiceError("you cannot remove your own admin rights or deactivate yourself", "role")
+    changes = _diff(user, name=name, role=role, client_id=client.id if client else None, active=active,
+                    locale=locale or None)
+    for key, (_, new) in changes.items():
+        setattr(user, key, new)
+    if "active" in changes or "role" in changes or "client_id" in changes:
+        user.session_generation += 1
+    if changes:
+        db.session.flush()
+        record(actor, "user.updated", user, client_id=user.client_id,
+               changes={k: [_plain(a), _plain(b)] for k, (a, b) in changes.items()})
+    return user
+
+
+def set_password(actor: Actor, user: User, password: str, min_password_length: int = 12) -> None:
+    """Replace a user's password and end all their other sessions."""
+    problem = security.password_problem(password, min_password_length)
+    if problem:
+        raise ServiceError(f"password: {problem}", "password")
+    user.password_hash = security.hash_password(password)
+    user.session_generation += 1
+    db.session.flush()
+    record(actor, "user.password_changed", user, client_id=user.client_id)
+
+
+def _check_role_and_client(role: Role, client: Client | None) -> None:
+    if role is Role.CLIENT and client is None:
+        raise ServiceError("a client user belongs to a client", "client")
+    if role is not Role.CLIENT and client is not None:
+        raise ServiceError("agents and admins belong to the operator, not to a client", "client")
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Role) else value
+
+
+# --- authentication ------------------------------------------------------------------------
+
+def authenticate(email: str, password: str, ip: str, now: datetime, limit: security.RateLimit) -> User:
+    """Return the user for these credentials or raise ``LoginRefused``; every try is recorded."""
+    email = email.strip().lower()
+    since = now - timedelta(seconds=limit.window_seconds)
+    failures = sa.select(sa.func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+    by_account = db.session.scalar(failures.where(LoginAttempt.email == email)) or 0
+    by_ip = db.session.scalar(failures.where(LoginAttempt.ip == ip)) or 0
+    if limit.blocked(by_account, by_ip):
+        logger.warning("login rate limit hit for %s from %s", email, ip)
+        db.session.add(LoginAttempt(at=now, email=email, ip=ip, success=False))
+        raise LoginRefused("Too many failed logins. Try again in a few minutes.", 429)
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    ok = security.verify_password(user.password_hash if user else security.dummy_hash(), password)
+    ok = ok and user is not None and user.active
+    db.session.add(LoginAttempt(at=now, email=email, ip=ip, success=ok))
+    if not ok or user is None:
+        raise LoginRefused("Wrong e-mail address or password.", 401)
+    if security.needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+    user.last_login_at = now
+    record(Actor.of(user, ip), "user.logged_in", user, client_id=user.client_id)
+    return user
+
+
+def prune_login_attempts(now: datetime, keep_days: int) -> int:
+    """Delete login attempts older than ``keep_days`` (they hold addresses: keep them no longer)."""
+    result = db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=keep_days)))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,102 @@
+"""The web shell: dashboard, the client's company page, health check, navigation and errors."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.models import AuditEntry, Client, Role
+
+bp = Blueprint("web", __name__)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main navigation; feature blueprints add theirs with ``add_nav_item``."""
+
+    label: Any
+    endpoint: str
+    roles: frozenset[Role]
+    order: int
+
+
+def add_nav_item(app: Flask, label: Any, endpoint: str, roles: tuple[Role, ...] = tuple(Role),
+                 order: int = 50) -> None:
+    """Register a navigation entry (Fines, Contracts, Support, Uptime, Backups, Admin...)."""
+    items: list[NavItem] = app.extensions.setdefault("fleetdesk.nav", [])
+    items.append(NavItem(label, endpoint, frozenset(roles), order))
+    items.sort(key=lambda item: item.order)
+
+
+@bp.record_once
+def _register_nav(state: Any) -> None:
+    add_nav_item(state.app, _l("Admin"), "admin.clients", (Role.ADMIN,), order=90)
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    items: list[NavItem] = current_app.extensions.get("fleetdesk.nav", [])
+    if not current_user.is_authenticated:
+        return {"nav_items": []}
+    return {"nav_items": [item for item in items if current_user.role in item.roles]}
+
+
+@bp.route("/")
+@login_required
+def dashboard() -> Any:
+    client = current_user.client if current_user.role is Role.CLIENT else None
+    clients = [] if client else db.session.scalars(sa.select(Client).order_by(Client.code)).all()
+    return render_template("dashboard.html", client=client, clients=clients)
+
+
+@bp.route("/clients/<int:client_id>")
+@login_required
+def client_detail(client_id: int) -> Any:
+    client = db.get_or_404(Client, client_id)  # tenant-scoped: another client's id is a 404
+    activity = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.client_id == client.id).order_by(AuditEntry.at.desc()).limit(20)
+    ).all()
+    return render_template("client.html", client=client, activity=activity)
+
+
+@bp.route("/healthz")
+def healthz() -> Any:
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        current_app.logger.exception("health check: database unreachable")
+        return {"status": "failing", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+def _error(code: int, title: str, message: str) -> Any:
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+@bp.app_errorhandler(404)
+def not_found(error: Any) -> Any:
+    return _error(404, _("Not found"), _("There is nothing here, or it is not yours to see."))
+
+
+@bp.app_errorhandler(405)
+def method_not_allowed(error: Any) -> Any:
+    return _error(405, _("Not allowed"), _("This address does not accept that kind of request."))
+
+
+@bp.app_errorhandler(413)
+def too_large(error: Any) -> Any:
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return _error(413, _("Too large"), _("The request is larger than %(limit)s MB; nothing was stored.", limit=limit))
+
+
+@bp.app_errorhandler(500)
+def server_error(error: Any) -> Any:
+    db.session.rollback()
+    return _error(500, _("Something went wrong"), _("The error was logged; nothing was half-saved."))
+

@@ -1,0 +1,99 @@
+"""Shared fixtures: one migrated database per run (SQLite or PostgreSQL), an app, factories.
+
+``FLEETDESK_TEST_DATABASE=postgresql`` runs the whole suite on a fresh PostgreSQL database
+(``FLEETDESK_TEST_POSTGRES_URL``, default the local server); the default is SQLite.
+Every test starts from empty tables.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests import support
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with support.fresh_database(support.DATABASE_KIND, str(tmp_path_factory.mktemp("db"))) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, data_dir: str) -> Iterator[Any]:
+    from app import create_app
+    from app.extensions import db
+
+    application = create_app(support.test_config(database_url, data_dir))
+    support.migrate_to_head(application)
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    from app.extensions import db
+
+    with application.app_context():
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables)
+                                       + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(table.delete())
+        db.session.commit()
+
+
+@pytest.fixture()
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@dataclass(frozen=True)
+class World:
+    """Two clients with a user each, an agent and an admin (ids and e-mails only)."""
+
+    client_a: int
+    client_b: int
+    user_a: str
+    user_b: str
+    user_a_id: int
+    user_b_id: int
+    agent: str
+    admin: str
+    admin_id: int
+
+
+@pytest.fixture()
+def world(app: Any) -> World:
+    from app import services
+    from app.extensions import db
+    from app.models import Role
+
+    actor = services.Actor(label="test")
+    with app.app_context():
+        a = services.add_client(actor, "ALPHA", "Alpha Lease NV", "fines.fleetdesk.test")
+        b = services.add_client(actor, "BETA", "Beta Fleet BV", "fines.fleetdesk.test")
+        ua = services.create_user(actor, email="anna@alpha.test", name="Anna", role=Role.CLIENT,
+                                  password=support.PASSWORD, client=a)
+        ub = services.create_user(actor, email="bert@beta.test", name="Bert", role=Role.CLIENT,
+                                  password=support.PASSWORD, client=b)
+        services.create_user(actor, email="agent@op.test", name="Agent", role=Role.AGENT, password=support.PASSWORD)
+        admin = services.create_user(actor, email="admin@op.test", name="Admin", role=Role.ADMIN,
+                                     password=support.PASSWORD)
+        db.session.commit()
+        return World(a.id, b.id, ua.email, ub.email, ua.id, ub.id, "agent@op.test", "admin@op.test", admin.id)

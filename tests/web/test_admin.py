@@ -1,0 +1,104 @@
+"""Admins manage clients and users in the browser; every change lands in the audit log."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests import support
+
+
+def _db(app: Any) -> Any:
+    from app.extensions import db
+
+    return db
+
+
+def test_admin_creates_a_client_with_its_intake_address(app: Any, client: Any, world: Any) -> None:
+    from app.models import AuditEntry, Client
+
+    support.login(client, world.admin)
+    response = support.post_form(client, "/admin/clients/new", {"code": "gamma", "name": "Gamma Lease"})
+    assert response.status_code == 302
+    with app.app_context():
+        gamma = _db(app).session.scalar(sa.select(Client).where(Client.code == "GAMMA"))
+        assert gamma is not None and gamma.intake_address == "gamma@fines.fleetdesk.test"
+        audit = _db(app).session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "client.created",
+                                                                     AuditEntry.client_id == gamma.id))
+        assert audit is not None and audit.actor_label == world.admin
+
+
+def test_duplicate_client_code_is_refused_on_the_form(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.admin)
+    response = support.post_form(client, "/admin/clients/new", {"code": "ALPHA", "name": "Another"})
+    assert response.status_code == 422
+    assert "client code ALPHA is taken" in response.get_data(as_text=True)
+
+
+def test_intake_address_taken_by_another_client_is_refused(client: Any, world: Any) -> None:
+    support.login(client, world.admin)
+    response = support.post_form(client, f"/admin/clients/{world.client_b}/edit",
+                                 {"code": "BETA", "name": "Beta", "intake_address": "alpha@fines.fleetdesk.test",
+                                  "active": "y"})
+    assert response.status_code == 422
+    assert "already another client" in response.get_data(as_text=True)
+
+
+def test_admin_creates_a_client_user_who_can_then_log_in(app: Any, world: Any) -> None:
+    admin = app.test_client()
+    support.login(admin, world.admin)
+    response = support.post_form(admin, "/admin/users/new", {
+        "email": "Carla@Alpha.test", "name": "Carla", "role": "client", "client_id": str(world.client_a),
+        "locale": "nl", "password": "a long enough passphrase"})
+    assert response.status_code == 302
+    carla = app.test_client()
+    assert support.login(carla, "carla@alpha.test", "a long enough passphrase").status_code == 302
+    assert "Alpha Lease NV" in carla.get("/").get_data(as_text=True)
+
+
+def test_client_user_without_client_is_refused(client: Any, world: Any) -> None:
+    support.login(client, world.admin)
+    response = support.post_form(client, "/admin/users/new", {
+        "email": "x@alpha.test", "name": "X", "role": "client", "client_id": "0", "locale": "",
+        "password": "a long enough passphrase"})
+    assert response.status_code == 422
+    assert "belongs to a client" in response.get_data(as_text=True)
+
+
+def test_short_password_is_refused(client: Any, world: Any) -> None:
+    support.login(client, world.admin)
+    response = support.post_form(client, "/admin/users/new", {
+        "email": "y@op.test", "name": "Y", "role": "agent", "client_id": "0", "locale": "", "password": "short"})
+    assert response.status_code == 422
+    assert "at least 12 characters" in response.get_data(as_text=True)
+
+
+def test_deactivating_a_user_ends_their_session(app: Any, world: Any) -> None:
+    bert = app.test_client()
+    support.login(bert, world.user_b)
+    assert bert.get("/").status_code == 200
+    admin = app.test_client()
+    support.login(admin, world.admin)
+    response = support.post_form(admin, f"/admin/users/{world.user_b_id}/edit", {
+        "email": world.user_b, "name": "Bert", "role": "client", "client_id": str(world.client_b), "locale": ""})
+    assert response.status_code == 302  # "active" unchecked
+    assert bert.get("/").status_code == 302
+
+
+def test_admin_cannot_demote_themselves(client: Any, world: Any) -> None:
+    support.login(client, world.admin)
+    response = support.post_form(client, f"/admin/users/{world.admin_id}/edit", {
+        "email": world.admin, "name": "Admin", "role": "agent", "client_id": "0", "locale": "", "active": "y"})
+    assert response.status_code == 422
+
+
+def test_audit_log_lists_changes_and_filters_by_client(client: Any, world: Any) -> None:
+    support.login(client, world.admin)
+    page = client.get(f"/admin/audit?client={world.client_a}").get_data(as_text=True)
+    assert "client.created" in page and "anna@alpha.test" in page
+    assert "bert@beta.test" not in page
+
+
+def test_agents_do_not_administer(client: Any, world: Any) -> None:
+    support.login(client, world.agent)
+    assert client.get("/admin/clients").status_code == 404

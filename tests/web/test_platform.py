@@ -1,0 +1,79 @@
+"""/healthz, /metrics, navigation and languages."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests import support
+
+
+def test_healthz_checks_the_database(client: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path: Any) -> None:
+    from app import create_app
+
+    broken = create_app(support.test_config(f"sqlite:///{tmp_path}/missing/dir/x.db", str(tmp_path)))
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_metrics_count_requests_by_endpoint(client: Any) -> None:
+    client.get("/healthz")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'fleetdesk_http_requests_total{endpoint="web.healthz",method="GET",status="200"}' in text
+    assert "fleetdesk_http_request_duration_seconds_bucket" in text
+    assert 'fleetdesk_build_info{version="0.1.0"} 1.0' in text
+
+
+def test_metrics_token_is_enforced_when_configured(app: Any) -> None:
+    app.config["METRICS_TOKEN"] = "scrape-secret"
+    try:
+        c = app.test_client()
+        assert c.get("/metrics").status_code == 401
+        assert c.get("/metrics", headers={"Authorization": "Bearer scrape-secret"}).status_code == 200
+    finally:
+        app.config["METRICS_TOKEN"] = None
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("nl-BE,nl;q=0.9", "Aanmelden bij FleetDesk"),
+    ("fr-BE,fr;q=0.9", "Connexion à FleetDesk"),
+    ("en-GB", "Log in to FleetDesk"),
+    ("de-DE", "Log in to FleetDesk"),
+])
+def test_login_page_speaks_the_browsers_language(client: Any, accept: str, expected: str) -> None:
+    page = client.get("/login", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert expected in page
+
+
+def test_users_language_setting_wins_over_the_browser(app: Any, client: Any, world: Any) -> None:
+    from app.extensions import db
+    from app.models import User
+    import sqlalchemy as sa
+
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.email == world.user_a).values(locale="fr"))
+        db.session.commit()
+    support.login(client, world.user_a)
+    page = client.get("/", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Se déconnecter" in page
+
+
+def test_navigation_shows_admin_only_to_admins(app: Any, world: Any) -> None:
+    admin, user = app.test_client(), app.test_client()
+    support.login(admin, world.admin)
+    support.login(user, world.user_a)
+    assert 'href="/admin/clients"' in admin.get("/").get_data(as_text=True)
+    assert 'href="/admin/clients"' not in user.get("/").get_data(as_text=True)
+
+
+def test_unknown_page_is_a_friendly_404(client: Any) -> None:
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Not found" in response.get_data(as_text=True)
