@@ -74,4 +74,6 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     if no_serve:
         return
     click.echo(f"FleetDesk demo on http://{host}:{port}/ (Ctrl+C stops it)")
-    app.run(host=host, port=port, debug=False, use_reloader=False)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -1,0 +1,1 @@
+"""Backups: tiers, storage targets, manifests, verification, retention, restore drills."""

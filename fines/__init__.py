@@ -1,0 +1,1 @@
+"""Traffic fines: intake (IMAP, upload), PDF text and OCR, fields, plates, contracts, matching, deadlines."""

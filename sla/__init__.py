@@ -1,0 +1,1 @@
+"""Support desk: tickets, SLA policy and clocks, escalation, status reports, uptime."""

@@ -1,0 +1,47 @@
+"""Under gunicorn with four workers, /metrics adds every worker up and passes ``promtool check metrics``."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from tests import support
+from tests.integration import live
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_metrics_under_four_gunicorn_workers_are_complete_and_valid(tmp_path: Path) -> None:
+    promtool = support.require_binary("promtool")
+    from app import create_app
+
+    with support.fresh_database(support.DATABASE_KIND, str(tmp_path)) as url:
+        support.migrate_to_head(create_app(support.test_config(url, str(tmp_path))))
+        port = support.free_port()
+        env = {**os.environ, "FLEETDESK_DATABASE_URL": url, "FLEETDESK_DATA_DIR": str(tmp_path),
+               "FLEETDESK_SECRET_KEY": "k" * 48, "FLEETDESK_BIND": f"127.0.0.1:{port}", "FLEETDESK_WORKERS": "4",
+               "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+        base = f"http://127.0.0.1:{port}"
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT), "wsgi:app"]
+        with live.process(gunicorn, env, base + "/healthz"):
+            before = _healthz_count(base)
+            for _ in range(80):
+                with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+                    assert response.status == 200
+            # Whichever worker answers the scrape, it reports all workers' requests.
+            counts = {_healthz_count(base) for _ in range(12)}
+            assert counts == {before + 80}
+            with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
+                exposition = response.read()
+    check = subprocess.run([promtool, "check", "metrics"], input=exposition, capture_output=True)
+    assert check.returncode == 0, check.stdout.decode() + check.stderr.decode()
+
+
+def _healthz_count(base: str) -> int:
+    with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
+        text = response.read().decode()
+    match = re.search(r'fleetdesk_http_requests_total\{endpoint="web.healthz",method="GET",status="200"\} (\S+)', text)
+    return int(float(match.group(1))) if match else 0
