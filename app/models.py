@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TenantScoped, utcnow
-from app.extensions import db
+from app.extensions import Model
 
 
 class Role(str, enum.Enum):
@@ -25,7 +25,7 @@ class Role(str, enum.Enum):
         return self is not Role.CLIENT
 
 
-class Client(db.Model):
+class Client(Model):
     """A leasing company using FleetDesk (a tenant)."""
 
     __tablename__ = "clients"
@@ -43,7 +43,7 @@ class Client(db.Model):
         return f"<Client {self.code}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in: a client user belongs to one client, staff to none."""
 
     __tablename__ = "users"
@@ -76,7 +76,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_generation}"
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property
@@ -91,7 +91,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role.value}>"
 
 
-class AuditEntry(TenantScoped, db.Model):
+class AuditEntry(TenantScoped, Model):
     """Who did what, when, to which object; entries about a client are visible to that client."""
 
     __tablename__ = "audit_log"
@@ -113,7 +113,7 @@ class AuditEntry(TenantScoped, db.Model):
         return f"<AuditEntry {self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}>"
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """One login try; recent failures drive the rate limit, old rows are pruned."""
 
     __tablename__ = "login_attempts"

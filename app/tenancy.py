@@ -39,7 +39,7 @@ def current_tenant(session: Session | Any) -> int | None:
     return session.info.get(TENANT_KEY)
 
 
-def _client_model() -> type:
+def _client_model() -> Any:
     from app.models import Client  # late: models import the extensions, which import this module's base
 
     return Client
