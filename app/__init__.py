@@ -69,10 +69,12 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the web shell, authentication, administration and the feature packages."""
     from app import admin, auth, web
+    from fines import views as fines_views
 
     app.register_blueprint(web.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(fines_views.bp)
 
 
 def register_metrics(app: Flask) -> None:
@@ -92,5 +94,7 @@ def register_commands(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     """Declare the scheduled jobs that ``fleetdesk scheduler run`` executes."""
     from app import scheduler
+    from fines import jobs as fines_jobs
 
     scheduler.init_app(app)
+    fines_jobs.init_app(app)

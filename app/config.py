@@ -33,6 +33,14 @@ class Config:
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 25
 
+    # Fine intake.
+    IMAP_ACCOUNTS = "[]"  # JSON list of {name, host, port, username, password, security, ca_file, folder, ...}
+    INTAKE_MAX_MESSAGE_BYTES = 60 * 1024 * 1024
+    INTAKE_MAX_PDF_BYTES = 25 * 1024 * 1024
+    PDF_TIMEOUT_SECONDS = 90
+    PDF_MEMORY_MB = 1536
+    INTAKE_POLL_MINUTES = 2
+
     # Security.
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
@@ -60,6 +68,11 @@ _INT_KEYS = {
     "SESSION_HOURS",
     "LOGIN_ATTEMPT_RETENTION_DAYS",
     "ARGON2_TIME_COST",
+    "INTAKE_MAX_MESSAGE_BYTES",
+    "INTAKE_MAX_PDF_BYTES",
+    "PDF_TIMEOUT_SECONDS",
+    "PDF_MEMORY_MB",
+    "INTAKE_POLL_MINUTES",
     "ARGON2_MEMORY_KIB",
 }
 _BOOL_KEYS = {"HSTS"}

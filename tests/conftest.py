@@ -76,6 +76,8 @@ class World:
     agent: str
     admin: str
     admin_id: int
+    message_b_id: int
+    fine_b_id: int
 
 
 @pytest.fixture()
@@ -95,5 +97,23 @@ def world(app: Any) -> World:
         services.create_user(actor, email="agent@op.test", name="Agent", role=Role.AGENT, password=support.PASSWORD)
         admin = services.create_user(actor, email="admin@op.test", name="Admin", role=Role.ADMIN,
                                      password=support.PASSWORD)
+        message, fine = _stored_fine(b)
         db.session.commit()
-        return World(a.id, b.id, ua.email, ub.email, ua.id, ub.id, "agent@op.test", "admin@op.test", admin.id)
+        return World(a.id, b.id, ua.email, ub.email, ua.id, ub.id, "agent@op.test", "admin@op.test", admin.id,
+                     message.id, fine.id)
+
+
+def _stored_fine(client: Any) -> tuple[Any, Any]:
+    """A message with one read fine for ``client`` (rows only; no files behind them)."""
+    from app.extensions import db
+    from fines.models import Fine, IntakeMessage
+
+    message = IntakeMessage(source="upload", message_key=f"<seed-{client.code}@test>", raw_path="mail/none.eml",
+                            raw_sha256="0" * 64, size=0, status="processed", client_id=client.id, recipients=[],
+                            refusals=[], replies_sent=[])
+    fine = Fine(message=message, client_id=client.id, message_key=message.message_key, pdf_path="pdf/none.pdf",
+                pdf_sha256="1" * 64, size=0, state="read", issuer="Politiezone Gent", notice_number="PV-1",
+                plate="1ABC123", plate_country="BE", confidence={}, problems=[])
+    db.session.add_all([message, fine])
+    db.session.flush()
+    return message, fine

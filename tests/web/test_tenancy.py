@@ -13,6 +13,8 @@ from tests import support
 ID_PARAMETERS = {
     "client_id": lambda w: w.client_b,
     "user_id": lambda w: w.user_b_id,
+    "fine_id": lambda w: w.fine_b_id,
+    "message_id": lambda w: w.message_b_id,
 }
 
 

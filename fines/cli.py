@@ -1,0 +1,100 @@
+"""``fleetdesk fines ...``: parse, ingest, fetch and watch."""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.cli import cli_actor
+from app.extensions import db
+from app.services import ServiceError, client_by_code
+from fines import jobs, services
+from fines.sandbox import PdfSandbox
+
+
+@click.group("fines")
+def fines_cli() -> None:
+    """Traffic fines: read PDFs, take them in, follow the intake mailboxes."""
+
+
+@fines_cli.command("parse")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line (the default output).")
+@click.option("--timeout", default=90.0, show_default=True, help="Seconds allowed per PDF.")
+def parse(files: tuple[Path, ...], as_json: bool, timeout: float) -> None:
+    """Read every fine field of PDF files (no database involved)."""
+    failed = False
+    with PdfSandbox(timeout=timeout) as sandbox:
+        for path in files:
+            outcome = sandbox.parse(path.read_bytes(), path.name)
+            if outcome.ok:
+                record: dict[str, Any] = {**outcome.fields, "file": str(path)}
+            else:
+                failed = True
+                record = {"file": str(path), **{name: None for name in services.FIELDS},
+                          "error": outcome.reason, "message": outcome.message}
+            click.echo(json.dumps(record, ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+@fines_cli.command("ingest")
+@click.option("--client", "client_code", required=True, help="Client code the files belong to.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Report per file as JSON lines.")
+@with_appcontext
+def ingest(client_code: str, files: tuple[Path, ...], as_json: bool) -> None:
+    """Take in an operator's batch of scanned fines for one client."""
+    try:
+        client = client_by_code(client_code)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    settings = services.IntakeSettings.from_config(current_app.config)
+    with jobs.sandbox_for(current_app.config) as sandbox:
+        for path in files:
+            result = services.ingest_files([(path.name, path.read_bytes())], client=client, actor=cli_actor(),
+                                           source="cli", settings=settings, sandbox=sandbox)
+            db.session.commit()
+            report = services.file_report(path, result)
+            if as_json:
+                click.echo(json.dumps(report, ensure_ascii=False, default=str))
+            else:
+                click.echo(f"{path}: " + ", ".join(f"{k}={v}" for k, v in report.items() if k != "file"))
+
+
+@fines_cli.command("fetch")
+@with_appcontext
+def fetch() -> None:
+    """Drain every configured intake mailbox once."""
+    click.echo(f"{jobs.fetch_all()} message(s) taken in")
+
+
+@fines_cli.command("watch")
+@with_appcontext
+def watch() -> None:
+    """Follow every configured mailbox (IMAP IDLE, else polling) until interrupted."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    accounts = jobs.configured_accounts(app.config)
+    if not accounts:
+        raise click.ClickException("no IMAP accounts configured (FLEETDESK_IMAP_ACCOUNTS)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threads = [threading.Thread(target=jobs.watch_account, args=(app, a, stop), name=f"imap-{a.name}", daemon=True)
+               for a in accounts]
+    for thread in threads:
+        thread.start()
+    click.echo(f"watching {len(threads)} mailbox(es); Ctrl+C stops")
+    try:
+        while any(t.is_alive() for t in threads) and not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    for thread in threads:
+        thread.join(timeout=30)

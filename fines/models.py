@@ -1,0 +1,104 @@
+"""Fine intake records: every message taken in, and every fine document read from it."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import TenantScoped, utcnow
+from app.extensions import Model
+
+
+class IntakeMessage(TenantScoped, Model):
+    """One e-mail (or upload batch) as received: the raw bytes are on disk under ``raw_path``.
+
+    ``client_id`` is empty while the recipient address is unknown (triage). The IMAP identity
+    (account, folder, UIDVALIDITY, UID) is unique, so a crash between storing and moving the
+    message never stores it twice.
+    """
+
+    __tablename__ = "intake_messages"
+    __tenant_optional__ = True
+    __table_args__ = (
+        sa.UniqueConstraint("account", "folder", "uidvalidity", "uid", name="uq_intake_messages_imap_identity"),
+        sa.Index("ix_intake_messages_status_received_at", "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(16))  # imap, upload, cli
+    account: Mapped[str | None] = mapped_column(sa.String(64))
+    folder: Mapped[str | None] = mapped_column(sa.String(128))
+    uidvalidity: Mapped[int | None] = mapped_column(sa.BigInteger)
+    uid: Mapped[int | None] = mapped_column(sa.BigInteger)
+    message_key: Mapped[str] = mapped_column(sa.String(255), index=True)  # Message-ID, or the raw sha256
+    sender: Mapped[str | None] = mapped_column(sa.String(320))
+    recipients: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    subject: Mapped[str | None] = mapped_column(sa.String(500))
+    raw_path: Mapped[str] = mapped_column(sa.String(500))
+    raw_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    status: Mapped[str] = mapped_column(sa.String(16))  # processed, quarantined, triage
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    refusals: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    replies_sent: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    fines: Mapped[list[Fine]] = relationship(back_populates="message", order_by="Fine.id")
+
+    def __repr__(self) -> str:
+        return f"<IntakeMessage {self.id} {self.source} {self.status}>"
+
+
+class Fine(TenantScoped, Model):
+    """A fine document: one PDF from a message, with every field read out and its confidence."""
+
+    __tablename__ = "fines"
+    __tenant_optional__ = True
+    __table_args__ = (
+        sa.UniqueConstraint("message_key", "pdf_sha256", name="uq_fines_message_attachment"),
+        sa.Index("ix_fines_client_id_issuer_notice_number", "client_id", "issuer", "notice_number"),
+        sa.Index("ix_fines_state_created_at", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("intake_messages.id", ondelete="RESTRICT"), index=True)
+    message_key: Mapped[str] = mapped_column(sa.String(255))
+    filename: Mapped[str | None] = mapped_column(sa.String(255))
+    pdf_path: Mapped[str] = mapped_column(sa.String(500))
+    pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    pages: Mapped[int | None] = mapped_column()
+    ocr_pages: Mapped[int | None] = mapped_column()
+    state: Mapped[str] = mapped_column(sa.String(24))  # read, review, quarantined, duplicate
+    reason_code: Mapped[str | None] = mapped_column(sa.String(32))
+    reason: Mapped[str | None] = mapped_column(sa.String(500))
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fines.id", ondelete="SET NULL"))
+
+    kind: Mapped[str | None] = mapped_column(sa.String(32))
+    language: Mapped[str | None] = mapped_column(sa.String(2))
+    issuer: Mapped[str | None] = mapped_column(sa.String(200))
+    notice_number: Mapped[str | None] = mapped_column(sa.String(64))
+    plate: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    plate_country: Mapped[str | None] = mapped_column(sa.String(2))
+    offence_at: Mapped[datetime | None] = mapped_column()
+    letter_date: Mapped[date | None] = mapped_column(sa.Date)
+    due_date: Mapped[date | None] = mapped_column(sa.Date)
+    amount_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    payment_reference: Mapped[str | None] = mapped_column(sa.String(32))
+    addressee: Mapped[str | None] = mapped_column(sa.String(200))
+    confidence: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
+    problems: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    text: Mapped[str | None] = mapped_column(sa.Text)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    message: Mapped[IntakeMessage] = relationship(back_populates="fines")
+    duplicate_of: Mapped[Fine | None] = relationship(remote_side="Fine.id")
+
+    def __repr__(self) -> str:
+        return f"<Fine {self.id} {self.state} {self.issuer or '?'} {self.notice_number or '?'}>"

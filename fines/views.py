@@ -1,0 +1,161 @@
+"""Fines in the browser: list, upload, detail with the PDF, review queue, triage."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from app.auth import actor, staff_required
+from app.extensions import db
+from app.forms import apply_service_error
+from app.models import Client, Role
+from app.services import ServiceError
+from fines import jobs, services, storage
+from fines.forms import AssignForm, CorrectionForm, UploadForm
+from fines.models import Fine, IntakeMessage
+
+bp = Blueprint("fines", __name__, url_prefix="/fines", template_folder="templates")
+STATES = ("read", "review", "quarantined", "duplicate")
+PAGE_SIZE = 50
+
+
+@bp.record_once
+def _register(state: Any) -> None:
+    from app.web import add_nav_item
+
+    add_nav_item(state.app, _l("Fines"), "fines.index", order=10)
+
+
+def _client_choices() -> list[tuple[int, str]]:
+    return [(c.id, f"{c.code} · {c.name}") for c in db.session.scalars(sa.select(Client).where(Client.active)
+                                                                       .order_by(Client.code))]
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    state = request.args.get("state")
+    query = sa.select(Fine).order_by(Fine.created_at.desc(), Fine.id.desc())
+    if state in STATES:
+        query = query.where(Fine.state == state)
+    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=PAGE_SIZE, error_out=False)
+    counts = dict(db.session.execute(sa.select(Fine.state, sa.func.count()).group_by(Fine.state)).all())
+    return render_template("fines/index.html", page=page, state=state, counts=counts, states=STATES)
+
+
+@bp.route("/upload", methods=["GET", "POST"])
+@login_required
+def upload() -> Any:
+    form = UploadForm()
+    staff = current_user.is_staff
+    if staff:
+        form.client_id.choices = _client_choices()
+    if form.validate_on_submit():
+        client = db.session.get(Client, form.client_id.data) if staff else current_user.client
+        if client is None:
+            abort(404)
+        files = [(f.filename or "upload.pdf", f.read()) for f in form.files.data if f]
+        settings = services.IntakeSettings.from_config(current_app.config)
+        with jobs.sandbox_for(current_app.config) as sandbox:
+            result = services.ingest_files(files, client=client, actor=actor(), source="upload", settings=settings,
+                                           sandbox=sandbox)
+        db.session.commit()
+        for fine in result.fines:
+            flash(_("%(file)s: %(state)s", file=fine.filename, state=fine.state) +
+                  (f" ({fine.reason})" if fine.reason else ""), "error" if fine.state == "quarantined" else "info")
+        for refusal in result.message.refusals:
+            flash(_("%(file)s refused: %(reason)s", file=refusal["filename"], reason=refusal["code"]), "error")
+        if len(result.fines) == 1:
+            return redirect(url_for("fines.detail", fine_id=result.fines[0].id))
+        return redirect(url_for("fines.index"))
+    return render_template("fines/upload.html", form=form, staff=staff), 422 if form.errors else 200
+
+
+@bp.route("/<int:fine_id>")
+@login_required
+def detail(fine_id: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    form = None
+    if current_user.is_staff:
+        form = CorrectionForm(data=_form_data(fine))
+    return render_template("fines/detail.html", fine=fine, form=form, fields=services.fine_fields(fine))
+
+
+@bp.route("/<int:fine_id>/pdf")
+@login_required
+def pdf(fine_id: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    data = storage.read_blob(current_app.config["DATA_DIR"], fine.pdf_path)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="fine-{fine.id}.pdf"'
+    # Shown in a frame of our own page; the PDF itself may run nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'; sandbox"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/<int:fine_id>/review", methods=["POST"])
+@staff_required
+def review(fine_id: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    form = CorrectionForm()
+    if form.validate_on_submit():
+        values = {name: getattr(form, name).data for name in services.FIELDS}
+        try:
+            services.correct_fine(actor(), fine, values, note=form.note.data or "")
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            flash(_("Fine %(id)s corrected.", id=fine.id), "info")
+            return redirect(url_for("fines.queue"))
+    return render_template("fines/detail.html", fine=fine, form=form, fields=services.fine_fields(fine)), 422
+
+
+@bp.route("/queue")
+@staff_required
+def queue() -> Any:
+    fines = db.session.scalars(sa.select(Fine).where(Fine.state.in_(("review", "quarantined")))
+                               .order_by(Fine.created_at).limit(200)).all()
+    return render_template("fines/queue.html", fines=fines)
+
+
+@bp.route("/triage")
+@staff_required
+def triage() -> Any:
+    messages = db.session.scalars(sa.select(IntakeMessage).where(IntakeMessage.status.in_(("triage", "quarantined")))
+                                  .order_by(IntakeMessage.received_at.desc()).limit(200)).all()
+    return render_template("fines/triage.html", messages=messages)
+
+
+@bp.route("/messages/<int:message_id>", methods=["GET", "POST"])
+@login_required
+def message(message_id: int) -> Any:
+    msg = db.get_or_404(IntakeMessage, message_id)
+    form = None
+    if current_user.is_staff and msg.status == "triage":
+        form = AssignForm()
+        form.client_id.choices = _client_choices()
+        if form.validate_on_submit():
+            client = db.get_or_404(Client, form.client_id.data)
+            settings = services.IntakeSettings.from_config(current_app.config)
+            with jobs.sandbox_for(current_app.config) as sandbox:
+                services.assign_message(actor(), msg, client, settings=settings, sandbox=sandbox)
+            db.session.commit()
+            flash(_("Message assigned to %(code)s.", code=client.code), "info")
+            return redirect(url_for("fines.message", message_id=msg.id))
+    elif request.method == "POST":
+        abort(404 if current_user.role is Role.CLIENT else 405)
+    return render_template("fines/message.html", msg=msg, form=form)
+
+
+def _form_data(fine: Fine) -> dict[str, Any]:
+    data = {name: getattr(fine, name) for name in services.FIELDS}
+    if fine.offence_at is not None:
+        data["offence_at"] = fine.offence_at.astimezone(services.BRUSSELS).replace(tzinfo=None)
+    return data

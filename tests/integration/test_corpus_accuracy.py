@@ -1,0 +1,52 @@
+"""Accuracy over the shared sample corpus of fines (text PDFs and scans), field by field.
+
+The corpus lives outside the repository (``../shared/corpus/fines``); without it this test skips.
+The project's own guarantees are the fixtures in ``tests/fixtures/fines``.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from fines.extraction import extract_fields
+from fines.pdftext import extract_text
+from tests.support import require_binary
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "fines"
+FIELDS = ("kind", "language", "issuer", "notice_number", "plate", "plate_country", "offence_at", "letter_date",
+          "due_date", "amount_cents", "currency", "payment_reference", "addressee")
+
+
+def comparable(got: dict[str, object]) -> dict[str, object]:
+    """The truth writes the offence as Brussels wall time without offset (``2026-03-14T15:50``)."""
+    offence = got["offence_at"]
+    return {**got, "offence_at": offence[:16] if isinstance(offence, str) else offence}
+
+
+def test_every_field_of_every_corpus_fine_is_read(capsys: pytest.CaptureFixture[str]) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"sample corpus not present at {CORPUS}")
+    pdfs = sorted(CORPUS.glob("*.pdf"))
+    if any(json.loads(pdf.with_suffix(".json").read_text())["scanned"] for pdf in pdfs):
+        require_binary("tesseract")
+    right: Counter[str] = Counter()
+    wrong: list[str] = []
+    for pdf in pdfs:
+        truth = json.loads(pdf.with_suffix(".json").read_text(encoding="utf-8"))
+        got = comparable(extract_fields(extract_text(pdf.read_bytes()).text).as_json(pdf.name))
+        for field in FIELDS:
+            if got[field] == truth[field]:
+                right[field] += 1
+            else:
+                wrong.append(f"{pdf.name} {field}: got {got[field]!r}, truth {truth[field]!r}")
+    with capsys.disabled():
+        print(f"\ncorpus accuracy over {len(pdfs)} fines:")
+        for field in FIELDS:
+            print(f"  {field:<18} {right[field]:>3}/{len(pdfs)}  {100 * right[field] / len(pdfs):6.1f} %")
+        total = sum(right.values())
+        print(f"  {'all fields':<18} {total:>3}/{len(pdfs) * len(FIELDS)}  "
+              f"{100 * total / (len(pdfs) * len(FIELDS)):6.1f} %")
+    assert not wrong, "\n".join(wrong)

@@ -1,0 +1,81 @@
+"""Build small PDFs in tests: a letter with a real text layer, a bomb, broken files (no dependency)."""
+from __future__ import annotations
+
+import zlib
+
+
+def _escape(text: str) -> bytes:
+    raw = text.encode("cp1252", "replace")
+    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+
+def _assemble(objects: list[bytes]) -> bytes:
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for offset in offsets:
+        out += f"{offset:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def text_pdf(lines: list[str]) -> bytes:
+    """A one-page A4 PDF whose text layer holds ``lines`` (Helvetica, WinAnsi)."""
+    content = bytearray(b"BT /F1 10 Tf 14 TL 50 800 Td\n")
+    for line in lines:
+        content += b"(" + _escape(line) + b") Tj T*\n"
+    content += b"ET"
+    stream = zlib.compress(bytes(content))
+    return _assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream",
+    ])
+
+
+def bomb_pdf(megabytes: int = 2048) -> bytes:
+    """A small PDF whose page content inflates to ``megabytes`` of data (a decompression bomb)."""
+    # After a full flush deflate restarts, so every further megabyte compresses to the same bytes:
+    # repeat them instead of compressing a gigabyte, then close the stream with its real checksum.
+    chunk = b" " * (1024 * 1024)
+    compressor = zlib.compressobj(9)
+    head = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(megabytes):
+        checksum = zlib.adler32(chunk, checksum)
+    stream = head + block * (megabytes - 1) + b"\x03\x00" + checksum.to_bytes(4, "big")
+    return _assemble([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream",
+    ])
+
+
+def broken_pdf() -> bytes:
+    """Bytes that announce a PDF and are not one."""
+    return b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\nthis is not a pdf body\n%%EOF"
+
+
+LETTER = [
+    "POLITIEZONE GENT",
+    "Proces-verbaal / Onmiddellijke inning",
+    "ACME Lease NV",
+    "Datum: 02/11/2026",
+    "VOORSTEL TOT ONMIDDELLIJKE INNING",
+    "Kenmerk: AN.12.L3.123456/2026",
+    "Nummerplaat: 1ABC123",
+    "Datum van de overtreding: 28/10/2026",
+    "Uur: 14u35",
+    "Plaats: Kortrijksesteenweg 1, 9000 Gent",
+    "Te betalen bedrag: EUR 58,00",
+    "Gestructureerde mededeling: +++090/9337/55493+++",
+    "Uiterste betaaldatum: 02/12/2026",
+]

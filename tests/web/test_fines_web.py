@@ -1,0 +1,104 @@
+"""Fines in the browser: upload, detail with the PDF, correction by an agent, isolation."""
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import sqlalchemy as sa
+
+from tests import pdfs, support
+
+LETTER = pdfs.text_pdf(pdfs.LETTER)
+
+
+def _upload(client: Any, files: list[tuple[str, bytes]], **extra: str) -> Any:
+    page = client.get("/fines/upload")
+    data: dict[str, Any] = {"csrf_token": support.csrf_token(page.get_data(as_text=True)), **extra}
+    data["files"] = [(io.BytesIO(content), name) for name, content in files]
+    return client.post("/fines/upload", data=data, content_type="multipart/form-data")
+
+
+def test_client_user_uploads_a_pdf_and_sees_its_fields(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.user_a)
+    response = _upload(client, [("boete.pdf", LETTER)])
+    assert response.status_code == 302 and "/fines/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "AN.12.L3.123456/2026" in page and "1ABC123" in page
+    pdf = client.get(response.headers["Location"] + "/pdf")
+    assert pdf.status_code == 200 and pdf.data == LETTER and pdf.mimetype == "application/pdf"
+
+
+def test_upload_without_csrf_is_refused_and_stores_nothing(app: Any, client: Any, world: Any) -> None:
+    from app.extensions import db
+    from fines.models import IntakeMessage
+
+    support.login(client, world.user_a)
+    response = client.post("/fines/upload", data={"files": [(io.BytesIO(LETTER), "a.pdf")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(IntakeMessage)) == 1  # the world's seed
+
+
+def test_a_non_pdf_upload_is_refused_with_its_reason(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.user_a)
+    response = _upload(client, [("notes.txt", b"just text")])
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "notes.txt refused: not_pdf" in page
+
+
+def test_agent_uploads_for_a_chosen_client(app: Any, client: Any, world: Any) -> None:
+    from app.extensions import db
+    from fines.models import Fine
+
+    support.login(client, world.agent)
+    response = _upload(client, [("boete.pdf", LETTER)], client_id=str(world.client_b))
+    assert response.status_code == 302
+    with app.app_context():
+        fine = db.session.scalars(sa.select(Fine).order_by(Fine.id.desc())).first()
+        assert fine is not None and fine.client_id == world.client_b
+
+
+def test_client_user_lists_only_own_fines(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.user_a)
+    _upload(client, [("boete.pdf", LETTER)])
+    page = client.get("/fines/").get_data(as_text=True)
+    assert "AN.12.L3.123456/2026" in page and "PV-1" not in page  # PV-1 is BETA's seeded fine
+
+
+def test_agent_corrects_a_fine_and_the_correction_is_audited(app: Any, client: Any, world: Any) -> None:
+    from app.extensions import db
+    from app.models import AuditEntry
+    from fines.models import Fine
+
+    support.login(client, world.agent)
+    page = client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
+    form = {"csrf_token": support.csrf_token(page), "kind": "immediate_collection", "language": "nl",
+            "issuer": "Politiezone Gent", "notice_number": "PV-1", "plate": "1-abc-124", "plate_country": "BE",
+            "offence_at": "2026-10-28T14:35", "letter_date": "2026-11-02", "due_date": "2026-12-02",
+            "amount_cents": "5800", "currency": "eur", "payment_reference": "+++090/9337/55493+++",
+            "addressee": "Beta Fleet BV", "note": "plate misread"}
+    response = client.post(f"/fines/{world.fine_b_id}/review", data=form)
+    assert response.status_code == 302
+    with app.app_context():
+        fine = db.session.get(Fine, world.fine_b_id)
+        assert (fine.plate, fine.currency, fine.payment_reference, fine.state) == ("1ABC124", "EUR", "090933755493", "read")
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "fine.corrected"))
+        assert entry.details["note"] == "plate misread" and entry.details["changes"]["plate"] == ["1ABC123", "1ABC124"]
+
+
+def test_a_correction_with_a_bad_structured_communication_is_refused(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.agent)
+    page = client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
+    response = client.post(f"/fines/{world.fine_b_id}/review", data={
+        "csrf_token": support.csrf_token(page), "kind": "other", "language": "nl", "payment_reference": "090933755494",
+        "note": "x"})
+    assert response.status_code == 422
+    assert "mod-97" in response.get_data(as_text=True)
+
+
+def test_client_users_cannot_correct(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.user_b)
+    token = support.csrf_token(client.get("/account").get_data(as_text=True))
+    assert client.post(f"/fines/{world.fine_b_id}/review", data={"csrf_token": token}).status_code == 404
+    assert client.get("/fines/queue").status_code == 404
