@@ -37,6 +37,8 @@ _IMAPLIB2_DEPRECATIONS = r"(currentThread|setDaemon|setName|getName)\(\) is depr
 
 _IMAP_ERRORS: tuple[type[BaseException], ...] = (imaplib2.IMAP4.error, OSError)
 _UID_IN_FETCH = re.compile(rb"\bUID (\d+)\b")
+_SETTLE_TAG = b"FDSETTLE"  # not of imaplib2's form (letters A-P, then digits)
+_SETTLED = re.compile(rb"(?:^|\r\n)" + _SETTLE_TAG + rb" (?:OK|NO|BAD)[^\r\n]*\r\n$")
 
 
 def _quiet_imaplib2() -> None:
@@ -130,12 +132,28 @@ class _PlainConnection(_VerifiedTLS, imaplib2.IMAP4):
         self._fleetdesk_timeout = timeout
         super().__init__(host=host, port=port, timeout=timeout)
 
+    def ssl_wrap_socket(self) -> None:
+        super().ssl_wrap_socket()
+        # After STARTTLS imaplib2 restarts its reader and writes CAPABILITY at once, so the
+        # reader's SSL_read of TLS 1.3 session tickets races the writer's SSL_write on the
+        # same SSL object, and now and then (~3 % here) the reply is lost. While imaplib2's
+        # threads are still stopped, settle the session with one NOOP of our own: the
+        # tickets come before its answer, and nothing comes after it.
+        self.sock.sendall(_SETTLE_TAG + b" NOOP\r\n")
+        received = b""
+        while not _SETTLED.search(received):
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("connection closed right after STARTTLS")
+            received += chunk
+            if len(received) > 65536:
+                raise ConnectionError("no answer to NOOP after STARTTLS")
+
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
     """Return a client context that verifies the chain (``ca_file`` or system CAs) and host name."""
     context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.maximum_version = ssl.TLSVersion.TLSv1_2
     assert context.check_hostname and context.verify_mode == ssl.CERT_REQUIRED
     return context
 
@@ -294,6 +312,8 @@ class Mailbox:
 
     def wait_for_mail(self, timeout: float, *, interrupt: threading.Event | None = None) -> bool:
         """Wait up to ``timeout`` s (IDLE, else NOOP polling); True if something may have arrived.
+
+        IDLE waits in whole seconds (imaplib2), so a wait may run up to a second longer.
 
         Returns False early when ``interrupt`` is set.
         """

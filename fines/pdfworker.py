@@ -33,8 +33,34 @@ def write_frame(stream: IO[bytes], data: bytes) -> None:
     stream.flush()
 
 
+def render(request: dict[str, Any], data: bytes) -> dict[str, Any]:
+    """Render one page of a PDF as a PNG (for the review screen), at a modest resolution."""
+    import base64
+    import io
+
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        number = int(request.get("page", 1))
+        if not 1 <= number <= len(document):
+            return {"ok": False, "reason": "no_page", "message": f"the PDF has {len(document)} page(s)"}
+        page = document[number - 1]
+        try:
+            image = page.render(scale=float(request.get("dpi", 110)) / 72).to_pil()
+        finally:
+            page.close()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return {"ok": True, "png": base64.b64encode(buffer.getvalue()).decode()}
+
+
 def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
-    """Read the text of one PDF and every fine field in it."""
+    """Read the text of one PDF and every fine field in it (or render a page: ``op`` = render)."""
+    if request.get("op") == "render":
+        return render(request, data)
     from fines.extraction import extract_fields
     from fines.pdftext import PdfProblem, extract_text
 
@@ -43,6 +69,17 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
     except PdfProblem as problem:
         return {"ok": False, "reason": problem.reason_code, "message": problem.message}
     fields = extract_fields(document.text)
+    if fields.needs_review and document.ocr_pages < len(document.pages):
+        # pdfium's text layer is the fast first pass; pdfplumber orders words by their position
+        # on the page, which reads some multi-column layouts better: keep the better reading.
+        try:
+            second = extract_text(data, ocr=bool(request.get("ocr", True)), text_engine="pdfplumber")
+        except PdfProblem:
+            second = None
+        if second is not None:
+            other = extract_fields(second.text)
+            if (len(other.missing), -sum(other.confidence.values())) < (len(fields.missing), -sum(fields.confidence.values())):
+                document, fields = second, other
     return {
         "ok": True,
         "pages": len(document.pages),

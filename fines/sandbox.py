@@ -7,6 +7,7 @@ next request gets a fresh worker. The parent never parses PDF bytes itself.
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -97,6 +98,26 @@ class PdfSandbox:
             confidence=payload.get("confidence", {}), problems=tuple(payload.get("problems", ())),
             needs_review=bool(payload.get("needs_review", True)), seconds=time.monotonic() - started,
         )
+
+    def render_page(self, data: bytes, page: int, dpi: int = 110) -> bytes | None:
+        """Render one page as PNG bytes in the worker; None when it cannot be rendered."""
+        proc = self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            write_frame(proc.stdin, json.dumps({"op": "render", "page": page, "dpi": dpi}).encode())
+            write_frame(proc.stdin, data)
+        except OSError:
+            self.close(kill=True)
+            return None
+        if not self._wait_readable(proc, time.monotonic() + self.timeout):
+            self.close(kill=True)
+            return None
+        reply = read_frame(proc.stdout)
+        if reply is None:
+            self.close(kill=True)
+            return None
+        payload = json.loads(reply)
+        return base64.b64decode(payload["png"]) if payload.get("ok") else None
 
     def _wait_readable(self, proc: subprocess.Popen[bytes], deadline: float) -> bool:
         assert proc.stdout is not None

@@ -371,3 +371,18 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str)
     record(actor, "fine.corrected", fine, note=note, changes=changes)
     _link_duplicate(fine)
     return fine
+
+
+def page_preview(fine: Fine, page: int, data_dir: str, sandbox_factory: Any) -> bytes | None:
+    """A PNG of one page of the fine's PDF, rendered in the sandbox once and kept beside the PDF."""
+    cached = Path(data_dir) / "previews" / fine.pdf_sha256[:2] / f"{fine.pdf_sha256}-{page}.png"
+    if cached.exists():
+        return cached.read_bytes()
+    with sandbox_factory() as sandbox:
+        png = sandbox.render_page(storage.read_blob(data_dir, fine.pdf_path), page)
+    if png is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(".tmp")
+        tmp.write_bytes(png)
+        tmp.replace(cached)
+    return png

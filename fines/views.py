@@ -25,9 +25,12 @@ PAGE_SIZE = 50
 
 @bp.record_once
 def _register(state: Any) -> None:
+    from app.demo import add_demo_loader
     from app.web import add_nav_item
+    from fines.demo import load_demo_fines
 
     add_nav_item(state.app, _l("Fines"), "fines.index", order=10)
+    add_demo_loader(state.app, load_demo_fines)
 
 
 def _client_choices() -> list[tuple[int, str]]:
@@ -92,9 +95,23 @@ def pdf(fine_id: int) -> Any:
     data = storage.read_blob(current_app.config["DATA_DIR"], fine.pdf_path)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="fine-{fine.id}.pdf"'
-    # Shown in a frame of our own page; the PDF itself may run nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'; sandbox"
+    # Shown in a frame of our own page only; the PDF may load nothing from anywhere.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/<int:fine_id>/pages/<int:page>.png")
+@login_required
+def page_image(fine_id: int, page: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    if not 1 <= page <= (fine.pages or 1):
+        abort(404)
+    png = services.page_preview(fine, page, current_app.config["DATA_DIR"], lambda: jobs.sandbox_for(current_app.config))
+    if png is None:
+        abort(404)
+    response = Response(png, mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import zlib
 
+from fines.demo import text_pdf  # noqa: F401 - the same builder the demo uses
+
 
 def _escape(text: str) -> bytes:
     raw = text.encode("cp1252", "replace")
@@ -21,22 +23,6 @@ def _assemble(objects: list[bytes]) -> bytes:
         out += f"{offset:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
-
-
-def text_pdf(lines: list[str]) -> bytes:
-    """A one-page A4 PDF whose text layer holds ``lines`` (Helvetica, WinAnsi)."""
-    content = bytearray(b"BT /F1 10 Tf 14 TL 50 800 Td\n")
-    for line in lines:
-        content += b"(" + _escape(line) + b") Tj T*\n"
-    content += b"ET"
-    stream = zlib.compress(bytes(content))
-    return _assemble([
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream",
-    ])
 
 
 def bomb_pdf(megabytes: int = 2048) -> bytes:

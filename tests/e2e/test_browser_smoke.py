@@ -1,7 +1,6 @@
 """A real headless Chromium logs in and sees the dashboard."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +10,6 @@ from tests import support
 from tests.integration import live
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture()
-def browser() -> Iterator[Any]:
-    support.require_binary("chromium", support.CHROMIUM)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - part of the test extras
-        support.require("Playwright", False, str(exc))
-        raise
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=support.CHROMIUM, headless=True,
-                                      args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_client_user_logs_in_and_sees_the_dashboard(app: Any, world: Any, browser: Any, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ def test_demo_serves_an_app_one_can_log_into(tmp_path: Path) -> None:
 
         status, page = web.login("fleet@acme-lease.test", DEMO_PASSWORD)
         assert status == 200 and "ACME Lease NV" in page and "acme@" in page
-        status, page = web.get(f"/clients/2")
+        status, page = web.get("/clients/2")
         assert status == 404  # BRAFL's page is not ACME's to see
     out = proc.stdout.read() if proc.stdout else ""
     assert re.search(r"admin@fleetdesk.test\s+admin", out), out

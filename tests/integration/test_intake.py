@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from tests import pdfs
-from tests.integration.smtp import smtp_sink  # noqa: F401 - fixture
 
 
 def _settings(app: Any, **extra: Any) -> Any:

@@ -15,6 +15,7 @@ ID_PARAMETERS = {
     "user_id": lambda w: w.user_b_id,
     "fine_id": lambda w: w.fine_b_id,
     "message_id": lambda w: w.message_b_id,
+    "page": lambda w: 1,
 }
 
 
