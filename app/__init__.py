@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     register_config(app, config)
     register_extensions(app)
+    register_calendar(app)
     register_security(app)
     register_i18n(app)
     register_blueprints(app)
@@ -51,6 +52,13 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
 
 
+def register_calendar(app: Flask) -> None:
+    """Build the working calendar every deadline and clock is counted on."""
+    from app import clock
+
+    clock.init_app(app)
+
+
 def register_security(app: Flask) -> None:
     """Load users per request, scope client users to their client, set security headers."""
     from app import auth, security
@@ -69,12 +77,14 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the web shell, authentication, administration and the feature packages."""
     from app import admin, auth, web
+    from fines import contract_views
     from fines import views as fines_views
 
     app.register_blueprint(web.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(fines_views.bp)
+    app.register_blueprint(contract_views.bp)
 
 
 def register_metrics(app: Flask) -> None:

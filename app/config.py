@@ -53,6 +53,13 @@ class Config:
     METRICS_TOKEN: str | None = None  # when set, /metrics wants "Authorization: Bearer <token>"
     HSTS = False  # set when served over HTTPS only
 
+    # Working calendar: the operator's extra closing days (bridge days), comma-separated ISO dates.
+    EXTRA_CLOSED_DAYS = ""
+
+    # Fines workflow.
+    FINE_RETENTION_DAYS = 3 * 365  # closed fines then lose their PDFs and personal data
+    REMINDER_CUTOFF_WORKDAYS = 2
+
     # Scheduler.
     SCHEDULER_TIMEZONE = "Europe/Brussels"
     LOGIN_ATTEMPT_RETENTION_DAYS = 30
@@ -73,6 +80,8 @@ _INT_KEYS = {
     "PDF_TIMEOUT_SECONDS",
     "PDF_MEMORY_MB",
     "INTAKE_POLL_MINUTES",
+    "FINE_RETENTION_DAYS",
+    "REMINDER_CUTOFF_WORKDAYS",
     "ARGON2_MEMORY_KIB",
 }
 _BOOL_KEYS = {"HSTS"}

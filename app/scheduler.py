@@ -6,12 +6,16 @@ an app context and commits once, or rolls back and logs when it fails.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
@@ -95,13 +99,52 @@ def run_one(job_id: str) -> None:
     click.echo(f"{job_id}: {run_job(app, job_id)}")
 
 
+class SchedulerBusy(RuntimeError):
+    """Another scheduler process already runs for this database."""
+
+
+LOCK_KEY = 0x466C6565744465  # "FleetDe": the advisory lock every FleetDesk scheduler takes
+
+
+@contextlib.contextmanager
+def single_instance(engine: Any, data_dir: str) -> Iterator[None]:
+    """Hold the one-scheduler lock: a PostgreSQL advisory lock, or a file lock beside SQLite."""
+    if engine.dialect.name == "postgresql":
+        conn = engine.connect()
+        try:
+            if not conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar():
+                raise SchedulerBusy("another scheduler holds the PostgreSQL advisory lock; only one may run")
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        finally:
+            conn.close()
+        return
+    path = Path(data_dir) / "scheduler.lock"
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise SchedulerBusy(f"another scheduler holds {path}; only one may run") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @scheduler_cli.command("run")
 @with_appcontext
 def run() -> None:
-    """Start the blocking scheduler (Europe/Brussels time) until interrupted."""
+    """Start the blocking scheduler (Europe/Brussels time) until interrupted; one per deployment."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        lock = single_instance(db.engine, app.config["DATA_DIR"])
+        lock.__enter__()
+    except SchedulerBusy as exc:
+        raise click.ClickException(str(exc)) from exc
     scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"],
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
     for spec in registered_jobs(app).values():
@@ -112,3 +155,5 @@ def run() -> None:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         scheduler.shutdown(wait=False)
+    finally:
+        lock.__exit__(None, None, None)

@@ -3,13 +3,22 @@ from __future__ import annotations
 
 import json
 import logging
+import smtplib
 import threading
+from datetime import date, datetime
+from email.message import EmailMessage
 from typing import Any
+
+import sqlalchemy as sa
 
 from flask import Flask, current_app
 
+from app.clock import work_calendar
 from app.extensions import db
-from fines import services
+from app.models import Client, Role, User
+from app.services import Actor, record
+from fines import processing, services
+from fines.models import Fine
 from fines.imap import ImapAccount, ImapError, Mailbox, watch
 from fines.sandbox import PdfSandbox
 
@@ -91,10 +100,75 @@ def watch_account(app: Flask, account: ImapAccount, stop: threading.Event) -> No
         watch(account, handle, stop)
 
 
+def morning_round(now: datetime) -> dict[str, int]:
+    """Workday morning: remind each client of fines waiting for information near or past their cut-off.
+
+    Mails go out only in working hours; on a day off or outside them nothing is sent (the next
+    workday's round catches up). The agents' worklist is the ready fines (``/fines/worklist``).
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    calendar = work_calendar()
+    today = now.astimezone(calendar.zone).date()
+    if not calendar.is_working_time(now):
+        logger.info("morning round skipped: %s is outside working hours", now.astimezone(calendar.zone))
+        return {"clients": 0, "fines": 0, "worklist": 0}
+    due = processing.reminders_due(calendar, today, int(app.config["REMINDER_CUTOFF_WORKDAYS"]))
+    settings = services.IntakeSettings.from_config(app.config)
+    sent = 0
+    for client_id, fines in due.items():
+        client = db.session.get(Client, client_id)
+        recipients = [u.email for u in db.session.scalars(sa.select(User).where(
+            User.client_id == client_id, User.role == Role.CLIENT, User.active))]
+        if client is None or not recipients:
+            continue
+        message = reminder_mail(client, fines, recipients, settings.mail_from, today)
+        try:
+            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            logger.warning("reminder to %s not sent: %s", client.code, exc)
+            continue
+        record(Actor("scheduler"), "fines.reminder_sent", client, fines=[f.id for f in fines], to=recipients)
+        sent += 1
+    worklist = len(processing.worklist(calendar, today))
+    logger.info("morning round: %d client(s) reminded, %d fine(s) ready to process", sent, worklist)
+    return {"clients": sent, "fines": sum(len(f) for f in due.values()), "worklist": worklist}
+
+
+def reminder_mail(client: Client, fines: list[Fine], recipients: list[str], mail_from: str, today: date) -> EmailMessage:
+    """The reminder listing fines that wait for the client's information."""
+    lines = []
+    for fine in fines:
+        state = "PASSED" if fine.cutoff and fine.cutoff < today else f"cut-off {fine.cutoff}"
+        lines.append(f"- fine {fine.id}: {fine.issuer or ''} {fine.notice_number or ''}, plate {fine.plate or '?'} "
+                     f"({state}): {fine.match_reason or 'information missing'}")
+    msg = EmailMessage()
+    msg["From"], msg["To"] = mail_from, ", ".join(recipients)
+    msg["Subject"] = f"FleetDesk: {len(fines)} fine(s) wait for your information"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(
+        f"{client.name},\n\nThese fines wait for information from you (for instance the lease contract that applied "
+        "on the day of the offence). Deliver it at the latest 5 workdays before the fine's deadline; after that cut-off "
+        "the damage, costs and surcharges of a late processing are yours.\n\n" + "\n".join(lines) + "\n")
+    return msg
+
+
+def expire_fines(now: datetime) -> int:
+    """Daily: closed fines past the retention lose their PDFs and personal data."""
+    from fines import privacy
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return privacy.expire_closed_fines(app.config["DATA_DIR"], now, int(app.config["FINE_RETENTION_DAYS"]))
+
+
 def init_app(app: Flask) -> None:
-    """Declare the polling job (the ``fleetdesk fines watch`` process is the push alternative)."""
+    """Declare the fines' scheduled jobs (``fleetdesk fines watch`` is the push alternative to polling)."""
     from app.scheduler import JobSpec, add_job
 
     minutes = int(app.config["INTAKE_POLL_MINUTES"])
     add_job(app, JobSpec("fines.fetch_mailboxes", fetch_all, {"minute": f"*/{minutes}"},
                          "Read the fine-intake mailboxes."))
+    add_job(app, JobSpec("fines.morning_round", morning_round, {"day_of_week": "mon-fri", "hour": 8, "minute": 40},
+                         "Remind clients of fines near their cut-off; worklist for agents."))
+    add_job(app, JobSpec("fines.expire", expire_fines, {"hour": 2, "minute": 30},
+                         "Remove PDFs and personal data of closed fines past their retention."))

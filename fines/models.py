@@ -60,6 +60,8 @@ class Fine(TenantScoped, Model):
         sa.UniqueConstraint("message_key", "pdf_sha256", name="uq_fines_message_attachment"),
         sa.Index("ix_fines_client_id_issuer_notice_number", "client_id", "issuer", "notice_number"),
         sa.Index("ix_fines_state_created_at", "state", "created_at"),
+        sa.Index("ix_fines_state_cutoff", "state", "cutoff"),
+        sa.Index("ix_fines_client_id_state_cutoff", "client_id", "state", "cutoff"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,12 +95,79 @@ class Fine(TenantScoped, Model):
     problems: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     text: Mapped[str | None] = mapped_column(sa.Text)
 
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # the moment the fine arrived
     reviewed_at: Mapped[datetime | None] = mapped_column()
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
+    # Matching and workflow.
+    contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id", ondelete="SET NULL"), index=True)
+    match_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    complete_at: Mapped[datetime | None] = mapped_column()  # when the information became complete
+    processed_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(sa.String(16))  # redirected, recharged
+    closed_at: Mapped[datetime | None] = mapped_column()
+    # Deadlines, recomputed whenever the fields or the contract change (the sweep reads them by index).
+    payment_due: Mapped[date | None] = mapped_column(sa.Date)
+    designation_due: Mapped[date | None] = mapped_column(sa.Date)
+    deadline: Mapped[date | None] = mapped_column(sa.Date)
+    cutoff: Mapped[date | None] = mapped_column(sa.Date)
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column()
+
     message: Mapped[IntakeMessage] = relationship(back_populates="fines")
     duplicate_of: Mapped[Fine | None] = relationship(remote_side="Fine.id")
+    contract: Mapped[Contract | None] = relationship(back_populates="fines")
+    events: Mapped[list[FineEvent]] = relationship(back_populates="fine", order_by="FineEvent.id")
 
     def __repr__(self) -> str:
         return f"<Fine {self.id} {self.state} {self.issuer or '?'} {self.notice_number or '?'}>"
+
+
+class Contract(TenantScoped, Model):
+    """A lease contract: which driver had which plate when, and what to do with their fines."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (
+        sa.UniqueConstraint("client_id", "contract_number", name="uq_contracts_client_id_contract_number"),
+        sa.Index("ix_contracts_client_id_plate_start_date", "client_id", "plate", "start_date"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period_is_ordered"),
+        sa.CheckConstraint("instruction IN ('redirect', 'recharge')", name="instruction_is_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_number: Mapped[str] = mapped_column(sa.String(64))
+    plate: Mapped[str] = mapped_column(sa.String(16))  # letters and digits, upper case
+    plate_country: Mapped[str] = mapped_column(sa.String(2), default="BE")
+    driver_name: Mapped[str | None] = mapped_column(sa.String(200))
+    driver_email: Mapped[str | None] = mapped_column(sa.String(254))
+    driver_address: Mapped[str | None] = mapped_column(sa.String(500))
+    vehicle: Mapped[str | None] = mapped_column(sa.String(200))
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)
+    instruction: Mapped[str] = mapped_column(sa.String(16))  # redirect (verleggen) or recharge (doorbelasten)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    personal_data_erased_at: Mapped[datetime | None] = mapped_column()
+
+    fines: Mapped[list[Fine]] = relationship(back_populates="contract")
+
+    def __repr__(self) -> str:
+        return f"<Contract {self.contract_number} {self.plate} {self.start_date}..{self.end_date or ''}>"
+
+
+class FineEvent(TenantScoped, Model):
+    """One step of a fine's life: from which state to which, who, when and why."""
+
+    __tablename__ = "fine_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fine_id: Mapped[int] = mapped_column(sa.ForeignKey("fines.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_label: Mapped[str] = mapped_column(sa.String(254))
+    from_state: Mapped[str | None] = mapped_column(sa.String(24))
+    to_state: Mapped[str] = mapped_column(sa.String(24))
+    note: Mapped[str | None] = mapped_column(sa.String(1000))
+
+    fine: Mapped[Fine] = relationship(back_populates="events")
+
+    def __repr__(self) -> str:
+        return f"<FineEvent {self.fine_id} {self.from_state}->{self.to_state}>"

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Client
 from app.services import Actor, ServiceError, record
+from app.workcalendar import WorkCalendar
 from fines import mime, replies, storage
 from fines.models import Fine, IntakeMessage
 from fines.sandbox import ParseOutcome, PdfSandbox
@@ -44,12 +45,16 @@ class IntakeSettings:
     smtp_port: int
     max_message_bytes: int = 60 * 1024 * 1024
     max_pdf_bytes: int = 25 * 1024 * 1024
+    calendar: WorkCalendar = field(default_factory=WorkCalendar.belgium)
 
     @classmethod
     def from_config(cls, config: Any) -> IntakeSettings:
+        """Settings of the current app (call inside an app context: the app's calendar is used)."""
+        from app.clock import work_calendar
+
         return cls(data_dir=config["DATA_DIR"], mail_from=config["MAIL_FROM"], smtp_host=config["SMTP_HOST"],
                    smtp_port=int(config["SMTP_PORT"]), max_message_bytes=int(config["INTAKE_MAX_MESSAGE_BYTES"]),
-                   max_pdf_bytes=int(config["INTAKE_MAX_PDF_BYTES"]))
+                   max_pdf_bytes=int(config["INTAKE_MAX_PDF_BYTES"]), calendar=work_calendar())
 
 
 @dataclass(frozen=True)
@@ -204,13 +209,29 @@ def _read_pdf(message: IntakeMessage, client: Client, attachment: mime.Attachmen
         _quarantine(fine, "too_large", f"PDF of {len(attachment.data) / 1048576:.0f} MB exceeds the "
                                        f"{settings.max_pdf_bytes / 1048576:.0f} MB limit")
         db.session.flush()
+        _arrived(fine, settings)
         return fine
     outcome = sandbox.parse(attachment.data, attachment.filename)
     apply_outcome(fine, outcome)
     db.session.flush()
     if fine.state in ("read", "review"):
         _link_duplicate(fine)
+    _arrived(fine, settings)
     return fine
+
+
+def _arrived(fine: Fine, settings: IntakeSettings) -> None:
+    """Record the fine's first step and, once read, match it to its contract."""
+    from fines import processing
+    from fines.models import FineEvent
+
+    db.session.add(FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label="intake",
+                             from_state="received", to_state=fine.state, note=fine.reason))
+    if fine.state == "read":
+        processing.refresh(fine, settings.calendar, datetime.now(BRUSSELS))
+    else:
+        processing.update_deadlines(fine, settings.calendar)
+    db.session.flush()
 
 
 def apply_outcome(fine: Fine, outcome: ParseOutcome) -> None:
@@ -300,8 +321,9 @@ def _header(headers: Any, name: str) -> str | None:
     return " ".join(str(value).split())[:500] if value else None
 
 
-def file_report(path: Path | str, result: IngestResult) -> dict[str, Any]:
-    """What ``fleetdesk fines ingest --json`` prints for one file."""
+def file_report(path: Path | str, result: IngestResult, calendar: WorkCalendar | None = None,
+                today: date | None = None) -> dict[str, Any]:
+    """What ``fleetdesk fines ingest --json`` prints for one file: state, contract, deadlines, fields."""
     fine = result.fines[0] if result.fines else None
     report: dict[str, Any] = {"file": str(path), "message_id": result.message.id, "message_status": result.message.status}
     if fine is None:
@@ -312,6 +334,12 @@ def file_report(path: Path | str, result: IngestResult) -> dict[str, Any]:
                    "duplicate_of": fine.duplicate_of_id})
     for name, value in fine_fields(fine).items():
         report[name] = value
+    if calendar is not None and today is not None:
+        from fines import processing
+
+        workflow = processing.to_json(fine, calendar, today)
+        workflow.pop("id")
+        report.update(workflow)
     return report
 
 
@@ -333,6 +361,8 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str)
     from fines.extraction import structured_reference_valid
     from fines.plates import normalise_plate
 
+    if fine.state in ("processed", "closed", "cancelled", "duplicate"):
+        raise ServiceError(f"a {fine.state} fine can no longer be corrected", "state")
     cleaned = dict(values)
     if cleaned.get("plate"):
         plate = normalise_plate(str(cleaned["plate"]), (cleaned.get("plate_country") or None))
@@ -362,7 +392,9 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str)
         setattr(fine, name, value if value not in ("",) else None)
     fine.confidence = {name: 1.0 for name in FIELDS}
     fine.problems = []
-    fine.state, fine.reason, fine.reason_code = "read", None, None
+    if fine.state in ("received", "review", "quarantined"):
+        fine.state = "read"  # the event is written by correct_and_refresh
+    fine.reason, fine.reason_code = None, None
     fine.reviewed_at = datetime.now(BRUSSELS)
     fine.reviewed_by_id = actor.user_id
     db.session.flush()
@@ -370,6 +402,25 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str)
     changes = {k: [before[k], after[k]] for k in FIELDS if before[k] != after[k]}
     record(actor, "fine.corrected", fine, note=note, changes=changes)
     _link_duplicate(fine)
+    return fine
+
+
+def correct_and_refresh(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str, calendar: WorkCalendar,
+                        now: datetime) -> Fine:
+    """Apply an agent's correction, then match the fine again (it may now find its contract)."""
+    from fines import processing
+
+    previous = fine.state
+    correct_fine(actor, fine, values, note=note)
+    if previous != "read" and fine.state == "read":
+        from fines.models import FineEvent
+
+        db.session.add(FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label=actor.label,
+                                 from_state=previous, to_state="read", note=note))
+    if fine.state == "read":
+        processing.refresh(fine, calendar, now, actor)
+    else:
+        processing.update_deadlines(fine, calendar)
     return fine
 
 

@@ -1,6 +1,8 @@
 """Fines in the browser: list, upload, detail with the PDF, review queue, triage."""
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.auth import actor, staff_required
+from app.clock import now, today, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
 from app.models import Client, Role
-from app.services import ServiceError
-from fines import jobs, services, storage
-from fines.forms import AssignForm, CorrectionForm, UploadForm
+from app.services import ServiceError, record
+from fines import exports, jobs, outputs, privacy, processing, services, storage
+from fines.forms import AssignForm, CorrectionForm, ReasonForm, UploadForm
 from fines.models import Fine, IntakeMessage
 
 bp = Blueprint("fines", __name__, url_prefix="/fines", template_folder="templates")
@@ -83,9 +86,15 @@ def upload() -> Any:
 def detail(fine_id: int) -> Any:
     fine = db.get_or_404(Fine, fine_id)
     form = None
-    if current_user.is_staff:
+    if current_user.is_staff and fine.state not in ("processed", "closed", "cancelled", "duplicate"):
         form = CorrectionForm(data=_form_data(fine))
-    return render_template("fines/detail.html", fine=fine, form=form, fields=services.fine_fields(fine))
+    return _detail(fine, form)
+
+
+def _detail(fine: Fine, form: Any, status: int = 200) -> Any:
+    workflow = processing.to_json(fine, work_calendar(), today())
+    return render_template("fines/detail.html", fine=fine, form=form, fields=services.fine_fields(fine),
+                           workflow=workflow, action_form=ReasonForm()), status
 
 
 @bp.route("/<int:fine_id>/pdf")
@@ -123,7 +132,8 @@ def review(fine_id: int) -> Any:
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in services.FIELDS}
         try:
-            services.correct_fine(actor(), fine, values, note=form.note.data or "")
+            services.correct_and_refresh(actor(), fine, values, note=form.note.data or "",
+                                         calendar=work_calendar(), now=now())
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
@@ -131,7 +141,7 @@ def review(fine_id: int) -> Any:
         else:
             flash(_("Fine %(id)s corrected.", id=fine.id), "info")
             return redirect(url_for("fines.queue"))
-    return render_template("fines/detail.html", fine=fine, form=form, fields=services.fine_fields(fine)), 422
+    return _detail(fine, form, 422)
 
 
 @bp.route("/queue")
@@ -176,3 +186,154 @@ def _form_data(fine: Fine) -> dict[str, Any]:
     if fine.offence_at is not None:
         data["offence_at"] = fine.offence_at.astimezone(services.BRUSSELS).replace(tzinfo=None)
     return data
+
+
+def _client_scope() -> int | None:
+    """The client whose data a request is about: the user's own, or the one an agent filters on."""
+    if not current_user.is_staff:
+        return current_user.client_id
+    return request.args.get("client", type=int) or None
+
+
+@bp.route("/<int:fine_id>/process", methods=["POST"])
+@staff_required
+def process_fine(fine_id: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        outcome = processing.process(fine, actor(), now(), work_calendar())
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Fine %(id)s %(outcome)s.", id=fine.id, outcome=outcome), "info")
+    return redirect(url_for("fines.detail", fine_id=fine.id))
+
+
+@bp.route("/<int:fine_id>/close", methods=["POST"])
+@staff_required
+def close_fine(fine_id: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        processing.close(fine, actor(), now(), form.reason.data or None)
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("fines.detail", fine_id=fine.id))
+
+
+@bp.route("/<int:fine_id>/cancel", methods=["POST"])
+@login_required
+def cancel_fine(fine_id: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        processing.cancel(fine, actor(), form.reason.data or "")
+        db.session.commit()
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Fine %(id)s cancelled.", id=fine.id), "info")
+    return redirect(url_for("fines.detail", fine_id=fine.id))
+
+
+@bp.route("/<int:fine_id>/designation.pdf")
+@login_required
+def designation(fine_id: int) -> Any:
+    fine = db.get_or_404(Fine, fine_id)
+    item = exports.designation_of(fine, work_calendar())
+    if item is None:
+        abort(404)
+    response = Response(outputs.designation_pdf(item, today()), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="designation-{fine.id}.pdf"'
+    return response
+
+
+@bp.route("/designations.csv")
+@login_required
+def designations_csv() -> Any:
+    items = exports.designations(_client_scope(), work_calendar())
+    return _csv(outputs.designations_csv(items), "designations.csv")
+
+
+@bp.route("/recharges.csv")
+@login_required
+def recharges_csv() -> Any:
+    start = _date_arg("from") or today().replace(day=1)
+    end = _date_arg("to") or today()
+    lines = exports.recharge_lines(_client_scope(), start, end, work_calendar())
+    return _csv(outputs.recharges_csv(lines), f"recharges-{start}-{end}.csv")
+
+
+def _date_arg(name: str) -> date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400)
+
+
+def _csv(text: str, filename: str) -> Response:
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/overview")
+@login_required
+def overview() -> Any:
+    calendar, day = work_calendar(), today()
+    client_id = _client_scope()
+    urgency = processing.counts_by_urgency(client_id, calendar, day)
+    states = processing.counts_by_state(client_id)
+    per_client = exports.liability_overview(client_id, calendar, day)
+    return render_template("fines/overview.html", urgency=urgency, states=states, per_client=per_client,
+                           client_id=client_id, clients=_client_choices() if current_user.is_staff else [])
+
+
+@bp.route("/worklist")
+@staff_required
+def worklist() -> Any:
+    fines = processing.worklist(work_calendar(), today())
+    return render_template("fines/worklist.html", fines=fines)
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@staff_required
+def privacy_page() -> Any:
+    """Find a driver's data; export it as JSON or erase it (agents and admins, audited)."""
+    query = (request.values.get("q") or "").strip()
+    found: list[Any] = []
+    form = ReasonForm()
+    if query:
+        try:
+            found = privacy.find_driver(query)
+        except ServiceError as exc:
+            flash(exc.message, "error")
+    if request.method == "POST" and form.validate_on_submit() and found:
+        if request.form.get("action") == "export":
+            record(actor(), "privacy.driver_exported", None, query=query, contracts=[c.id for c in found])
+            db.session.commit()
+            response = Response(json.dumps(privacy.export_driver(found), indent=2, ensure_ascii=False),
+                                mimetype="application/json")
+            response.headers["Content-Disposition"] = 'attachment; filename="driver-data.json"'
+            return response
+        if request.form.get("action") == "erase":
+            result = privacy.erase_driver(actor(), found, current_app.config["DATA_DIR"], now())
+            db.session.commit()
+            flash(_("Erased the driver from %(n)s contract(s); %(pdfs)s PDF(s) removed.", n=result["contracts"],
+                    pdfs=result["pdfs_removed"]), "info")
+            return redirect(url_for("fines.privacy_page"))
+    return render_template("fines/privacy.html", query=query, found=found, form=form)

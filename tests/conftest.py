@@ -78,6 +78,7 @@ class World:
     admin_id: int
     message_b_id: int
     fine_b_id: int
+    contract_b_id: int
 
 
 @pytest.fixture()
@@ -98,9 +99,24 @@ def world(app: Any) -> World:
         admin = services.create_user(actor, email="admin@op.test", name="Admin", role=Role.ADMIN,
                                      password=support.PASSWORD)
         message, fine = _stored_fine(b)
+        contract = _contract(b)
         db.session.commit()
         return World(a.id, b.id, ua.email, ub.email, ua.id, ub.id, "agent@op.test", "admin@op.test", admin.id,
-                     message.id, fine.id)
+                     message.id, fine.id, contract.id)
+
+
+def _contract(client: Any) -> Any:
+    from datetime import date
+
+    from app.extensions import db
+    from fines.models import Contract
+
+    contract = Contract(client_id=client.id, contract_number=f"{client.code}-0001", plate="9ZZZ999",
+                        plate_country="BE", driver_name="Zoë Zeger", driver_address="Zeedijk 1, 8400 Oostende",
+                        start_date=date(2026, 1, 1), end_date=None, instruction="redirect")
+    db.session.add(contract)
+    db.session.flush()
+    return contract
 
 
 def _stored_fine(client: Any) -> tuple[Any, Any]:

@@ -60,4 +60,6 @@ def test_agent_corrects_a_fine_from_the_review_queue(app: Any, world: Any, brows
 
     with app.app_context():
         fine = db.session.get(Fine, fine_id)
-        assert fine.state == "read" and fine.payment_reference == "123456789002"
+        assert fine.payment_reference == "123456789002"
+        # Read now, so matched at once: Alpha has no contract for the plate, so it waits for one.
+        assert fine.state == "waiting_info" and "No lease contract" in (fine.match_reason or "")

@@ -16,6 +16,7 @@ ID_PARAMETERS = {
     "fine_id": lambda w: w.fine_b_id,
     "message_id": lambda w: w.message_b_id,
     "page": lambda w: 1,
+    "contract_id": lambda w: w.contract_b_id,
 }
 
 

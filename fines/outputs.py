@@ -1,0 +1,134 @@
+"""What processing produces: the driver designation (PDF form and CSV batch) and recharge lines (CSV).
+
+Pure: values in, bytes or text out. The PDF uses fpdf2's core fonts (no files needed).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from fpdf import FPDF
+
+
+@dataclass(frozen=True)
+class Designation:
+    """One driver designation: the fine, the lessee company, and the person who drove."""
+
+    fine_id: int
+    client_code: str
+    company: str
+    issuer: str | None
+    notice_number: str | None
+    plate: str  # national notation
+    offence_at: datetime | None  # Brussels local time
+    contract_number: str
+    driver_name: str
+    driver_address: str
+    driver_email: str | None
+    deadline: date | None
+    language: str  # nl, fr, de or en
+
+
+@dataclass(frozen=True)
+class RechargeLine:
+    """One fine paid by the lessor and invoiced on to the lessee."""
+
+    fine_id: int
+    client_code: str
+    contract_number: str
+    lessee: str
+    issuer: str | None
+    notice_number: str | None
+    plate: str
+    offence_at: datetime | None
+    amount_cents: int
+    currency: str
+    payment_reference: str | None
+    due_date: date | None
+    processed_on: date
+
+
+LABELS = {
+    "nl": {"title": "Aanwijzing van de bestuurder", "law": "Overeenkomstig artikel 67ter van de wet betreffende de "
+           "politie over het wegverkeer wijst de houder van de nummerplaat de bestuurder aan op het ogenblik van de "
+           "overtreding.", "issuer": "Aan", "notice": "Kenmerk", "plate": "Nummerplaat", "offence": "Overtreding op",
+           "holder": "Houder (leasingmaatschappij)", "contract": "Leasingcontract", "driver": "Bestuurder",
+           "address": "Adres", "email": "E-mail", "deadline": "Aan te wijzen uiterlijk op", "date": "Datum"},
+    "fr": {"title": "Désignation du conducteur", "law": "Conformément à l'article 67ter de la loi relative à la police "
+           "de la circulation routière, le titulaire de la plaque désigne le conducteur au moment de l'infraction.",
+           "issuer": "À", "notice": "Référence", "plate": "Plaque", "offence": "Infraction le",
+           "holder": "Titulaire (société de leasing)", "contract": "Contrat de leasing", "driver": "Conducteur",
+           "address": "Adresse", "email": "E-mail", "deadline": "À désigner au plus tard le", "date": "Date"},
+    "en": {"title": "Designation of the driver", "law": "Under article 67ter of the Belgian road traffic law, the "
+           "holder of the plate designates the driver at the time of the offence.", "issuer": "To",
+           "notice": "Reference", "plate": "Plate", "offence": "Offence on", "holder": "Holder (leasing company)",
+           "contract": "Lease contract", "driver": "Driver", "address": "Address", "email": "E-mail",
+           "deadline": "To be designated by", "date": "Date"},
+}
+
+
+def _latin1(text: str) -> str:
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def designation_pdf(item: Designation, today: date) -> bytes:
+    """The designation form for one fine, in the letter's language (Dutch, French, else English)."""
+    words = LABELS.get(item.language, LABELS["en"])
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"{words['title']} {item.notice_number or item.fine_id}")
+    pdf.set_creator("FleetDesk")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 12, _latin1(words["title"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(0, 5, _latin1(words["law"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    rows = [
+        (words["issuer"], item.issuer or ""), (words["notice"], item.notice_number or ""),
+        (words["plate"], item.plate), (words["offence"], item.offence_at.strftime("%d/%m/%Y %H:%M") if item.offence_at else ""),
+        (words["holder"], item.company), (words["contract"], item.contract_number),
+        (words["driver"], item.driver_name), (words["address"], item.driver_address),
+        (words["email"], item.driver_email or ""),
+        (words["deadline"], item.deadline.strftime("%d/%m/%Y") if item.deadline else ""),
+        (words["date"], today.strftime("%d/%m/%Y")),
+    ]
+    for label, value in rows:
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.cell(60, 7, _latin1(label))
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 7, _latin1(value), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+DESIGNATION_COLUMNS = ("fine_id", "client_code", "issuer", "notice_number", "plate", "offence_at", "contract_number",
+                       "driver_name", "driver_address", "driver_email", "designation_due")
+RECHARGE_COLUMNS = ("fine_id", "client_code", "contract_number", "lessee", "issuer", "notice_number", "plate",
+                    "offence_at", "amount", "currency", "payment_reference", "due_date", "processed_on")
+
+
+def designations_csv(items: Iterable[Designation]) -> str:
+    """A batch of designations, one line per fine."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(DESIGNATION_COLUMNS)
+    for d in items:
+        writer.writerow([d.fine_id, d.client_code, d.issuer or "", d.notice_number or "", d.plate,
+                         d.offence_at.isoformat() if d.offence_at else "", d.contract_number, d.driver_name,
+                         d.driver_address, d.driver_email or "", d.deadline.isoformat() if d.deadline else ""])
+    return out.getvalue()
+
+
+def recharges_csv(lines: Iterable[RechargeLine]) -> str:
+    """Recharge lines for a client and period (amounts in the currency's units, two decimals)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RECHARGE_COLUMNS)
+    for r in lines:
+        writer.writerow([r.fine_id, r.client_code, r.contract_number, r.lessee, r.issuer or "", r.notice_number or "",
+                         r.plate, r.offence_at.isoformat() if r.offence_at else "", f"{r.amount_cents / 100:.2f}",
+                         r.currency, r.payment_reference or "", r.due_date.isoformat() if r.due_date else "",
+                         r.processed_on.isoformat()])
+    return out.getvalue()

@@ -1,0 +1,300 @@
+"""Contracts, matching, the fine workflow, deadlines and liability, on the real database."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+
+BXL = ZoneInfo("Europe/Brussels")
+AGENT = None  # set per test through _actor()
+
+
+def _actor() -> Any:
+    from app.services import Actor
+
+    return Actor("agent@op.test")
+
+
+def _calendar() -> Any:
+    from app.clock import work_calendar
+
+    return work_calendar()
+
+
+def make_fine(client_id: int, *, plate: str = "1ABC123", offence: datetime, letter: date | None = None,
+              due: date | None = None, amount: int = 5800, kind: str = "immediate_collection",
+              notice: str = "AN.1/2026", received: datetime | None = None) -> Any:
+    """A read fine as intake would leave it, then refreshed (matched) like intake does."""
+    from app.extensions import db
+    from fines import processing
+    from fines.models import Fine, FineEvent, IntakeMessage
+
+    message = IntakeMessage(source="upload", message_key=f"<{notice}-{plate}>", raw_path="mail/x.eml",
+                            raw_sha256="0" * 64, size=0, status="processed", client_id=client_id, recipients=[],
+                            refusals=[], replies_sent=[])
+    fine = Fine(message=message, client_id=client_id, message_key=message.message_key, pdf_path="pdf/x.pdf",
+                pdf_sha256=f"{abs(hash((notice, plate))):064d}"[:64], size=0, state="read", kind=kind, language="nl",
+                issuer="Parket", notice_number=notice, plate=plate, plate_country="BE", offence_at=offence,
+                letter_date=letter or offence.date() + timedelta(days=5),
+                due_date=due or offence.date() + timedelta(days=60), amount_cents=amount, currency="EUR",
+                addressee="Alpha Lease NV", confidence={}, problems=[])
+    if received is not None:
+        fine.created_at = received
+    db.session.add_all([message, fine])
+    db.session.flush()
+    db.session.add(FineEvent(fine_id=fine.id, client_id=client_id, actor_label="intake", from_state="received",
+                             to_state="read"))
+    processing.refresh(fine, _calendar(), received or datetime.now(timezone.utc))
+    db.session.flush()
+    return fine
+
+
+def add_contract(client_id: int, number: str, start: date, end: date | None, *, plate: str = "1ABC123",
+                 instruction: str = "redirect", driver: str | None = "Jan Peeters",
+                 address: str | None = "Kerkstraat 1, 9000 Gent") -> Any:
+    from app.extensions import db
+    from app.models import Client
+    from fines import contracts, processing
+
+    client = db.session.get(Client, client_id)
+    contract = contracts.save_contract(_actor(), client, {
+        "contract_number": number, "plate": plate, "plate_country": "BE", "driver_name": driver,
+        "driver_address": address, "start_date": start, "end_date": end, "instruction": instruction})
+    processing.rematch_plates({(client_id, contract.plate)}, _calendar(), datetime.now(timezone.utc), _actor())
+    return contract
+
+
+@pytest.fixture()
+def ctx(app: Any, world: Any) -> Any:
+    from app.extensions import db
+
+    with app.app_context():
+        yield world
+        db.session.rollback()
+
+
+def test_the_offence_time_decides_between_contracts_of_a_reused_plate(ctx: Any) -> None:
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 5, 31), instruction="recharge")
+    add_contract(ctx.client_a, "A-2", date(2026, 6, 1), None)
+    late_may = make_fine(ctx.client_a, offence=datetime(2026, 5, 31, 23, 30, tzinfo=BXL), notice="N1")
+    # 00:30 on 1 June in Brussels is still 31 May in UTC: the Belgian local date decides.
+    early_june = make_fine(ctx.client_a, offence=datetime(2026, 6, 1, 0, 30, tzinfo=BXL), notice="N2")
+    assert late_may.contract.contract_number == "A-1" and late_may.state == "ready"
+    assert early_june.contract.contract_number == "A-2" and early_june.state == "ready"
+
+
+def test_a_fine_in_a_gap_waits_and_is_matched_when_the_contract_is_added(ctx: Any) -> None:
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 3, 31))
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL))
+    assert fine.state == "waiting_info" and "No lease contract" in fine.match_reason
+    add_contract(ctx.client_a, "A-2", date(2026, 4, 10), None)
+    assert fine.state == "ready" and fine.contract.contract_number == "A-2" and fine.complete_at is not None
+    assert [e.to_state for e in fine.events] == ["read", "waiting_info", "matched", "ready"]
+
+
+def test_a_back_dated_contract_matches_the_waiting_fine(ctx: Any) -> None:
+    from fines import contracts, processing
+
+    contract = add_contract(ctx.client_a, "A-1", date(2026, 5, 1), None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 4, 20, 9, 0, tzinfo=BXL))
+    assert fine.state == "waiting_info"
+    contracts.save_contract(_actor(), contract_client(contract), {**contract_values(contract), "start_date": date(2026, 4, 1)},
+                            contract)
+    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), datetime.now(timezone.utc))
+    assert fine.state == "ready"
+
+
+def contract_client(contract: Any) -> Any:
+    from app.extensions import db
+    from app.models import Client
+
+    return db.session.get(Client, contract.client_id)
+
+
+def contract_values(contract: Any) -> dict[str, Any]:
+    from fines.contracts import FIELDS
+
+    return {k: getattr(contract, k) for k in FIELDS}
+
+
+def test_overlapping_contracts_leave_the_fine_waiting_with_both_named(ctx: Any) -> None:
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 6, 30))
+    add_contract(ctx.client_a, "A-2", date(2026, 6, 1), None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
+    assert fine.state == "waiting_info" and "A-1" in fine.match_reason and "A-2" in fine.match_reason
+
+
+def test_another_clients_contract_is_never_matched(ctx: Any) -> None:
+    add_contract(ctx.client_b, "B-1", date(2026, 1, 1), None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
+    assert fine.state == "waiting_info" and fine.contract is None
+
+
+def test_redirect_without_the_drivers_address_waits_for_it(ctx: Any) -> None:
+    from fines import contracts, processing
+
+    contract = add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, address=None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
+    assert fine.state == "waiting_info" and "A-1" in fine.match_reason and fine.contract_id == contract.id
+    contracts.save_contract(_actor(), contract_client(contract),
+                            {**contract_values(contract), "driver_address": "Veldstraat 2, 9000 Gent"}, contract)
+    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), datetime.now(timezone.utc))
+    assert fine.state == "ready"
+
+
+def test_processing_a_redirect_produces_the_designation(ctx: Any) -> None:
+    from fines import exports, outputs, processing
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28),
+                     due=date(2026, 12, 2))
+    assert fine.designation_due == date(2026, 11, 12) and fine.deadline == date(2026, 11, 12)
+    assert fine.cutoff == date(2026, 11, 4)  # 5 workdays back, skipping 11 November
+    assert processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar()) == "redirected"
+    assert fine.state == "processed"
+    item = exports.designation_of(fine, _calendar())
+    assert item is not None and item.driver_name == "Jan Peeters" and item.plate == "1-ABC-123"
+    pdf = outputs.designation_pdf(item, date(2026, 11, 3))
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
+    batch = outputs.designations_csv(exports.designations(ctx.client_a, _calendar()))
+    assert "Jan Peeters" in batch and "2026-11-12" in batch
+    processing.close(fine, _actor(), datetime.now(timezone.utc))
+    assert fine.state == "closed"
+
+
+def test_processing_a_recharge_produces_its_line_for_the_period(ctx: Any) -> None:
+    from fines import exports, outputs, processing
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, instruction="recharge")
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), due=date(2026, 12, 2),
+                     amount=11600)
+    assert fine.deadline == date(2026, 12, 2)
+    when = datetime(2026, 11, 3, 10, 0, tzinfo=BXL)
+    assert processing.process(fine, _actor(), when, _calendar()) == "recharged"
+    lines = exports.recharge_lines(ctx.client_a, date(2026, 11, 1), date(2026, 11, 30), _calendar())
+    assert [(line.fine_id, line.amount_cents, line.contract_number) for line in lines] == [(fine.id, 11600, "A-1")]
+    assert "116.00,EUR" in outputs.recharges_csv(lines)
+    assert exports.recharge_lines(ctx.client_a, date(2026, 12, 1), date(2026, 12, 31), _calendar()) == []
+
+
+@pytest.mark.parametrize(("action", "message"), [
+    ("process_waiting", "only a ready fine can be processed"),
+    ("cancel_without_reason", "needs a reason"),
+    ("close_unprocessed", "cannot go from waiting_info to closed"),
+])
+def test_refused_transitions_change_nothing(ctx: Any, action: str, message: str) -> None:
+    from app.services import ServiceError
+    from fines import processing
+
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
+    before = (fine.state, len(fine.events))
+    with pytest.raises(ServiceError, match=message):
+        if action == "process_waiting":
+            processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar())
+        elif action == "cancel_without_reason":
+            processing.cancel(fine, _actor(), "  ")
+        else:
+            processing.close(fine, _actor(), datetime.now(timezone.utc))
+    assert (fine.state, len(fine.events)) == before
+
+
+def test_cancel_at_any_open_step_with_a_reason(ctx: Any) -> None:
+    from fines import processing
+
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
+    processing.cancel(fine, _actor(), "paid by the driver directly")
+    assert fine.state == "cancelled" and fine.events[-1].note == "paid by the driver directly"
+
+
+def test_a_fine_delivered_after_the_cut_off_is_the_clients_risk(ctx: Any) -> None:
+    from fines import processing
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28),
+                     received=datetime(2026, 11, 9, 10, 0, tzinfo=BXL))  # cut-off was 4 November
+    judged = processing.assessment(fine, _calendar(), date(2026, 11, 20))
+    assert judged.delivered_on_time is False and judged.missed and judged.liable.value == "client"
+
+
+def test_a_fine_delivered_in_time_and_missed_is_the_operators(ctx: Any) -> None:
+    from fines import processing
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28),
+                     received=datetime(2026, 10, 30, 10, 0, tzinfo=BXL))
+    judged = processing.assessment(fine, _calendar(), date(2026, 11, 13))
+    assert judged.delivered_on_time is True and judged.missed and judged.liable.value == "operator"
+
+
+def test_urgency_counts_follow_the_cut_off(ctx: Any) -> None:
+    from fines import processing
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
+    make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28), notice="X1")
+    counts = processing.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 11, 4))
+    assert counts["cutoff_today"] == 1
+    assert processing.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 11, 5))["overdue"] == 1
+    assert processing.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 10, 30))["this_week"] == 1
+
+
+def test_scheduler_lock_lets_only_one_scheduler_run(app: Any) -> None:
+    from app.extensions import db
+    from app.scheduler import SchedulerBusy, single_instance
+
+    with app.app_context():
+        with single_instance(db.engine, app.config["DATA_DIR"]):
+            with pytest.raises(SchedulerBusy), single_instance(db.engine, app.config["DATA_DIR"]):
+                pass
+        with single_instance(db.engine, app.config["DATA_DIR"]):
+            pass  # released: the next scheduler may start
+
+
+def test_morning_round_reminds_clients_only_in_working_hours(app: Any, world: Any, smtp_sink: Any) -> None:
+    from app.extensions import db
+    from fines import jobs
+
+    app.config.update(SMTP_PORT=smtp_sink.port, SMTP_HOST="127.0.0.1")
+    try:
+        with app.app_context():
+            fine = make_fine(world.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL),
+                             letter=date(2026, 10, 28))
+            db.session.commit()
+            assert fine.state == "waiting_info" and fine.cutoff == date(2026, 11, 4)
+            night = jobs.morning_round(datetime(2026, 11, 3, 6, 0, tzinfo=BXL))
+            assert night["clients"] == 0 and smtp_sink.messages == []
+            morning = jobs.morning_round(datetime(2026, 11, 3, 8, 40, tzinfo=BXL))
+            assert morning == {"clients": 1, "fines": 1, "worklist": 0}
+    finally:
+        app.config.update(SMTP_PORT=25)
+    [mail] = smtp_sink.messages
+    assert mail["To"] == world.user_a and "cut-off 2026-11-04" in mail.get_content()
+
+
+def test_driver_data_is_exported_and_erased(ctx: Any, app: Any) -> None:
+    from fines import privacy, processing
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, driver="Jan Peeters")
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
+    processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar())
+    found = privacy.find_driver("peeters")
+    exported = privacy.export_driver(found)
+    assert exported["contracts"][0]["driver_name"] == "Jan Peeters" and exported["contracts"][0]["fines"][0]["id"] == fine.id
+    result = privacy.erase_driver(_actor(), found, app.config["DATA_DIR"], datetime.now(timezone.utc))
+    assert result == {"contracts": 1, "pdfs_removed": 1}
+    assert found[0].driver_name == privacy.ERASED and found[0].driver_address is None and fine.pdf_path == ""
+    assert privacy.find_driver("peeters") == []
+
+
+def test_closed_fines_past_retention_lose_their_pdf_and_text(ctx: Any, app: Any) -> None:
+    from fines import privacy, processing
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
+    fine.text = "Jan Peeters, Kerkstraat 1"
+    processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar())
+    processing.close(fine, _actor(), datetime(2023, 1, 1, tzinfo=timezone.utc))
+    assert privacy.expire_closed_fines(app.config["DATA_DIR"], datetime(2026, 11, 20, tzinfo=timezone.utc), 365) == 1
+    assert fine.text is None and fine.pdf_path == "" and fine.personal_data_erased_at is not None
