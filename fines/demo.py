@@ -57,8 +57,21 @@ LETTERS = {
 }
 
 
+CONTRACTS = """client_code,contract_number,plate,driver,start_date,end_date,instruction,driver_email,driver_address,vehicle
+ACME,ACME-1001,1ABC123,Tom Claes,2024-03-01,2026-06-30,recharge,tom.claes@example.be,"Dorpsstraat 4, 9000 Gent",Skoda Octavia
+ACME,ACME-1002,1ABC123,Marie Dubois,2026-07-01,,redirect,marie.dubois@example.be,"Rue Haute 5, 1000 Bruxelles",Volkswagen ID.4
+ACME,ACME-1003,2DEF456,Karim Benali,2025-09-01,,recharge,karim.benali@example.be,"Meir 10, 2000 Antwerpen",BMW i4
+BRAFL,BRAFL-2001,1XYZ789,Jan Peeters,2025-01-01,,redirect,jan.peeters@example.be,"Bondgenotenlaan 1, 3000 Leuven",Tesla Model 3
+"""
+
+
 def load_demo_fines(app: Flask) -> None:
-    """Take the demo letters in for their clients, through the real pipeline."""
+    """Load demo contracts, then take the demo letters in through the real pipeline (they match)."""
+    from fines import contracts
+
+    report = contracts.import_contracts(Actor("demo"), CONTRACTS, client=None, allowed_client_ids=None)
+    if not report.ok:
+        raise RuntimeError(f"demo contracts refused: {report.errors}")
     settings = services.IntakeSettings.from_config(app.config)
     with jobs.sandbox_for(app.config) as sandbox:
         for code, letters in LETTERS.items():

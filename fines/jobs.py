@@ -18,7 +18,6 @@ from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, record
 from fines import processing, services
-from fines.models import Fine
 from fines.imap import ImapAccount, ImapError, Mailbox, watch
 from fines.sandbox import PdfSandbox
 
@@ -135,7 +134,7 @@ def morning_round(now: datetime) -> dict[str, int]:
     return {"clients": sent, "fines": sum(len(f) for f in due.values()), "worklist": worklist}
 
 
-def reminder_mail(client: Client, fines: list[Fine], recipients: list[str], mail_from: str, today: date) -> EmailMessage:
+def reminder_mail(client: Client, fines: list[Any], recipients: list[str], mail_from: str, today: date) -> EmailMessage:
     """The reminder listing fines that wait for the client's information."""
     lines = []
     for fine in fines:

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 
+from app.database import bulk_insert, bulk_update
 from app.extensions import db
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from fines.deadlines import Assessment, FineDates, Instruction, assess, deadlines
-from fines.matching import ContractPeriod, match_contract
+from fines.matching import ContractPeriod, MatchResult, match_contract
 from fines.models import Contract, Fine, FineEvent
 from fines.workflow import FineState, TransitionRefused, check_transition, needed_information
 
@@ -39,7 +42,8 @@ def transition(fine: Fine, target: str, actor: Actor, *, note: str | None = None
     if at is not None:
         event.at = at
     db.session.add(event)
-    record(actor, "fine.state_changed", fine, from_state=fine.state, to_state=target, note=note)
+    if actor is not SYSTEM:  # automatic steps are in the fine's own events; people's also in the audit log
+        record(actor, "fine.state_changed", fine, from_state=fine.state, to_state=target, note=note)
     fine.state = target
 
 
@@ -80,36 +84,169 @@ def _match(fine: Fine, calendar: WorkCalendar, now: datetime, actor: Actor) -> N
                       Contract.client_id == fine.client_id, Contract.plate == fine.plate,
                       Contract.start_date <= offence_day,
                       sa.or_(Contract.end_date.is_(None), Contract.end_date >= offence_day)))]
-    result = match_contract(candidates, fine.plate or "", offence_day)
-    if result.contract is None:
-        fine.contract, fine.match_reason, fine.complete_at = None, result.reason, None
-        if fine.state != FineState.WAITING_INFO.value or previous_reason != result.reason:
-            transition(fine, FineState.WAITING_INFO.value, actor, note=result.reason)
-        return
-    contract = db.session.get(Contract, result.contract.id)
-    assert contract is not None
-    changed = fine.contract_id != contract.id
-    fine.contract = contract
+    _apply_match(fine, match_contract(candidates, fine.plate or "", offence_day, country=fine.plate_country),
+                 now, actor, previous_reason)
+
+
+@dataclass(frozen=True)
+class FineSnapshot:
+    """What the matching decision needs to know of a fine."""
+
+    state: str
+    contract_id: int | None
+    match_reason: str | None
+    kind: str | None
+    letter_date: date | None
+    due_date: date | None
+    amount_cents: int | None
+
+
+@dataclass(frozen=True)
+class ContractInfo:
+    """What the matching decision needs to know of the contract found."""
+
+    id: int
+    contract_number: str
+    instruction: str
+    driver_name: str | None
+    driver_address: str | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where matching takes a fine: its contract, the reason it waits, and the steps to get there."""
+
+    contract_id: int | None
+    match_reason: str | None
+    steps: tuple[tuple[str, str | None], ...]  # (target state, note)
+    complete: bool | None  # True: information complete now; False: not complete; None: unchanged
+    rematched: bool = False  # a ready fine moved to another complete contract
+
+
+def decide(fine: FineSnapshot, result: MatchResult, contract: ContractInfo | None) -> Decision:
+    """Decide the outcome of a match (pure: the ORM path and the batch path both apply it)."""
+    if contract is None:
+        steps = () if fine.state == FineState.WAITING_INFO.value and fine.match_reason == result.reason else (
+            (FineState.WAITING_INFO.value, result.reason),)
+        return Decision(None, result.reason, steps, complete=False)
+    state, steps_list = fine.state, []
+    if state == FineState.READ.value:
+        steps_list.append((FineState.MATCHED.value, f"contract {contract.contract_number}"))
+        state = FineState.MATCHED.value
     missing = needed_information(Instruction(contract.instruction), driver_name=contract.driver_name,
                                  driver_address=contract.driver_address, amount_cents=fine.amount_cents,
                                  due_date=fine.due_date, letter_date=fine.letter_date, kind=fine.kind)
-    if fine.state == FineState.READ.value:
-        transition(fine, FineState.MATCHED.value, actor, note=f"contract {contract.contract_number}")
     if missing:
         reason = f"contract {contract.contract_number}: missing " + ", ".join(missing)
-        fine.match_reason, fine.complete_at = reason, None
-        if fine.state != FineState.WAITING_INFO.value or previous_reason != reason:
-            transition(fine, FineState.WAITING_INFO.value, actor, note=reason)
-        return
-    fine.match_reason = None
-    if fine.state == FineState.READY.value:
-        if changed:
-            record(actor, "fine.rematched", fine, contract=contract.contract_number)
-        return
-    if fine.state == FineState.WAITING_INFO.value:
-        transition(fine, FineState.MATCHED.value, actor, note=f"contract {contract.contract_number}")
-    fine.complete_at = now
-    transition(fine, FineState.READY.value, actor, note="information complete")
+        if state != FineState.WAITING_INFO.value or fine.match_reason != reason:
+            steps_list.append((FineState.WAITING_INFO.value, reason))
+        return Decision(contract.id, reason, tuple(steps_list), complete=False)
+    if state == FineState.READY.value:
+        return Decision(contract.id, None, (), complete=None, rematched=fine.contract_id != contract.id)
+    if state == FineState.WAITING_INFO.value:
+        steps_list.append((FineState.MATCHED.value, f"contract {contract.contract_number}"))
+    steps_list.append((FineState.READY.value, "information complete"))
+    return Decision(contract.id, None, tuple(steps_list), complete=True)
+
+
+def _snapshot(fine: Fine) -> FineSnapshot:
+    return FineSnapshot(fine.state, fine.contract_id, fine.match_reason, fine.kind, fine.letter_date, fine.due_date,
+                        fine.amount_cents)
+
+
+def _info(contract: Contract) -> ContractInfo:
+    return ContractInfo(contract.id, contract.contract_number, contract.instruction, contract.driver_name,
+                        contract.driver_address)
+
+
+def _apply_match(fine: Fine, result: MatchResult, now: datetime, actor: Actor, previous_reason: str | None) -> None:
+    contract = db.session.get(Contract, result.contract.id) if result.contract is not None else None
+    decision = decide(replace(_snapshot(fine), match_reason=previous_reason), result,
+                      _info(contract) if contract is not None else None)
+    fine.contract = contract
+    fine.match_reason = decision.match_reason
+    if decision.complete is False:
+        fine.complete_at = None
+    for target, note in decision.steps:
+        transition(fine, target, actor, note=note)
+    if decision.complete is True:
+        fine.complete_at = now
+    if decision.rematched and contract is not None:
+        record(actor, "fine.rematched", fine, contract=contract.contract_number)
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+@lru_cache(maxsize=16384)
+def _deadlines(calendar: WorkCalendar, kind: str | None, letter_date: date | None, due_date: date | None,
+               instruction: str | None) -> Any:
+    """``deadlines`` for the batch path, cached: letters of one day share their deadlines."""
+    return deadlines(FineDates(kind, letter_date, due_date, _EPOCH, None, None),
+                     Instruction(instruction) if instruction else None, calendar)
+
+
+@lru_cache(maxsize=256)
+def _check_step(current: str, target: str) -> None:
+    """``check_transition`` for the automatic steps of a batch (they carry their reason)."""
+    check_transition(FineState(current), FineState(target), reason="automatic")
+
+
+def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | None = None, batch: int = 10000,
+                  actor: Actor = SYSTEM) -> int:
+    """Match every open fine in batches with set-based SQL: one query for the fines, one for their
+    contracts, one bulk update and one bulk insert of events per batch; returns the count.
+
+    The decision per fine is ``decide``, the same rule the one-fine path applies.
+    """
+    total, last_id = 0, 0
+    columns = (Fine.id, Fine.client_id, Fine.plate, Fine.plate_country, Fine.offence_at, Fine.state, Fine.contract_id,
+               Fine.match_reason, Fine.kind, Fine.letter_date, Fine.due_date, Fine.amount_cents, Fine.complete_at)
+    while True:
+        query = (sa.select(*columns).where(Fine.id > last_id, Fine.state.in_(MATCHABLE), Fine.plate.is_not(None),
+                                           Fine.offence_at.is_not(None)).order_by(Fine.id).limit(batch))
+        if client_id is not None:
+            query = query.where(Fine.client_id == client_id)
+        rows = db.session.execute(query).all()
+        if not rows:
+            return total
+        # The batch's contracts come from a join on the same id range: no long parameter lists.
+        in_batch = sa.and_(Fine.id > last_id, Fine.id <= rows[-1].id, Fine.state.in_(MATCHABLE))
+        rows_by_id = {c.id: c for c in db.session.execute(sa.select(
+            Contract.id, Contract.client_id, Contract.plate, Contract.contract_number, Contract.start_date,
+            Contract.end_date, Contract.instruction, Contract.driver_name, Contract.driver_address)
+            .join(Fine, sa.and_(Fine.client_id == Contract.client_id, Fine.plate == Contract.plate))
+            .where(in_batch).distinct())}
+        by_pair: dict[tuple[int, str], list[Any]] = {}
+        for c in rows_by_id.values():
+            by_pair.setdefault((c.client_id, c.plate), []).append(c)
+        periods_by_pair = {pair: [ContractPeriod(c.id, c.contract_number, c.plate, c.start_date, c.end_date)
+                                  for c in contracts] for pair, contracts in by_pair.items()}
+        updates, events = [], []
+        for r in rows:
+            result = match_contract(periods_by_pair.get((r.client_id, r.plate), []), r.plate,
+                                    r.offence_at.astimezone(calendar.zone).date(), country=r.plate_country)
+            found = rows_by_id.get(result.contract.id) if result.contract else None
+            decision = decide(FineSnapshot(r.state, r.contract_id, r.match_reason, r.kind, r.letter_date, r.due_date,
+                                           r.amount_cents), result,
+                              ContractInfo(found.id, found.contract_number, found.instruction, found.driver_name,
+                                           found.driver_address) if found is not None else None)
+            state = r.state
+            for target, note in decision.steps:
+                _check_step(state, target)
+                events.append({"fine_id": r.id, "client_id": r.client_id, "at": now, "actor_label": actor.label,
+                               "from_state": state, "to_state": target, "note": note})
+                state = target
+            due = _deadlines(calendar, r.kind, r.letter_date, r.due_date, found.instruction if found is not None else None)
+            updates.append({
+                "id": r.id, "state": state, "contract_id": decision.contract_id, "match_reason": decision.match_reason,
+                "complete_at": now if decision.complete else (None if decision.complete is False else r.complete_at),
+                "payment_due": due.payment_due, "designation_due": due.designation_due, "deadline": due.applies,
+                "cutoff": due.cutoff})
+        bulk_update(db.session, Fine.__table__, updates)
+        bulk_insert(db.session, FineEvent.__table__, events)
+        total += len(rows)
+        last_id = rows[-1].id
 
 
 def rematch_plates(plates: Iterable[tuple[int, str]], calendar: WorkCalendar, now: datetime,
@@ -189,15 +326,16 @@ def worklist(calendar: WorkCalendar, today: date, limit: int = 500) -> list[Fine
                                    .order_by(Fine.deadline.is_(None), Fine.deadline, Fine.id).limit(limit)))
 
 
-def reminders_due(calendar: WorkCalendar, today: date, within_workdays: int) -> dict[int, list[Fine]]:
-    """Per client, the fines still waiting for information whose cut-off is near or passed."""
+def reminders_due(calendar: WorkCalendar, today: date, within_workdays: int) -> dict[int, list[Any]]:
+    """Per client, the fines still waiting for information whose cut-off is near or passed (light rows)."""
     horizon = calendar.add_workdays(today, within_workdays)
-    fines = db.session.scalars(sa.select(Fine).where(Fine.state == FineState.WAITING_INFO.value,
-                                                     Fine.cutoff.is_not(None), Fine.cutoff <= horizon)
-                               .order_by(Fine.client_id, Fine.cutoff))
-    grouped: dict[int, list[Fine]] = {}
-    for fine in fines:
-        grouped.setdefault(fine.client_id or 0, []).append(fine)
+    rows = db.session.execute(
+        sa.select(Fine.id, Fine.client_id, Fine.issuer, Fine.notice_number, Fine.plate, Fine.cutoff, Fine.match_reason)
+        .where(Fine.state == FineState.WAITING_INFO.value, Fine.cutoff.is_not(None), Fine.cutoff <= horizon)
+        .order_by(Fine.client_id, Fine.cutoff))
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row.client_id or 0, []).append(row)
     return grouped
 
 

@@ -1,0 +1,166 @@
+"""Matching and the deadline sweep at scale, on SQLite and PostgreSQL.
+
+``python bench/matching.py [CONTRACTS] [FINES] [SWEEP_FINES]`` (defaults 1,000,000 / 100,000 /
+1,000,000) builds a fresh database of each kind, loads the contracts (plates reused over time:
+four consecutive contracts per plate, with gaps) and read fines, then prints:
+- matches per second: every fine matched to the contract that applied on its Belgian offence
+  date, moved to matched/ready or waiting with its events, deadlines stored (target >= 5,000/s);
+- the daily sweep over all open fines (counts by urgency, the clients' reminders, the agents'
+  worklist), answered from the (state, cutoff) index (target < 60 s for 1,000,000 fines).
+PostgreSQL: ``FLEETDESK_TEST_POSTGRES_URL`` (default the local server); skipped when unreachable.
+"""
+from __future__ import annotations
+
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+from _harness import header, measure, report  # first: puts the repository on sys.path
+
+import sqlalchemy as sa
+
+from app.database import bulk_insert
+
+BATCH = 20_000
+START = date(2023, 1, 1)
+
+
+def load(app: object, contracts: int, fines: int, rng: random.Random) -> list[tuple[int, str]]:
+    from app.extensions import db
+    from app.models import Client
+    from fines.models import Contract, Fine, IntakeMessage
+
+    with app.app_context():  # type: ignore[attr-defined]
+        clients = [Client(code=f"C{n}", name=f"Client {n}", intake_address=f"c{n}@bench.test") for n in range(3)]
+        db.session.add_all(clients)
+        db.session.flush()
+        message = IntakeMessage(source="cli", message_key="bench", raw_path="x", raw_sha256="0" * 64, size=0,
+                                status="processed", client_id=clients[0].id, recipients=[], refusals=[], replies_sent=[])
+        db.session.add(message)
+        db.session.commit()
+        client_ids = [c.id for c in clients]
+        plates: list[tuple[int, str]] = []
+        rows = []
+        letters = "ABCDEFGHJKLMNPRSTVWXYZ"
+        for n in range(contracts // 4):
+            client_id = client_ids[n % 3]
+            plate = f"{1 + n % 9}{letters[n // 9 % 22]}{letters[n // 198 % 22]}{letters[n // 4356 % 22]}{n % 1000:03d}"
+            plates.append((client_id, plate))
+            day = START
+            for k in range(4):  # four drivers one after the other, with a gap of a few days
+                end = day + timedelta(days=330 + rng.randrange(60))
+                rows.append({"client_id": client_id, "contract_number": f"K{n}-{k}", "plate": plate,
+                             "plate_country": "BE", "driver_name": f"Driver {n}-{k}",
+                             "driver_address": "Kerkstraat 1, 9000 Gent", "start_date": day,
+                             "end_date": end if k < 3 else None, "instruction": "redirect" if k % 2 else "recharge",
+                             "created_at": datetime.now(timezone.utc), "updated_at": datetime.now(timezone.utc)})
+                day = end + timedelta(days=1 + rng.randrange(5))
+            if len(rows) >= BATCH:
+                bulk_insert(db.session, Contract.__table__, rows)
+                rows = []
+        if rows:
+            bulk_insert(db.session, Contract.__table__, rows)
+        db.session.commit()
+        insert_fines(db, Fine, message.id, plates, fines, rng, state="read", offset=0)
+        return plates
+
+
+def insert_fines(db: object, fine_model: object, message_id: int, plates: list[tuple[int, str]], count: int,
+                 rng: random.Random, *, state: str, offset: int) -> None:
+    rows = []
+    for i in range(count):
+        client_id, plate = plates[rng.randrange(len(plates))]
+        offence = datetime(2023, 1, 1, 8, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(4 * 365 * 24 * 60))
+        letter = offence.date() + timedelta(days=5)
+        row = {"message_id": message_id, "client_id": client_id, "message_key": "bench", "pdf_path": "x",
+               "pdf_sha256": f"{offset + i:064d}", "size": 0, "state": state, "kind": "immediate_collection",
+               "language": "nl", "issuer": "Parket", "notice_number": f"N{offset + i}", "plate": plate,
+               "plate_country": "BE", "offence_at": offence, "letter_date": letter,
+               "due_date": letter + timedelta(days=60), "amount_cents": 5800, "currency": "EUR",
+               "confidence": "{}", "problems": "[]", "created_at": offence + timedelta(days=8)}
+        if state != "read":
+            row["cutoff"] = date(2026, 11, 2) + timedelta(days=rng.randrange(60))
+            row["deadline"] = row["cutoff"] + timedelta(days=7)
+        rows.append(row)
+        if len(rows) >= BATCH:
+            bulk_insert(db.session, fine_model.__table__, rows)  # type: ignore[attr-defined]
+            rows = []
+    if rows:
+        bulk_insert(db.session, fine_model.__table__, rows)  # type: ignore[attr-defined]
+    db.session.commit()  # type: ignore[attr-defined]
+
+
+def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fines: int) -> None:
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.clock import work_calendar
+    from app.extensions import db
+    from fines import processing
+    from fines.models import Fine
+
+    app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": data_dir, "DATABASE_URL": url})
+    with app.app_context():
+        upgrade()
+    rng = random.Random(7)
+    started = time.perf_counter()
+    plates = load(app, contracts, fines, rng)
+    print(f"{kind}: loaded {contracts:,} contracts and {fines:,} fines in {time.perf_counter() - started:.1f} s")
+    now = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    with app.app_context():
+        calendar = work_calendar()
+
+        def match_all() -> None:
+            assert processing.match_pending(calendar, now) == fines
+            db.session.commit()
+
+        report(measure(f"{kind}: match fines (batch)", fines, match_all))
+        states = processing.counts_by_state(None)
+        print(f"{kind}: after matching {dict(sorted(states.items()))}")
+        message_id = db.session.scalar(sa.select(Fine.message_id).limit(1))
+        extra = max(0, sweep_fines - fines)
+        insert_fines(db, Fine, message_id, plates, extra, rng, state="waiting_info", offset=fines)
+        today = date(2026, 11, 20)
+
+        def sweep() -> None:
+            processing.counts_by_urgency(None, calendar, today)
+            due = processing.reminders_due(calendar, today, 2)
+            processing.worklist(calendar, today)
+            print(f"{kind}: sweep found {sum(len(v) for v in due.values()):,} fines to remind")
+
+        report(measure(f"{kind}: daily sweep over {fines + extra:,} fines", 1, sweep))
+        db.engine.dispose()
+
+
+def main() -> None:
+    contracts = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    fines = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
+    sweep_fines = int(sys.argv[3]) if len(sys.argv) > 3 else 1_000_000
+    header(f"matching: {contracts:,} contracts, {fines:,} fines; sweep over {sweep_fines:,} fines")
+    with tempfile.TemporaryDirectory() as tmp:
+        run("sqlite", f"sqlite:///{tmp}/bench.db", tmp, contracts, fines, sweep_fines)
+    try:
+        import psycopg
+
+        admin = os.environ.get("FLEETDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+        plain = admin.replace("postgresql+psycopg://", "postgresql://")
+        name = f"fleetdesk_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # no server: say so and stop
+        print(f"# PostgreSQL skipped: {exc}")
+        return
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            run("postgresql", admin.rsplit("/", 1)[0] + f"/{name}", tmp, contracts, fines, sweep_fines)
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
