@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-__version__ = "0.1.0"
+from app.version import __version__  # noqa: F401 - re-exported
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -79,12 +79,14 @@ def register_blueprints(app: Flask) -> None:
     from app import admin, auth, web
     from fines import contract_views
     from fines import views as fines_views
+    from sla import views as sla_views
 
     app.register_blueprint(web.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(fines_views.bp)
     app.register_blueprint(contract_views.bp)
+    app.register_blueprint(sla_views.bp)
 
 
 def register_metrics(app: Flask) -> None:
@@ -105,6 +107,8 @@ def register_jobs(app: Flask) -> None:
     """Declare the scheduled jobs that ``fleetdesk scheduler run`` executes."""
     from app import scheduler
     from fines import jobs as fines_jobs
+    from sla import jobs as sla_jobs
 
     scheduler.init_app(app)
     fines_jobs.init_app(app)
+    sla_jobs.init_app(app)

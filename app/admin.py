@@ -102,6 +102,7 @@ def user_new() -> Any:
                                         client=_chosen_client(form),
                                         min_password_length=current_app.config["PASSWORD_MIN_LENGTH"])
             user.locale = form.locale.data or None
+            user.can_report_incidents = bool(form.can_report_incidents.data) and user.role is Role.CLIENT
             db.session.commit()
         except services.ServiceError as exc:
             db.session.rollback()
@@ -125,6 +126,7 @@ def user_edit(user_id: int) -> Any:
                                  locale=form.locale.data)
             if form.password.data:
                 services.set_password(actor(), user, form.password.data, current_app.config["PASSWORD_MIN_LENGTH"])
+            services.set_reporter(actor(), user, bool(form.can_report_incidents.data))
             db.session.commit()
         except services.ServiceError as exc:
             db.session.rollback()

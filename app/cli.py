@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import getpass
 import json
-from typing import Any
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from app import services
 from app.extensions import db
@@ -126,16 +125,3 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
-
-
-def _create_app(*args: Any, **kwargs: Any) -> Flask:
-    from app import create_app
-
-    return create_app()
-
-
-def main() -> None:
-    """Entry point of the ``fleetdesk`` console script."""
-    group = FlaskGroup(create_app=_create_app, add_version_option=True, load_dotenv=False,
-                       help="FleetDesk: fines, support desk, uptime and backups for leasing companies.")
-    group.main(prog_name="fleetdesk")

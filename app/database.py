@@ -23,7 +23,7 @@ def configure_engine_events(engine: Engine) -> None:
         cursor.close()
 
 
-def bulk_update(session: Any, table: sa.Table, rows: list[dict[str, Any]], key: str = "id") -> None:
+def bulk_update(session: Any, table: Any, rows: list[dict[str, Any]], key: str = "id") -> None:
     """Update many rows by primary key in few round trips.
 
     PostgreSQL: COPY the new values into a temporary table, then one ``UPDATE ... FROM``
@@ -53,7 +53,7 @@ def bulk_update(session: Any, table: sa.Table, rows: list[dict[str, Any]], key: 
         cursor.close()
 
 
-def bulk_insert(session: Any, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert many rows: COPY on PostgreSQL, executemany on SQLite."""
     if not rows:
         return

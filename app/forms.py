@@ -33,6 +33,7 @@ class UserForm(FlaskForm):
                                                  ("nl", "Nederlands"), ("fr", "Français")])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)],
                              description=_l("At least 12 characters. Leave empty to keep the current one."))
+    can_report_incidents = BooleanField(_l("Authorised to report incidents (client users)"))
     active = BooleanField(_l("Active"), default=True)
 
 

@@ -15,7 +15,7 @@ from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client import multiprocess
 
-from app import __version__
+from app.version import __version__
 
 REQUESTS = Counter("fleetdesk_http_requests", "HTTP requests answered, by endpoint, method and status.",
                    ["endpoint", "method", "status"])
@@ -61,4 +61,12 @@ def init_app(app: Flask) -> None:
             given = request.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
                 abort(401)
-        return Response(generate_latest(registry()), mimetype=CONTENT_TYPE_LATEST)
+        extra = CollectorRegistry(auto_describe=False)
+        for collector in current_app.extensions.get("fleetdesk.collectors", []):
+            extra.register(collector)  # database-backed figures, read at scrape time by whichever worker
+        return Response(generate_latest(registry()) + generate_latest(extra), mimetype=CONTENT_TYPE_LATEST)
+
+
+def add_collector(app: Flask, collector: Any) -> None:
+    """Expose a collector whose figures come from the database (the same in every worker)."""
+    app.extensions.setdefault("fleetdesk.collectors", []).append(collector)

@@ -65,6 +65,8 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # Only a client's authorised reporters may report incidents (an admin sets it).
+    can_report_incidents: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Bumped on password change or deactivation: every session of the old generation ends.
     session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

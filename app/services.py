@@ -185,6 +185,14 @@ def update_user(actor: Actor, user: User, *, name: str, role: Role, client: Clie
     return user
 
 
+def set_reporter(actor: Actor, user: User, allowed: bool) -> None:
+    """Let a client user report incidents (an authorised reporter), or stop it."""
+    allowed = allowed and user.role is Role.CLIENT
+    if user.can_report_incidents != allowed:
+        user.can_report_incidents = allowed
+        record(actor, "user.reporter_changed", user, client_id=user.client_id, allowed=allowed)
+
+
 def set_password(actor: Actor, user: User, password: str, min_password_length: int = 12) -> None:
     """Replace a user's password and end all their other sessions."""
     problem = security.password_problem(password, min_password_length)

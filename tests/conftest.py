@@ -79,6 +79,7 @@ class World:
     message_b_id: int
     fine_b_id: int
     contract_b_id: int
+    ticket_b_id: int
 
 
 @pytest.fixture()
@@ -100,9 +101,22 @@ def world(app: Any) -> World:
                                      password=support.PASSWORD)
         message, fine = _stored_fine(b)
         contract = _contract(b)
+        ticket = _ticket(b)
         db.session.commit()
         return World(a.id, b.id, ua.email, ub.email, ua.id, ub.id, "agent@op.test", "admin@op.test", admin.id,
-                     message.id, fine.id, contract.id)
+                     message.id, fine.id, contract.id, ticket.id)
+
+
+def _ticket(client: Any) -> Any:
+    from datetime import datetime, timezone
+
+    from app.clock import work_calendar
+    from app.services import Actor
+    from sla import services
+
+    return services.open_ticket(Actor("seed"), client=client, reporter=None, title="Seeded incident",
+                                description="seed", level=2, impact="few", channel="phone",
+                                now=datetime(2026, 11, 16, 8, 0, tzinfo=timezone.utc), calendar=work_calendar())
 
 
 def _contract(client: Any) -> Any:

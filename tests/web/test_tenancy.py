@@ -17,6 +17,7 @@ ID_PARAMETERS = {
     "message_id": lambda w: w.message_b_id,
     "page": lambda w: 1,
     "contract_id": lambda w: w.contract_b_id,
+    "ticket_id": lambda w: w.ticket_b_id,
 }
 
 
