@@ -354,11 +354,15 @@ def _status_clock(
     missed = 0
 
     def catch_up(due: datetime, until: datetime, period: timedelta) -> tuple[datetime, int]:
-        count = 0
-        while _late(calendar, due, until, pauses):
-            count += 1
-            due = _add_active(calendar, due, period, pauses)
-        return due, count
+        # Reports due at due, due + period, ... (in active time) are missed while active time
+        # runs past them before ``until``: count them by division, not by stepping.
+        if until <= due:
+            return due, 0
+        active = _active_between(calendar, due, until, pauses)
+        if active <= _ZERO:
+            return due, 0
+        count = -((-active) // period)
+        return _add_active(calendar, due, period * count, pauses), count
 
     # Escalations sort before reports at the same moment, so such a report uses the new rhythm.
     steps: list[tuple[datetime, int, int | None]] = [

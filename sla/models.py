@@ -16,7 +16,7 @@ class Ticket(TenantScoped, Model):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        sa.Index("ix_tickets_open_nearest_breach", "is_open", "nearest_breach"),
+        sa.Index("ix_tickets_open_nearest_breach", "is_open", "nearest_breach", "id"),
         sa.Index("ix_tickets_client_id_reported_at", "client_id", "reported_at"),
         sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_is_known"),
         sa.CheckConstraint("impact IN ('all', 'substantial', 'few')", name="impact_is_known"),

@@ -28,9 +28,12 @@ PAGE_SIZE = 50
 
 @bp.record_once
 def _register(state: Any) -> None:
+    from app.demo import add_demo_loader
     from app.web import add_nav_item
+    from sla.demo import load_demo_tickets
 
     add_nav_item(state.app, _l("Support"), "support.index", order=30)
+    add_demo_loader(state.app, load_demo_tickets)
 
 
 def _clients() -> list[tuple[int, str]]:
@@ -42,8 +45,9 @@ def _clients() -> list[tuple[int, str]]:
 @login_required
 def index() -> Any:
     """One queue across clients, nearest breach first (clients see their own tickets)."""
+    # Open tickets first, nearest breach first: served by the (is_open, nearest_breach, id) index.
     query = sa.select(Ticket).options(selectinload(Ticket.events)).order_by(
-        Ticket.is_open.desc(), Ticket.nearest_breach.is_(None), Ticket.nearest_breach, Ticket.id.desc())
+        Ticket.is_open.desc(), Ticket.nearest_breach.asc().nulls_last(), Ticket.id)
     filters = {k: request.args.get(k, type=int) for k in ("client", "category", "agent")}
     state = request.args.get("state") or "open"
     if state == "open":

@@ -44,7 +44,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tickets_assigned_to_id'), ['assigned_to_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_client_id'), ['client_id'], unique=False)
         batch_op.create_index('ix_tickets_client_id_reported_at', ['client_id', 'reported_at'], unique=False)
-        batch_op.create_index('ix_tickets_open_nearest_breach', ['is_open', 'nearest_breach'], unique=False)
+        batch_op.create_index('ix_tickets_open_nearest_breach', ['is_open', 'nearest_breach', 'id'], unique=False)
 
     op.create_table('ticket_events',
     sa.Column('id', sa.Integer(), nullable=False),
