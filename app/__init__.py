@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from app import admin, auth, web
     from fines import contract_views
     from fines import views as fines_views
+    from sla import uptime_views
     from sla import views as sla_views
 
     app.register_blueprint(web.bp)
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fines_views.bp)
     app.register_blueprint(contract_views.bp)
     app.register_blueprint(sla_views.bp)
+    app.register_blueprint(uptime_views.bp)
 
 
 def register_metrics(app: Flask) -> None:
@@ -108,7 +110,9 @@ def register_jobs(app: Flask) -> None:
     from app import scheduler
     from fines import jobs as fines_jobs
     from sla import jobs as sla_jobs
+    from sla import uptime_jobs
 
     scheduler.init_app(app)
     fines_jobs.init_app(app)
     sla_jobs.init_app(app)
+    uptime_jobs.init_app(app)

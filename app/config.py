@@ -60,6 +60,15 @@ class Config:
     FINE_RETENTION_DAYS = 3 * 365  # closed fines then lose their PDFs and personal data
     REMINDER_CUTOFF_WORKDAYS = 2
 
+    # Uptime: what the prober checks (JSON list of {name, url, expected_status, timeout}); empty means
+    # the product's own /healthz at BASE_URL.
+    BASE_URL = "http://127.0.0.1:8000"
+    PROBE_TARGETS = "[]"
+    PROBE_FAILURES_FOR_OUTAGE = 3
+    PROBE_INTERVAL_SECONDS = 60
+    MAINTENANCE_NOTICE_WORKDAYS = 5
+    UPTIME_TARGET = "0.98"
+
     # Scheduler.
     SCHEDULER_TIMEZONE = "Europe/Brussels"
     LOGIN_ATTEMPT_RETENTION_DAYS = 30
@@ -82,6 +91,9 @@ _INT_KEYS = {
     "INTAKE_POLL_MINUTES",
     "FINE_RETENTION_DAYS",
     "REMINDER_CUTOFF_WORKDAYS",
+    "PROBE_FAILURES_FOR_OUTAGE",
+    "PROBE_INTERVAL_SECONDS",
+    "MAINTENANCE_NOTICE_WORKDAYS",
     "ARGON2_MEMORY_KIB",
 }
 _BOOL_KEYS = {"HSTS"}

@@ -33,6 +33,7 @@ class JobSpec:
     func: Callable[[Any], object]
     cron: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    trigger: str = "cron"  # or "interval" (then ``cron`` holds e.g. {"seconds": 60})
 
 
 def add_job(app: Flask, spec: JobSpec) -> None:
@@ -148,7 +149,7 @@ def run() -> None:
     scheduler = BlockingScheduler(timezone=app.config["SCHEDULER_TIMEZONE"],
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600})
     for spec in registered_jobs(app).values():
-        scheduler.add_job(run_job, "cron", args=(app, spec.id), id=spec.id, name=spec.description or spec.id,
+        scheduler.add_job(run_job, spec.trigger, args=(app, spec.id), id=spec.id, name=spec.description or spec.id,
                           **spec.cron)
     click.echo(f"scheduler started with {len(scheduler.get_jobs())} job(s)")
     try:

@@ -39,6 +39,11 @@ def _register_nav(state: Any) -> None:
     add_nav_item(state.app, _l("Admin"), "admin.clients", (Role.ADMIN,), order=90)
 
 
+def add_dashboard_panel(app: Flask, template: str, context: Any) -> None:
+    """Let a feature show a panel on the dashboard: ``context()`` returns the template's variables."""
+    app.extensions.setdefault("fleetdesk.panels", []).append((template, context))
+
+
 @bp.app_context_processor
 def _navigation() -> dict[str, Any]:
     items: list[NavItem] = current_app.extensions.get("fleetdesk.nav", [])
@@ -52,7 +57,8 @@ def _navigation() -> dict[str, Any]:
 def dashboard() -> Any:
     client = current_user.client if current_user.role is Role.CLIENT else None
     clients = [] if client else db.session.scalars(sa.select(Client).order_by(Client.code)).all()
-    return render_template("dashboard.html", client=client, clients=clients)
+    panels = [(template, context()) for template, context in current_app.extensions.get("fleetdesk.panels", [])]
+    return render_template("dashboard.html", client=client, clients=clients, panels=panels)
 
 
 @bp.route("/clients/<int:client_id>")

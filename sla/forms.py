@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 LEVEL_CHOICES = [
@@ -45,3 +45,16 @@ class FlagsForm(FlaskForm):
     assigned_to_id = SelectField(_l("Agent"), coerce=int, choices=[], validate_choice=False)
     chargeable = BooleanField(_l("Caused by the client's own misuse (chargeable)"))
     reason = StringField(_l("Why"), validators=[Optional(), Length(max=500)])
+
+
+class MaintenanceForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Starts (Belgian time)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
+    ends_at = DateTimeLocalField(_l("Ends (Belgian time)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
+    description = StringField(_l("What is done"), validators=[DataRequired(), Length(max=500)])
+
+
+class OutageForm(FlaskForm):
+    started_at = DateTimeLocalField(_l("Down from (Belgian time)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
+    ended_at = DateTimeLocalField(_l("Up again (Belgian time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+    ticket_id = IntegerField(_l("Support ticket"), validators=[Optional()])

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import support
+from tests.integration.smtp import smtp_sink  # noqa: F401 - a real SMTP server, for every test folder
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,13 @@ from tests import support
 class _Collector:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []  # the envelope's, one list per message (Bcc shows only here)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 

@@ -37,7 +37,13 @@ def test_metrics_under_four_gunicorn_workers_are_complete_and_valid(tmp_path: Pa
             with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
                 exposition = response.read()
     check = subprocess.run([promtool, "check", "metrics"], input=exposition, capture_output=True)
-    assert check.returncode == 0, check.stdout.decode() + check.stderr.decode()
+    findings = [line for line in (check.stdout + check.stderr).decode().splitlines() if line.strip()]
+    # promtool's unit heuristic reads the "hours" of "business hours" in the gauge the uptime issue
+    # names (fleetdesk_business_hours_open, a 0/1 flag) as a duration unit; that one finding is known.
+    known = 'fleetdesk_business_hours_open use base unit "seconds" instead of "hours"'
+    problems = [line for line in findings if line != known]
+    assert not problems, "\n".join(problems)
+    assert check.returncode in (0, 3), check.returncode  # 3: lint findings only, no parse error
 
 
 def _healthz_count(base: str) -> int:

@@ -18,6 +18,7 @@ ID_PARAMETERS = {
     "page": lambda w: 1,
     "contract_id": lambda w: w.contract_b_id,
     "ticket_id": lambda w: w.ticket_b_id,
+    "outage_id": lambda w: 1,  # operator-wide; only staff may edit
 }
 
 

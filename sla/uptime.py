@@ -1,0 +1,429 @@
+"""Availability of the SaaS within working hours, and the error budget that goes with it.
+
+Pure: the standard library and ``app.workcalendar``; the current time comes in as ``now``.
+
+The measure
+-----------
+The operator strives for 98.00 % availability within working hours; announced maintenance is not a
+fault. Over a window ``[start, end)``::
+
+    availability = 1 - down / measured
+    measured     = working time in [start, end) outside maintenance
+    down         = working time in [start, end) inside an outage and outside maintenance
+
+The error budget of a window is ``(1 - target) * measured`` (for a Belgian month about 2 % of
+~158 h, so about 3 h 10 min). A window without measured time (a weekend, a holiday, a window
+wholly under maintenance, an empty window) has nothing that could have failed, so its
+availability is ``1.0`` and its budget zero.
+
+How it is computed
+------------------
+Interval arithmetic, never minute stepping: outages are merged (they may overlap each other),
+maintenance is merged and subtracted, what remains is clipped to the window, and each remaining
+interval is measured with ``WorkCalendar.working_time_between``. Every instant is converted to UTC
+first, so intervals given in different zones, or on either side of a change of the clocks, compare
+and subtract as instants (Python compares two datetimes sharing a ``tzinfo`` by wall clock).
+
+Validation
+----------
+Every function raises ``ValueError`` for a naive datetime, an interval that ends before it starts
+or a window that ends before it starts, and ``TypeError`` for something that is not a datetime.
+Intervals may be empty (``end == start``: they count nothing) and may reach beyond the window
+(they are clipped).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from app.workcalendar import WorkCalendar
+
+__all__ = [
+    "DEFAULT_TARGET",
+    "DayFigure",
+    "Interval",
+    "UptimeFigures",
+    "availability",
+    "budget_left",
+    "daily_strip",
+    "downtime",
+    "error_budget",
+    "measured_time",
+    "merge",
+    "month_bounds",
+    "month_figures",
+    "rolling_window",
+]
+
+DEFAULT_TARGET: Final = 0.98
+ROLLING_DAYS: Final = 30
+
+Interval = tuple[datetime, datetime]
+"""A half-open stretch ``[start, end)`` between two aware instants."""
+
+_ZERO: Final = timedelta(0)
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DayFigure:
+    """One calendar day of the month's uptime strip (times are working time)."""
+
+    day: date
+    working_time: timedelta  # the day's working time, maintenance included
+    maintenance_time: timedelta  # working time under announced maintenance
+    down_time: timedelta  # working time down, outside maintenance
+    availability: float | None  # None when the day has no working time outside maintenance
+
+    @property
+    def measured_time(self) -> timedelta:
+        """Return the working time outside maintenance, the denominator of the availability."""
+        return self.working_time - self.maintenance_time
+
+
+@dataclass(frozen=True)
+class UptimeFigures:
+    """The uptime page's figures for one month, as seen at ``now``."""
+
+    year: int
+    month: int
+    start: datetime  # the month's first local midnight
+    end: datetime  # the next month's first local midnight
+    now: datetime
+    target: float
+    month_availability: float  # month to date: [start, min(now, end))
+    rolling_availability: float  # the 30 local calendar days before now
+    measured_time: timedelta  # working time of the whole month outside maintenance
+    down_time: timedelta  # month to date
+    budget_total: timedelta  # (1 - target) of measured_time
+    budget_left: timedelta  # budget_total - down_time; negative once overspent
+
+    @property
+    def budget_used(self) -> timedelta:
+        """Return the down time charged to the month's budget so far."""
+        return self.down_time
+
+    @property
+    def budget_left_minutes(self) -> float:
+        """Return the budget left in minutes (negative once overspent)."""
+        return self.budget_left / timedelta(minutes=1)
+
+    @property
+    def budget_left_ratio(self) -> float:
+        """Return the share of the month's budget left (1.0 when the month has no budget)."""
+        if self.budget_total <= _ZERO:
+            return 1.0 if self.budget_left >= _ZERO else 0.0
+        return self.budget_left / self.budget_total
+
+    @property
+    def meets_target(self) -> bool:
+        """Return whether the month so far is at or above the target."""
+        return self.month_availability >= self.target
+
+
+# -- the measure ----------------------------------------------------------------------------------
+
+
+def availability(
+    outages: Iterable[Interval],
+    maintenance: Iterable[Interval],
+    start: datetime,
+    end: datetime,
+    calendar: WorkCalendar,
+) -> float:
+    """Return the availability within working hours over ``[start, end)``, between 0 and 1.
+
+    ``1 - down / measured``; ``1.0`` when there is no working time outside maintenance in the
+    window (nothing was measured, so nothing failed).
+    """
+    window = _window(start, end)
+    outs, maint = _intervals(outages, "outage"), _intervals(maintenance, "maintenance")
+    measured = _measured(maint, window, calendar)
+    if measured <= _ZERO:
+        return 1.0
+    return 1.0 - _down(outs, maint, window, calendar) / measured
+
+
+def downtime(
+    outages: Iterable[Interval],
+    maintenance: Iterable[Interval],
+    start: datetime,
+    end: datetime,
+    calendar: WorkCalendar,
+) -> timedelta:
+    """Return the working time in ``[start, end)`` inside an outage and outside maintenance."""
+    window = _window(start, end)
+    outs, maint = _intervals(outages, "outage"), _intervals(maintenance, "maintenance")
+    return _down(outs, maint, window, calendar)
+
+
+def measured_time(
+    maintenance: Iterable[Interval], start: datetime, end: datetime, calendar: WorkCalendar
+) -> timedelta:
+    """Return the working time in ``[start, end)`` outside maintenance."""
+    return _measured(_intervals(maintenance, "maintenance"), _window(start, end), calendar)
+
+
+def error_budget(
+    maintenance: Iterable[Interval],
+    start: datetime,
+    end: datetime,
+    calendar: WorkCalendar,
+    target: float = DEFAULT_TARGET,
+) -> timedelta:
+    """Return the down time ``[start, end)`` may have and still meet ``target``."""
+    _check_target(target)
+    return measured_time(maintenance, start, end, calendar) * (1.0 - target)
+
+
+def budget_left(
+    outages: Iterable[Interval],
+    maintenance: Iterable[Interval],
+    start: datetime,
+    end: datetime,
+    calendar: WorkCalendar,
+    target: float = DEFAULT_TARGET,
+    now: datetime | None = None,
+) -> timedelta:
+    """Return the window's error budget minus the down time so far; negative once overspent.
+
+    The budget is that of the whole window (announced maintenance is known in advance); the down
+    time is counted up to ``now`` (clamped to the window), or over the whole window without it.
+    """
+    _check_target(target)
+    window = _window(start, end)
+    outs, maint = _intervals(outages, "outage"), _intervals(maintenance, "maintenance")
+    allowed = _measured(maint, window, calendar) * (1.0 - target)
+    return allowed - _down(outs, maint, _so_far(window, now), calendar)
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Return the intervals merged into sorted, disjoint, non-empty intervals, in UTC.
+
+    Overlapping and touching intervals become one; empty ones disappear.
+    """
+    return _merge(_intervals(intervals, "interval"))
+
+
+# -- months, days and rolling windows -------------------------------------------------------------
+
+
+def month_bounds(year: int, month: int, zone: ZoneInfo | str) -> Interval:
+    """Return the month's first local midnight and the next month's, aware in ``zone``."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"a month is 1 to 12, not {month}")
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return datetime(year, month, 1, tzinfo=tz), datetime(*following, 1, tzinfo=tz)
+
+
+def rolling_window(now: datetime, zone: ZoneInfo | str, days: int = ROLLING_DAYS) -> Interval:
+    """Return ``[now - days, now)`` counted in local calendar days, aware in ``zone``.
+
+    Local days, not multiples of 24 h: across a change of the clocks the window still starts at
+    the same wall-clock time, so it holds the same working hours.
+    """
+    _check_aware(now, "now")
+    if days < 0:
+        raise ValueError(f"a rolling window cannot have {days} days")
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    local = now.astimezone(tz)
+    # Arithmetic between datetimes sharing a tzinfo is wall-clock arithmetic: what is wanted here.
+    return (local - timedelta(days=days)).astimezone(timezone.utc).astimezone(tz), local
+
+
+def daily_strip(
+    outages: Iterable[Interval],
+    maintenance: Iterable[Interval],
+    year: int,
+    month: int,
+    calendar: WorkCalendar,
+) -> list[DayFigure]:
+    """Return one figure per calendar day of the month, local days in the calendar's zone.
+
+    A day whose working time is all under maintenance (or that has none) has availability None:
+    the strip shows it as not measured rather than as a perfect day.
+    """
+    outs = _merge(_intervals(outages, "outage"))
+    maint = _merge(_intervals(maintenance, "maintenance"))
+    start, end = month_bounds(year, month, calendar.zone)
+    figures: list[DayFigure] = []
+    day = start.date()
+    while day < end.date():
+        following = day + timedelta(days=1)
+        window = (
+            _utc(datetime(day.year, day.month, day.day, tzinfo=calendar.zone)),
+            _utc(datetime(following.year, following.month, following.day, tzinfo=calendar.zone)),
+        )
+        working = calendar.working_time_between(*window)
+        measured = _measured(maint, window, calendar)
+        down = _down(outs, maint, window, calendar)
+        figures.append(
+            DayFigure(
+                day=day,
+                working_time=working,
+                maintenance_time=working - measured,
+                down_time=down,
+                availability=None if measured <= _ZERO else 1.0 - down / measured,
+            )
+        )
+        day = following
+    return figures
+
+
+def month_figures(
+    outages: Iterable[Interval],
+    maintenance: Iterable[Interval],
+    year: int,
+    month: int,
+    now: datetime,
+    calendar: WorkCalendar,
+    target: float = DEFAULT_TARGET,
+) -> UptimeFigures:
+    """Return the month's availability to date, the rolling 30 days' and the month's budget."""
+    _check_target(target)
+    _check_aware(now, "now")
+    outs = _merge(_intervals(outages, "outage"))
+    maint = _merge(_intervals(maintenance, "maintenance"))
+    start, end = month_bounds(year, month, calendar.zone)
+    window = (_utc(start), _utc(end))
+    to_date = _so_far(window, now)
+    measured = _measured(maint, window, calendar)
+    down = _down(outs, maint, to_date, calendar)
+    budget = measured * (1.0 - target)
+    rolling = rolling_window(now, calendar.zone)
+    return UptimeFigures(
+        year=year,
+        month=month,
+        start=start,
+        end=end,
+        now=now,
+        target=target,
+        month_availability=_ratio(outs, maint, to_date, calendar),
+        rolling_availability=_ratio(outs, maint, (_utc(rolling[0]), _utc(rolling[1])), calendar),
+        measured_time=measured,
+        down_time=down,
+        budget_total=budget,
+        budget_left=budget - down,
+    )
+
+
+# -- interval arithmetic (UTC, merged, sorted) ----------------------------------------------------
+
+
+def _ratio(
+    outs: list[Interval], maint: list[Interval], window: Interval, calendar: WorkCalendar
+) -> float:
+    measured = _measured(maint, window, calendar)
+    if measured <= _ZERO:
+        return 1.0
+    return 1.0 - _down(outs, maint, window, calendar) / measured
+
+
+def _measured(maint: list[Interval], window: Interval, calendar: WorkCalendar) -> timedelta:
+    """Return the working time of ``window`` outside the maintenance intervals."""
+    total = calendar.working_time_between(*window)
+    return total - _working(_clip(_merge(maint), window), calendar)
+
+
+def _down(
+    outs: list[Interval], maint: list[Interval], window: Interval, calendar: WorkCalendar
+) -> timedelta:
+    """Return the working time of ``window`` inside an outage and outside maintenance."""
+    return _working(_clip(_subtract(_merge(outs), _merge(maint)), window), calendar)
+
+
+def _working(intervals: list[Interval], calendar: WorkCalendar) -> timedelta:
+    return sum((calendar.working_time_between(a, b) for a, b in intervals), _ZERO)
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for a, b in sorted(i for i in intervals if i[0] < i[1]):
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval]:
+    """Return merged ``intervals`` minus merged ``holes`` (both sorted and disjoint)."""
+    result: list[Interval] = []
+    k = 0
+    for a, b in intervals:
+        while k < len(holes) and holes[k][1] <= a:
+            k += 1
+        j = k
+        while a < b and j < len(holes) and holes[j][0] < b:
+            if holes[j][0] > a:
+                result.append((a, holes[j][0]))
+            a = max(a, holes[j][1])
+            j += 1
+        if a < b:
+            result.append((a, b))
+    return result
+
+
+def _clip(intervals: list[Interval], window: Interval) -> list[Interval]:
+    low, high = window
+    clipped = ((max(a, low), min(b, high)) for a, b in intervals)
+    return [(a, b) for a, b in clipped if a < b]
+
+
+def _so_far(window: Interval, now: datetime | None) -> Interval:
+    """Return the part of ``window`` up to ``now`` (the whole window without ``now``)."""
+    if now is None:
+        return window
+    _check_aware(now, "now")
+    low, high = window
+    return low, min(max(_utc(now), low), high)
+
+
+# -- validation -----------------------------------------------------------------------------------
+
+
+def _utc(t: datetime) -> datetime:
+    return t.astimezone(timezone.utc)
+
+
+def _check_aware(t: datetime, what: str) -> None:
+    if not isinstance(t, datetime):
+        raise TypeError(f"{what} must be a datetime, not {type(t).__name__}")
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"{what} is a naive datetime ({t.isoformat()}); give an aware one")
+
+
+def _check_target(target: float) -> None:
+    if not 0.0 <= target <= 1.0:
+        raise ValueError(f"the availability target is a ratio from 0 to 1, not {target!r}")
+
+
+def _window(start: datetime, end: datetime) -> Interval:
+    _check_aware(start, "start")
+    _check_aware(end, "end")
+    low, high = _utc(start), _utc(end)
+    if high < low:
+        raise ValueError(f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    return low, high
+
+
+def _intervals(intervals: Iterable[Interval], what: str) -> list[Interval]:
+    """Return the intervals validated and in UTC."""
+    result: list[Interval] = []
+    for index, (a, b) in enumerate(intervals):
+        _check_aware(a, f"{what} {index} start")
+        _check_aware(b, f"{what} {index} end")
+        low, high = _utc(a), _utc(b)
+        if high < low:
+            raise ValueError(
+                f"{what} {index} ends ({b.isoformat()}) before it starts ({a.isoformat()})"
+            )
+        result.append((low, high))
+    return result

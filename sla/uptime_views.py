@@ -1,0 +1,141 @@
+"""Uptime in the browser: this month and the last twelve, the day strip, outages, maintenance."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from app.auth import actor, admin_required, staff_required
+from app.clock import now, work_calendar
+from app.extensions import db
+from app.forms import apply_service_error
+from app.services import ServiceError
+from sla import uptime, uptime_services
+from sla.forms import MaintenanceForm, OutageForm
+from sla.models import MaintenanceWindow, Outage
+
+bp = Blueprint("uptime", __name__, url_prefix="/uptime", template_folder="templates")
+
+
+@bp.record_once
+def _register(state: Any) -> None:
+    from app.web import add_dashboard_panel, add_nav_item
+
+    add_nav_item(state.app, _l("Uptime"), "uptime.index", order=40)
+    add_dashboard_panel(state.app, "sla/_dashboard_uptime.html", _dashboard_panel)
+
+
+def _dashboard_panel() -> dict[str, Any]:
+    """This month's availability and the maintenance to come, for every dashboard."""
+    calendar, moment = work_calendar(), now()
+    local = moment.astimezone(calendar.zone)
+    figures = uptime_services.month_figures(local.year, local.month, moment, calendar,
+                                            float(current_app.config["UPTIME_TARGET"]))
+    upcoming = db.session.scalars(sa.select(MaintenanceWindow).where(MaintenanceWindow.ends_at > moment)
+                                  .order_by(MaintenanceWindow.starts_at).limit(5)).all()
+    return {"figures": figures, "upcoming": upcoming}
+
+
+def _month() -> tuple[int, int]:
+    value = request.args.get("month")
+    local = now().astimezone(work_calendar().zone)
+    if not value:
+        return local.year, local.month
+    try:
+        parsed = date.fromisoformat(value + "-01")
+    except ValueError:
+        abort(400)
+    return parsed.year, parsed.month
+
+
+def _page(template: str) -> Any:
+    calendar, moment = work_calendar(), now()
+    year, month = _month()
+    target = float(current_app.config["UPTIME_TARGET"])
+    figures = uptime_services.month_figures(year, month, moment, calendar, target)
+    start, end = uptime.month_bounds(year, month, calendar.zone)
+    outages, windows = uptime_services.intervals(start, end, moment)
+    strip = uptime.daily_strip(outages, windows, year, month, calendar)
+    listed = [(o, uptime.downtime([(o.started_at, o.ended_at or moment)], windows, start, end, calendar))
+              for o in uptime_services.outages_in(start, end)]
+    maintenance = db.session.scalars(sa.select(MaintenanceWindow).where(
+        MaintenanceWindow.ends_at > moment).order_by(MaintenanceWindow.starts_at)).all()
+    return render_template(template, figures=figures, strip=strip, outages=listed, maintenance=maintenance,
+                           months=uptime_services.last_months(moment, calendar), month=date(year, month, 1),
+                           target=target)
+
+
+@bp.route("/")
+@login_required
+def index() -> Any:
+    return _page("sla/uptime.html")
+
+
+@bp.route("/report")
+@login_required
+def report() -> Any:
+    """The month on one printable page (print it to PDF from the browser)."""
+    return _page("sla/uptime_report.html")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=work_calendar().zone) if value is not None else None
+
+
+@bp.route("/maintenance", methods=["GET", "POST"])
+@admin_required
+def maintenance() -> Any:
+    form = MaintenanceForm()
+    if form.validate_on_submit():
+        try:
+            uptime_services.plan_maintenance(actor(), starts_at=_aware(form.starts_at.data),  # type: ignore[arg-type]
+                                             ends_at=_aware(form.ends_at.data),  # type: ignore[arg-type]
+                                             description=form.description.data or "", now=now())
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            flash(_("Maintenance planned; clients are told in advance."), "info")
+            return redirect(url_for("uptime.maintenance"))
+    windows = db.session.scalars(sa.select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc())
+                                 .limit(100)).all()
+    return render_template("sla/maintenance.html", form=form, windows=windows), 422 if form.errors else 200
+
+
+@bp.route("/outages/new", methods=["GET", "POST"])
+@staff_required
+def outage_new() -> Any:
+    return _outage_form(None)
+
+
+@bp.route("/outages/<int:outage_id>", methods=["GET", "POST"])
+@staff_required
+def outage_edit(outage_id: int) -> Any:
+    return _outage_form(db.get_or_404(Outage, outage_id))
+
+
+def _outage_form(outage: Outage | None) -> Any:
+    zone = work_calendar().zone
+    form = OutageForm(data={"started_at": outage.started_at.astimezone(zone).replace(tzinfo=None),
+                            "ended_at": outage.ended_at.astimezone(zone).replace(tzinfo=None) if outage.ended_at else None,
+                            "reason": outage.reason, "ticket_id": outage.ticket_id} if outage and request.method == "GET"
+                      else None)
+    if form.validate_on_submit():
+        try:
+            uptime_services.record_outage(actor(), started_at=_aware(form.started_at.data),  # type: ignore[arg-type]
+                                          ended_at=_aware(form.ended_at.data), reason=form.reason.data or "",
+                                          ticket_id=form.ticket_id.data, outage=outage)
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            apply_service_error(form, exc)
+        else:
+            flash(_("Outage saved."), "info")
+            return redirect(url_for("uptime.index"))
+    return render_template("sla/outage_form.html", form=form, outage=outage), 422 if form.errors else 200
