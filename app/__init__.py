@@ -77,6 +77,7 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the web shell, authentication, administration and the feature packages."""
     from app import admin, auth, web
+    from backups import views as backup_views
     from fines import contract_views
     from fines import views as fines_views
     from sla import uptime_views
@@ -89,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(contract_views.bp)
     app.register_blueprint(sla_views.bp)
     app.register_blueprint(uptime_views.bp)
+    app.register_blueprint(backup_views.bp)
 
 
 def register_metrics(app: Flask) -> None:
@@ -99,10 +101,14 @@ def register_metrics(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Add the ``fleetdesk`` command groups (clients, users, demo, scheduler)."""
+    """Add the ``fleetdesk`` command groups (clients, users, demo, scheduler and the features')."""
     from app import cli
+    from backups.cli import backups_cli
+    from fines.cli import contracts_cli, fines_cli
 
     cli.init_app(app)
+    for group in (fines_cli, contracts_cli, backups_cli):
+        app.cli.add_command(group)
 
 
 def register_jobs(app: Flask) -> None:
@@ -110,9 +116,11 @@ def register_jobs(app: Flask) -> None:
     from app import scheduler
     from fines import jobs as fines_jobs
     from sla import jobs as sla_jobs
+    from backups import jobs as backup_jobs
     from sla import uptime_jobs
 
     scheduler.init_app(app)
     fines_jobs.init_app(app)
     sla_jobs.init_app(app)
     uptime_jobs.init_app(app)
+    backup_jobs.init_app(app)

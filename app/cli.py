@@ -117,10 +117,7 @@ def users_list() -> None:
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     from app import demo, scheduler
-    from fines.cli import contracts_cli, fines_cli
 
-    app.cli.add_command(fines_cli)
-    app.cli.add_command(contracts_cli)
     app.cli.add_command(clients_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo.demo_command)

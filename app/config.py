@@ -69,6 +69,10 @@ class Config:
     MAINTENANCE_NOTICE_WORKDAYS = 5
     UPTIME_TARGET = "0.98"
 
+    # Backups: the server copy and the datacenter storage (another disk or mount in production).
+    BACKUP_SERVER_DIR: str | None = None  # default: DATA_DIR/backups/server
+    BACKUP_DATACENTER_DIR: str | None = None  # default: DATA_DIR/backups/datacenter
+
     # Scheduler.
     SCHEDULER_TIMEZONE = "Europe/Brussels"
     LOGIN_ATTEMPT_RETENTION_DAYS = 30

@@ -1,0 +1,340 @@
+"""Backups as the SLA promises: run a tier, verify it, prune it, restore it, drill it.
+
+Each backup is a directory ``<target>/<tier>/<id>/`` holding its parts and ``manifest.json``
+(sizes and sha256 of every part). It is written under a ``.partial-`` name and renamed when
+complete, so a crash never leaves something that looks like a backup. The manifests on the storage
+are the truth: listing, verifying, pruning and the metrics read them, not the database (which a
+restore may replace).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from app.version import __version__
+from app.workcalendar import WorkCalendar
+from backups.manifest import Manifest, Part, backup_id, check_parts, sha256_file
+from backups.policy import POLICIES, BackupRecord, Tier, business_date, to_prune
+
+logger = logging.getLogger(__name__)
+SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "IMAP_ACCOUNTS", "DATABASE_URL")
+
+
+class BackupError(RuntimeError):
+    """A backup, verification or restore that did not succeed, with the reason."""
+
+
+def target_root(config: Any, tier: Tier) -> Path:
+    """Where a tier's backups live: the server directory or the datacenter directory."""
+    storage = POLICIES[tier].storage
+    configured = config.get("BACKUP_SERVER_DIR" if storage == "server" else "BACKUP_DATACENTER_DIR")
+    root = Path(configured or Path(config["DATA_DIR"]) / "backups" / storage) / tier.value
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def list_backups(config: Any, tier: Tier | None = None) -> list[Manifest]:
+    """Every complete backup on the storage (newest first)."""
+    found = []
+    for each in ([tier] if tier else list(Tier)):
+        for manifest_path in target_root(config, each).glob("*/manifest.json"):
+            try:
+                found.append(Manifest.from_json(manifest_path.read_text()))
+            except ValueError as exc:
+                logger.warning("unreadable manifest %s: %s", manifest_path, exc)
+    return sorted(found, key=lambda m: (m.business_date, m.started_at), reverse=True)
+
+
+def find(config: Any, ident: str) -> tuple[Manifest, Path]:
+    """The backup with this id and its directory."""
+    for tier in Tier:
+        directory = target_root(config, tier) / ident
+        if (directory / "manifest.json").exists():
+            return Manifest.from_json((directory / "manifest.json").read_text()), directory
+    raise BackupError(f"no backup {ident!r}")
+
+
+def run_backup(config: Any, engine: Any, tier: Tier, now: datetime, calendar: WorkCalendar) -> Manifest:
+    """Make (or find, when today's is already there) the tier's backup, verify it, then prune the tier."""
+    day = business_date(now, calendar)
+    ident = backup_id(tier, day)
+    root = target_root(config, tier)
+    final = root / ident
+    if (final / "manifest.json").exists():
+        existing = Manifest.from_json((final / "manifest.json").read_text())
+        if existing.state == "verified":
+            return existing  # idempotent per tier and business date
+        shutil.rmtree(final)
+    staging = root / f".partial-{ident}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    started, clock = now, time.monotonic()  # ``now`` is the run's moment; the elapsed time is measured
+    try:
+        kind, version = _write_parts(config, engine, tier, staging)
+        parts = tuple(Part(p.name, p.stat().st_size, sha256_file(p)) for p in sorted(staging.iterdir()))
+        manifest = Manifest(id=ident, tier=tier, business_date=day, started_at=started,
+                            finished_at=started + timedelta(seconds=time.monotonic() - clock), parts=parts,
+                            database_kind=kind,
+                            database_version=version, alembic_revision=_revision(engine), app_version=__version__,
+                            state="complete")
+        (staging / "manifest.json").write_text(manifest.to_json())
+        os.replace(staging, final)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BackupError(f"{tier.value} backup failed: {exc}") from exc
+    manifest = verify(config, ident)
+    prune(config, tier, now)
+    return manifest
+
+
+def _write_parts(config: Any, engine: Any, tier: Tier, into: Path) -> tuple[str, str | None]:
+    what = POLICIES[tier].what
+    kind, version = "none", None
+    if what in ("database", "environment"):
+        kind, version = _dump_database(engine, into)
+        _row_counts(engine, into / "row_counts.json")
+    if what in ("files", "environment"):
+        _archive_files(Path(config["DATA_DIR"]), into / "files.tar.gz")
+    if what == "environment":
+        (into / "config.json").write_text(json.dumps(redacted_config(config), indent=2, sort_keys=True, default=str))
+        (into / "versions.json").write_text(json.dumps(_versions(), indent=2, sort_keys=True))
+    return kind, version
+
+
+def _dump_database(engine: Any, into: Path) -> tuple[str, str | None]:
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        target = into / "database.sqlite3"
+        source = sqlite3.connect(url.database)
+        try:
+            with sqlite3.connect(target) as copy:
+                source.backup(copy)  # the online backup API: consistent while the app writes
+        finally:
+            source.close()
+        return "sqlite", sqlite3.sqlite_version
+    target = into / "database.dump"
+    _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq(url)])
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SHOW server_version")).scalar()
+    return "postgresql", str(version)
+
+
+def _row_counts(engine: Any, path: Path) -> None:
+    path.write_text(json.dumps(row_counts(engine), sort_keys=True))
+
+
+def row_counts(engine: Any) -> dict[str, int]:
+    """Rows per table (the drill compares a restore with these)."""
+    with engine.connect() as conn:
+        names = sa.inspect(conn).get_table_names()
+        return {n: int(conn.execute(sa.text(f'SELECT count(*) FROM "{n}"')).scalar() or 0) for n in sorted(names)}
+
+
+def _archive_files(data_dir: Path, target: Path) -> None:
+    with tarfile.open(target, "w:gz") as archive:
+        for folder in ("mail", "pdf"):
+            if (data_dir / folder).exists():
+                archive.add(data_dir / folder, arcname=folder)
+
+
+def redacted_config(config: Any) -> dict[str, Any]:
+    """The configuration without its secrets (they are set again from the environment on restore)."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if not key.isupper() or callable(value):
+            continue
+        out[key] = "(redacted)" if any(word in key for word in SECRET_WORDS) else value
+    return out
+
+
+def _versions() -> dict[str, Any]:
+    packages = {d.metadata["Name"]: d.version for d in metadata.distributions() if d.metadata["Name"]}
+    return {"app": __version__, "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower()))}
+
+
+def _revision(engine: Any) -> str | None:
+    with engine.connect() as conn:
+        try:
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        except sa.exc.DBAPIError:
+            return None
+
+
+def verify(config: Any, ident: str) -> Manifest:
+    """Check every part's size and sha256, and that the database copy is sound; record the result."""
+    manifest, directory = find(config, ident)
+    problems = check_parts(manifest, directory)
+    if not problems and manifest.database_kind == "sqlite":
+        with sqlite3.connect(directory / "database.sqlite3") as conn:
+            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            problems.append(f"integrity_check: {result}")
+    if not problems and manifest.database_kind == "postgresql":
+        listed = subprocess.run(["pg_restore", "--list", str(directory / "database.dump")], capture_output=True,
+                                text=True, timeout=600)
+        if listed.returncode != 0 or "TABLE DATA" not in listed.stdout:
+            problems.append(f"pg_restore --list: {listed.stderr.strip()[:300] or 'no table data'}")
+    updated = replace(manifest, state="failed" if problems else "verified",
+                      verified_at=datetime.now(timezone.utc), notes=tuple(problems))
+    (directory / "manifest.json").write_text(updated.to_json())
+    if problems:
+        raise BackupError(f"{ident} failed verification: {'; '.join(problems)}")
+    return updated
+
+
+def prune(config: Any, tier: Tier, now: datetime) -> list[str]:
+    """Delete the tier's backups past retention; the newest verified one always stays."""
+    manifests = list_backups(config, tier)
+    records = [BackupRecord(m.id, m.tier, m.business_date, m.finished_at, m.state) for m in manifests]  # type: ignore[arg-type]
+    removed = []
+    for record in to_prune(records, tier, now):
+        shutil.rmtree(target_root(config, tier) / record.id, ignore_errors=True)
+        removed.append(record.id)
+    return removed
+
+
+def restore(config: Any, ident: str, to_url: str) -> dict[str, Any]:
+    """Restore a database backup into an empty database, then migrate it forward to head."""
+    manifest, directory = find(config, ident)
+    if manifest.database_kind == "none":
+        raise BackupError(f"{ident} holds no database")
+    target = sa.create_engine(to_url)
+    try:
+        with target.connect() as conn:
+            if sa.inspect(conn).get_table_names():
+                raise BackupError("the target database is not empty: restore only into an empty database")
+        started = time.monotonic()
+        if manifest.database_kind == "sqlite":
+            if target.url.get_backend_name() != "sqlite":
+                raise BackupError("a SQLite backup restores into a SQLite database")
+            target.dispose()
+            if not target.url.database or target.url.database == ":memory:":
+                raise BackupError("restore into a SQLite file, not an in-memory database")
+            shutil.copyfile(directory / "database.sqlite3", target.url.database)
+        else:
+            if target.url.get_backend_name() != "postgresql":
+                raise BackupError("a PostgreSQL backup restores into a PostgreSQL database")
+            _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(target.url)}",
+                  str(directory / "database.dump")])
+        return {"backup": ident, "seconds": round(time.monotonic() - started, 3),
+                "revision": manifest.alembic_revision}
+    finally:
+        target.dispose()
+
+
+def restore_files(config: Any, ident: str, to_dir: str) -> int:
+    """Unpack a backup's stored e-mails and PDFs into ``to_dir``; returns the number of files."""
+    _manifest, directory = find(config, ident)
+    archive = directory / "files.tar.gz"
+    if not archive.exists():
+        raise BackupError(f"{ident} holds no files")
+    Path(to_dir).mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive, "r:gz") as tar:
+        members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
+        tar.extractall(to_dir, members=members, filter="data")  # refuses absolute paths and links out
+    return sum(1 for m in members if m.isfile())
+
+
+def _libpq(url: Any) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _run(args: list[str]) -> None:
+    result = subprocess.run(args, capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        raise BackupError(f"{args[0]} failed: {result.stderr.strip()[:500]}")
+
+
+def drills_path(config: Any) -> Path:
+    return target_root(config, Tier.DC_DB).parent / "drills.jsonl"
+
+
+def record_drill(config: Any, entry: dict[str, Any]) -> None:
+    with drills_path(config).open("a") as fh:
+        fh.write(json.dumps(entry, sort_keys=True, default=str) + "\n")
+
+
+def drills(config: Any) -> list[dict[str, Any]]:
+    path = drills_path(config)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()][::-1]
+
+
+def scratch_database(engine: Any) -> tuple[str, Any]:
+    """An empty database of the live kind for a drill; returns its URL and a function that drops it."""
+    if engine.url.get_backend_name() == "sqlite":
+        folder = tempfile.mkdtemp(prefix="fleetdesk-drill-")
+        return f"sqlite:///{folder}/drill.db", lambda: shutil.rmtree(folder, ignore_errors=True)
+    name = f"fleetdesk_drill_{int(time.time())}"
+    admin = sa.create_engine(engine.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return engine.url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def migrate_to_head(to_url: str, data_dir: str) -> None:
+    """Bring a restored database forward to the code's schema (``fleetdesk db upgrade`` on it)."""
+    import sys
+
+    env = {**os.environ, "FLEETDESK_DATABASE_URL": to_url, "FLEETDESK_DATA_DIR": data_dir,
+           "FLEETDESK_ENV": "development"}
+    script = Path(sys.executable).parent / "fleetdesk"
+    command = [str(script), "db", "upgrade"] if script.exists() else [sys.executable, "-m", "app.console", "db", "upgrade"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        raise BackupError(f"migrating the restored database failed: {result.stderr.strip()[-500:]}")
+
+
+def drill(config: Any, engine: Any, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
+    """Restore the newest verified database backup into a scratch database and compare row counts."""
+    from backups.policy import restore_met
+
+    candidates = [m for m in list_backups(config) if m.state == "verified" and m.database_kind != "none"]
+    if not candidates:
+        raise BackupError("no verified database backup to drill with")
+    manifest = candidates[0]
+    _m, directory = find(config, manifest.id)
+    expected = json.loads((directory / "row_counts.json").read_text())
+    url, drop = scratch_database(engine)
+    started = datetime.now(timezone.utc)
+    try:
+        result = restore(config, manifest.id, url)
+        scratch = sa.create_engine(url)
+        try:
+            restored = row_counts(scratch)
+        finally:
+            scratch.dispose()
+    finally:
+        drop()
+    finished = datetime.now(timezone.utc)
+    mismatches = {t: [n, restored.get(t)] for t, n in expected.items() if restored.get(t) != n}
+    entry = {"at": finished.isoformat(), "backup": manifest.id, "tier": manifest.tier.value,
+             "seconds": round((finished - started).total_seconds(), 3), "restore_seconds": result["seconds"],
+             "tables": len(expected), "rows": sum(expected.values()), "ok": not mismatches,
+             "mismatches": mismatches, "within_target": restore_met(started, finished, manifest.tier, calendar)}
+    record_drill(config, entry)
+    if mismatches:
+        raise BackupError(f"drill of {manifest.id}: row counts differ: {mismatches}")
+    return entry
