@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import smtplib
 import threading
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -14,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.clock import work_calendar
+from app import mail
 from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, record
@@ -121,11 +121,7 @@ def morning_round(now: datetime) -> dict[str, int]:
         if client is None or not recipients:
             continue
         message = reminder_mail(client, fines, recipients, settings.mail_from, today)
-        try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
-                smtp.send_message(message)
-        except (OSError, smtplib.SMTPException) as exc:
-            logger.warning("reminder to %s not sent: %s", client.code, exc)
+        if not mail.send(message, settings.smtp_host, settings.smtp_port, what=f"reminder to {client.code}"):
             continue
         record(Actor("scheduler"), "fines.reminder_sent", client, fines=[f.id for f in fines], to=recipients)
         sent += 1

@@ -8,7 +8,6 @@ number (the later copy is kept as a duplicate linked to the first).
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from app import mail
 from app.extensions import db
 from app.models import Client
 from app.services import Actor, ServiceError, record
@@ -304,11 +304,7 @@ def send_replies(result: IngestResult, settings: IntakeSettings) -> list[str]:
     for kind, reply in result.outgoing:
         if kind in (result.message.replies_sent or []):
             continue
-        try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
-                smtp.send_message(reply)
-        except (OSError, smtplib.SMTPException) as exc:
-            logger.warning("automatic %s reply to %s not sent: %s", kind, reply["To"], exc)
+        if not mail.send(reply, settings.smtp_host, settings.smtp_port, what=f"automatic {kind} reply to {reply['To']}"):
             continue
         sent.append(kind)
     if sent:

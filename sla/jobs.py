@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.clock import work_calendar
+from app import mail
 from app.extensions import db
 from app.services import Actor
 from sla import metrics, services
@@ -61,11 +61,7 @@ def _mail_agents(lines: list[str]) -> None:
     msg["Subject"] = f"FleetDesk SLA: {len(lines)} clock(s) need attention"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content("\n".join(lines) + "\n")
-    try:
-        with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=15) as smtp:
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        logger.warning("SLA warning mail not sent: %s", exc)
+    mail.send(msg, config["SMTP_HOST"], int(config["SMTP_PORT"]), what="SLA warning mail")
 
 
 def open_counts() -> Any:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from email.message import EmailMessage
@@ -10,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app import mail
 from app.extensions import db
 from app.models import Role, User
 from app.services import Actor, ServiceError, record
@@ -157,11 +157,7 @@ def announce_maintenance(now: datetime, calendar: WorkCalendar, notice_workdays:
             msg.set_content(f"Planned maintenance from {window.starts_at.astimezone(calendar.zone):%d/%m/%Y %H:%M} to "
                             f"{window.ends_at.astimezone(calendar.zone):%d/%m/%Y %H:%M} (Belgian time):\n\n"
                             f"{window.description}\n\nThis time does not count against the availability target.\n")
-            try:
-                with smtplib.SMTP(smtp[0], smtp[1], timeout=15) as server:
-                    server.send_message(msg)
-            except (OSError, smtplib.SMTPException) as exc:
-                logger.warning("maintenance announcement not sent: %s", exc)
+            if not mail.send(msg, smtp[0], smtp[1], what="maintenance announcement"):
                 continue
         window.announced_at = now
     return len(windows)
