@@ -20,6 +20,7 @@ from app.services import ServiceError
 from sla import reports, services
 from sla.forms import ActionForm, CorrectForm, FlagsForm, TicketForm
 from sla.models import Ticket
+from sla.clock import clock_segments
 from sla.policy import targets
 
 bp = Blueprint("support", __name__, url_prefix="/support", template_folder="templates")
@@ -111,7 +112,13 @@ def ticket(ticket_id: int) -> Any:
         flags = FlagsForm(assigned_to_id=item.assigned_to_id or 0, chargeable=item.chargeable)
         flags.assigned_to_id.choices = [(0, "—")] + [(a.id, a.name) for a in services.agents()]
     events = [e for e in item.events if current_user.is_staff or not e.internal]
+    segments: dict[str, list[Any]] = {}
+    moment = max(now(), item.reported_at)
+    for clock, start, end, kind in clock_segments(item.reported_at, services.clock_events(item), moment,
+                                                  work_calendar(), restore_excluded=status.category == 1):
+        segments.setdefault(clock, []).append((start, end, kind))
     return render_template("sla/ticket.html", ticket=item, status=status, events=events, targets=targets(status.category),
+                           segments={k: v[-12:] for k, v in segments.items()},
                            action_form=ActionForm(), correct_form=CorrectForm(level=str(item.level), impact=item.impact),
                            flags_form=flags, actions=_available(item))
 
