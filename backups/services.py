@@ -8,6 +8,7 @@ restore may replace).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -70,7 +71,21 @@ def find(config: Any, ident: str) -> tuple[Manifest, Path]:
 
 
 def run_backup(config: Any, engine: Any, tier: Tier, now: datetime, calendar: WorkCalendar) -> Manifest:
-    """Make (or find, when today's is already there) the tier's backup, verify it, then prune the tier."""
+    """Make (or find, when today's is already there) the tier's backup, verify it, then prune the tier.
+
+    Runs of one tier are serialised by a lock file beside its backups, so two scheduler processes
+    (or a person and the scheduler) never make the same tier at once: the second finds the first's.
+    """
+    lock_path = target_root(config, tier) / ".lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _run_backup_locked(config, engine, tier, now, calendar)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _run_backup_locked(config: Any, engine: Any, tier: Tier, now: datetime, calendar: WorkCalendar) -> Manifest:
     day = business_date(now, calendar)
     ident = backup_id(tier, day)
     root = target_root(config, tier)

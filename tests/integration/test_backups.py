@@ -131,3 +131,25 @@ def test_only_admins_see_the_backups_page(backup_app: Any, world: Any) -> None:
     page = admin.get("/admin/backups/")
     assert page.status_code == 200 and "fleetdesk backups restore" in page.get_data(as_text=True)
     assert agent.get("/admin/backups/").status_code == 404
+
+
+def test_two_processes_never_make_the_same_tier_twice(backup_app: Any, world: Any, tmp_path: Path) -> None:
+    """Two `fleetdesk backups run` at once: one makes the backup, the other finds it."""
+    import os
+    import subprocess
+    import sys
+
+    from backups import services
+
+    env = {**os.environ, "FLEETDESK_DATABASE_URL": backup_app.config["DATABASE_URL"],
+           "FLEETDESK_DATA_DIR": backup_app.config["DATA_DIR"], "FLEETDESK_ENV": "development",
+           "FLEETDESK_BACKUP_SERVER_DIR": backup_app.config["BACKUP_SERVER_DIR"],
+           "FLEETDESK_BACKUP_DATACENTER_DIR": backup_app.config["BACKUP_DATACENTER_DIR"]}
+    script = str(Path(sys.executable).parent / "fleetdesk")
+    runs = [subprocess.Popen([script, "backups", "run", "--tier", "dc-db"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    made = services.list_backups(backup_app.config)
+    assert len(made) == 1 and made[0].state == "verified"
+    assert outputs[0][0].split(":")[0] == outputs[1][0].split(":")[0] == made[0].id
