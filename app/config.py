@@ -72,6 +72,12 @@ class Config:
     # Backups: the server copy and the datacenter storage (another disk or mount in production).
     BACKUP_SERVER_DIR: str | None = None  # default: DATA_DIR/backups/server
     BACKUP_DATACENTER_DIR: str | None = None  # default: DATA_DIR/backups/datacenter
+    # An S3-compatible bucket also keeping these tiers (credentials: the usual AWS_* variables).
+    BACKUP_S3_BUCKET: str | None = None
+    BACKUP_S3_PREFIX = "fleetdesk"
+    BACKUP_S3_ENDPOINT: str | None = None  # for S3-compatible services other than AWS
+    BACKUP_S3_REGION: str | None = None
+    BACKUP_S3_TIERS = "dc-db,dc-files,weekly-env"
 
     # Scheduler.
     SCHEDULER_TIMEZONE = "Europe/Brussels"

@@ -107,3 +107,18 @@ def drill() -> None:
     except services.BackupError as exc:
         raise _fail(exc) from exc
     click.echo(f"drill of {entry['backup']}: {entry['tables']} tables, {entry['rows']} rows, {entry['seconds']} s, ok")
+
+
+@backups_cli.command("fetch")
+@click.argument("ident")
+@with_appcontext
+def fetch(ident: str) -> None:
+    """Bring a backup back from the S3-compatible bucket (for a restore when the local copy is gone)."""
+    tier = next((t for t in Tier if ident.startswith(t.value + "-")), None)
+    if tier is None:
+        raise click.ClickException(f"{ident!r} is not a backup id (tier-YYYY-MM-DD)")
+    try:
+        manifest = services.fetch_from_bucket(current_app.config, tier, ident)
+    except services.BackupError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{manifest.id}: fetched and checked ({manifest.total_size:,} bytes)")

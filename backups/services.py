@@ -113,8 +113,26 @@ def _run_backup_locked(config: Any, engine: Any, tier: Tier, now: datetime, cale
         shutil.rmtree(staging, ignore_errors=True)
         raise BackupError(f"{tier.value} backup failed: {exc}") from exc
     manifest = verify(config, ident)
+    target = s3_target(config, tier)
+    if target is not None:
+        target.upload(manifest, final)
+        problems = target.verify(manifest)
+        if problems:
+            raise BackupError(f"{ident}: the copy in the bucket failed verification: {'; '.join(problems)}")
     prune(config, tier, now)
     return manifest
+
+
+def s3_target(config: Any, tier: Tier) -> Any:
+    """The S3-compatible bucket a tier is also kept in, when one is configured for it (else None)."""
+    bucket = config.get("BACKUP_S3_BUCKET")
+    tiers = [t.strip() for t in (config.get("BACKUP_S3_TIERS") or "dc-db,dc-files,weekly-env").split(",")]
+    if not bucket or tier.value not in tiers:
+        return None
+    from backups.s3 import S3Target
+
+    return S3Target(bucket, config.get("BACKUP_S3_PREFIX") or "fleetdesk",
+                    endpoint_url=config.get("BACKUP_S3_ENDPOINT"), region_name=config.get("BACKUP_S3_REGION"))
 
 
 def _write_parts(config: Any, engine: Any, tier: Tier, into: Path) -> tuple[str, str | None]:
@@ -217,15 +235,38 @@ def prune(config: Any, tier: Tier, now: datetime) -> list[str]:
     manifests = list_backups(config, tier)
     records = [BackupRecord(m.id, m.tier, m.business_date, m.finished_at, m.state) for m in manifests]  # type: ignore[arg-type]
     removed = []
+    bucket = s3_target(config, tier)
+    by_id = {m.id: m for m in manifests}
     for record in to_prune(records, tier, now):
         shutil.rmtree(target_root(config, tier) / record.id, ignore_errors=True)
+        if bucket is not None:
+            bucket.delete(by_id[record.id])
         removed.append(record.id)
     return removed
+
+
+def fetch_from_bucket(config: Any, tier: Tier, ident: str) -> Manifest:
+    """Bring a backup back from the bucket into its local directory (before a restore), checked again."""
+    bucket = s3_target(config, tier)
+    if bucket is None:
+        raise BackupError(f"no bucket is configured for {tier.value}")
+    matches = [m for m in bucket.manifests(tier) if m.id == ident]
+    if not matches:
+        raise BackupError(f"{ident} is not in the bucket")
+    directory = target_root(config, tier) / ident
+    bucket.fetch(matches[0], directory)
+    problems = check_parts(matches[0], directory)
+    if problems:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise BackupError(f"{ident} from the bucket is damaged: {'; '.join(problems)}")
+    return matches[0]
 
 
 def restore(config: Any, ident: str, to_url: str) -> dict[str, Any]:
     """Restore a database backup into an empty database, then migrate it forward to head."""
     manifest, directory = find(config, ident)
+    if manifest.state != "verified":
+        raise BackupError(f"{ident} is {manifest.state}, not verified: it is not offered for a restore")
     if manifest.database_kind == "none":
         raise BackupError(f"{ident} holds no database")
     target = sa.create_engine(to_url)

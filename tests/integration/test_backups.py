@@ -63,6 +63,8 @@ def test_a_corrupted_part_fails_verification_with_its_reason(backup_app: Any, wo
     with pytest.raises(services.BackupError, match="row_counts.json"):
         services.verify(backup_app.config, manifest.id)
     assert services.find(backup_app.config, manifest.id)[0].state == "failed"
+    with pytest.raises(services.BackupError, match="not verified"):  # never offered for a restore
+        services.restore(backup_app.config, manifest.id, "sqlite:///" + str(Path(backup_app.config["DATA_DIR"]) / "x.db"))
 
 
 def test_retention_never_removes_the_newest_verified_backup(backup_app: Any, world: Any) -> None:
