@@ -298,3 +298,39 @@ def test_closed_fines_past_retention_lose_their_pdf_and_text(ctx: Any, app: Any)
     processing.close(fine, _actor(), datetime(2023, 1, 1, tzinfo=timezone.utc))
     assert privacy.expire_closed_fines(app.config["DATA_DIR"], datetime(2026, 11, 20, tzinfo=timezone.utc), 365) == 1
     assert fine.text is None and fine.pdf_path == "" and fine.personal_data_erased_at is not None
+
+
+def test_batch_matching_reaches_the_same_states_as_one_by_one(ctx: Any) -> None:
+    """match_pending (set-based, bulk writes) and refresh (one fine, ORM) decide alike."""
+    from app.extensions import db
+    from fines import processing
+    from fines.models import Fine, FineEvent
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 5, 31), instruction="recharge")
+    add_contract(ctx.client_a, "A-2", date(2026, 6, 1), None, address=None)  # redirect without address: waits
+    add_contract(ctx.client_a, "A-3", date(2026, 1, 1), None, plate="2DEF456")
+    add_contract(ctx.client_a, "A-4", date(2026, 3, 1), None, plate="2DEF456")  # overlaps A-3 from March
+    cases = [("1ABC123", datetime(2026, 5, 31, 23, 30, tzinfo=BXL)), ("1ABC123", datetime(2026, 6, 1, 0, 30, tzinfo=BXL)),
+             ("2DEF456", datetime(2026, 2, 10, 9, 0, tzinfo=BXL)), ("2DEF456", datetime(2026, 4, 10, 9, 0, tzinfo=BXL)),
+             ("9ZZZ999", datetime(2026, 4, 10, 9, 0, tzinfo=BXL))]
+    singles = [make_fine(ctx.client_a, plate=p, offence=o, notice=f"S{i}") for i, (p, o) in enumerate(cases)]
+    expected = [(f.state, f.contract_id, f.match_reason, f.deadline, f.cutoff) for f in singles]
+    batch = []
+    for i, (plate, offence) in enumerate(cases):  # the same fines, left as intake leaves them (read)
+        fine = make_fine(ctx.client_b, plate=plate, offence=offence, notice=f"B{i}")
+        batch.append(fine)
+    db.session.flush()
+    for fine in batch:  # reset them to 'read' on client A's contracts
+        db.session.execute(sa.delete(FineEvent).where(FineEvent.fine_id == fine.id))
+        db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(
+            client_id=ctx.client_a, state="read", contract_id=None, match_reason=None, deadline=None, cutoff=None))
+    db.session.execute(sa.update(Fine).where(Fine.id.in_([f.id for f in singles])).values(state="cancelled"))
+    db.session.flush()
+    assert processing.match_pending(_calendar(), datetime.now(timezone.utc), client_id=ctx.client_a) == len(batch)
+    db.session.expire_all()
+    got = [(f.state, f.contract_id, f.match_reason, f.deadline, f.cutoff) for f in
+           (db.session.get(Fine, b.id) for b in batch)]
+    assert got == expected
+    assert {f.state for f in singles} == {"cancelled"}
+    steps = [e.to_state for e in db.session.get(Fine, batch[0].id).events]
+    assert steps == ["matched", "ready"]
