@@ -7,6 +7,7 @@ of them with a ``MultiProcessCollector``, whichever worker answers the scrape.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from typing import Any
@@ -17,10 +18,14 @@ from prometheus_client import multiprocess
 
 from app.version import __version__
 
+logger = logging.getLogger(__name__)
+
 REQUESTS = Counter("fleetdesk_http_requests", "HTTP requests answered, by endpoint, method and status.",
                    ["endpoint", "method", "status"])
 LATENCY = Histogram("fleetdesk_http_request_duration_seconds", "Time to answer an HTTP request, by endpoint.",
                     ["endpoint"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+COLLECTOR_ERRORS = Counter("fleetdesk_metrics_collector_errors", "Scrapes in which a database-backed collector failed.",
+                           ["collector"])
 BUILD_INFO = Gauge("fleetdesk_build_info", "FleetDesk version running (always 1).", ["version"],
                    multiprocess_mode="max")
 
@@ -61,10 +66,28 @@ def init_app(app: Flask) -> None:
             given = request.headers.get("Authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
                 abort(401)
-        extra = CollectorRegistry(auto_describe=False)
+        body = _core_exposition()
         for collector in current_app.extensions.get("fleetdesk.collectors", []):
-            extra.register(collector)  # database-backed figures, read at scrape time by whichever worker
-        return Response(generate_latest(registry()) + generate_latest(extra), mimetype=CONTENT_TYPE_LATEST)
+            # Database-backed figures, read at scrape time by whichever worker answers. One that fails
+            # is logged and left out; the rest of the scrape still answers.
+            extra = CollectorRegistry(auto_describe=False)
+            extra.register(collector)
+            try:
+                body += generate_latest(extra)
+            except Exception:
+                logger.exception("metrics collector %s failed", type(collector).__name__)
+                COLLECTOR_ERRORS.labels(collector=type(collector).__name__).inc()
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+
+def _core_exposition() -> bytes:
+    """The request metrics of every worker; read again once if a worker was writing its file meanwhile."""
+    try:
+        return generate_latest(registry())
+    except Exception:
+        logger.warning("reading the workers' metric files failed once; reading again", exc_info=True)
+        time.sleep(0.05)
+        return generate_latest(registry())
 
 
 def add_collector(app: Flask, collector: Any) -> None:

@@ -35,9 +35,13 @@ def wait_for(url: str, timeout: float = 30.0, proc: subprocess.Popen[Any] | None
 
 
 @contextlib.contextmanager
-def process(args: Sequence[str], env: dict[str, str], ready_url: str, timeout: float = 60.0) -> Iterator[subprocess.Popen[str]]:
-    """Start a server process in its own process group; stop it (SIGTERM, then SIGKILL) afterwards."""
-    proc = subprocess.Popen(list(args), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+def process(args: Sequence[str], env: dict[str, str], ready_url: str, timeout: float = 60.0,
+            log: Any = None) -> Iterator[subprocess.Popen[str]]:
+    """Start a server process in its own process group; stop it (SIGTERM, then SIGKILL) afterwards.
+
+    Its output goes to a pipe, or to the file ``log`` (readable while it runs, for failure reports).
+    """
+    proc = subprocess.Popen(list(args), env=env, stdout=log or subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     try:
         wait_for(ready_url, timeout, proc)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 import re
 import subprocess
 import sys
@@ -26,16 +27,22 @@ def test_metrics_under_four_gunicorn_workers_are_complete_and_valid(tmp_path: Pa
                "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
         base = f"http://127.0.0.1:{port}"
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT), "wsgi:app"]
-        with live.process(gunicorn, env, base + "/healthz"):
-            before = _healthz_count(base)
-            for _ in range(80):
-                with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
-                    assert response.status == 200
-            # Whichever worker answers the scrape, it reports all workers' requests.
-            counts = {_healthz_count(base) for _ in range(12)}
-            assert counts == {before + 80}
-            with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
-                exposition = response.read()
+        log_path = tmp_path / "gunicorn.log"
+        with log_path.open("w") as log, live.process(gunicorn, env, base + "/healthz", log=log):
+            try:
+                before = _healthz_count(base)
+                for _ in range(80):
+                    with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+                        assert response.status == 200
+                # Whichever worker answers the scrape, it reports all workers' requests.
+                counts = {_healthz_count(base) for _ in range(12)}
+                assert counts == {before + 80}
+                with urllib.request.urlopen(base + "/metrics", timeout=5) as response:
+                    exposition = response.read()
+            except Exception as exc:
+                raise AssertionError(f"{exc}\n--- gunicorn log ---\n{log_path.read_text()[-6000:]}") from exc
+        if "Traceback" in log_path.read_text():  # the scrape answered; say what the server logged
+            warnings.warn("gunicorn logged an error:\n" + log_path.read_text()[-6000:], stacklevel=1)
     check = subprocess.run([promtool, "check", "metrics"], input=exposition, capture_output=True)
     findings = [line for line in (check.stdout + check.stderr).decode().splitlines() if line.strip()]
     # promtool's unit heuristic reads the "hours" of "business hours" in the gauge the uptime issue
