@@ -57,3 +57,33 @@ def measure(name: str, calls: int, fn: Callable[[], object]) -> Result:
 def report(result: Result) -> None:
     """Print one figure in a fixed, grep-able format."""
     print(f"{result.name:<40} {result.calls:>10,d} calls {result.seconds:9.3f} s {result.rate:>14,.0f} /s")
+
+
+@contextmanager
+def postgres_databases(count: int = 1) -> Iterator[list[str] | None]:
+    """Fresh PostgreSQL databases for a bench (dropped afterwards); None when no server answers.
+
+    The server is ``FLEETDESK_TEST_POSTGRES_URL`` (default the local one, as the tests use).
+    """
+    import uuid
+
+    admin = os.environ.get("FLEETDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    plain = admin.replace("postgresql+psycopg://", "postgresql://")
+    names = [f"fleetdesk_bench_{uuid.uuid4().hex[:8]}" for _ in range(count)]
+    try:
+        import psycopg
+
+        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
+            for name in names:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # no driver or no server: the caller measures what it can
+        print(f"# PostgreSQL unreachable: {exc}")
+        yield None
+        return
+    base = admin.rsplit("/", 1)[0]
+    try:
+        yield [f"{base}/{name}" for name in names]
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            for name in names:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -6,15 +6,13 @@ restore drill (restore into a scratch database and compare row counts per table)
 """
 from __future__ import annotations
 
-import os
 import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 
-from _harness import header  # first: puts the repository on sys.path
+from _harness import header, postgres_databases  # first: puts the repository on sys.path
 
 import matching as data
 
@@ -58,26 +56,9 @@ def main() -> None:
     header(f"backups: a database of {fines:,} fines")
     with tempfile.TemporaryDirectory() as tmp:
         run("sqlite", f"sqlite:///{tmp}/live.db", f"sqlite:///{tmp}/restored.db", fines)
-    try:
-        import psycopg
-
-        admin = os.environ.get("FLEETDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-        plain = admin.replace("postgresql+psycopg://", "postgresql://")
-        names = [f"fleetdesk_bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
-        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
-            for name in names:
-                conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        print(f"# PostgreSQL skipped: {exc}")
-        return
-    base = admin.rsplit("/", 1)[0]
-    try:
-        run("postgresql", f"{base}/{names[0]}", f"{base}/{names[1]}", fines)
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            for name in names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+    with postgres_databases(2) as urls:
+        if urls:
+            run("postgresql", urls[0], urls[1], fines)
 
 if __name__ == "__main__":
     main()

@@ -11,15 +11,13 @@ PostgreSQL: ``FLEETDESK_TEST_POSTGRES_URL`` (default the local server); skipped 
 """
 from __future__ import annotations
 
-import os
 import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
-from _harness import header, measure, report  # first: puts the repository on sys.path
+from _harness import header, measure, postgres_databases, report  # first: puts the repository on sys.path
 
 import sqlalchemy as sa
 
@@ -143,24 +141,10 @@ def main() -> None:
     header(f"matching: {contracts:,} contracts, {fines:,} fines; sweep over {sweep_fines:,} fines")
     with tempfile.TemporaryDirectory() as tmp:
         run("sqlite", f"sqlite:///{tmp}/bench.db", tmp, contracts, fines, sweep_fines)
-    try:
-        import psycopg
-
-        admin = os.environ.get("FLEETDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-        plain = admin.replace("postgresql+psycopg://", "postgresql://")
-        name = f"fleetdesk_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # no server: say so and stop
-        print(f"# PostgreSQL skipped: {exc}")
-        return
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            run("postgresql", admin.rsplit("/", 1)[0] + f"/{name}", tmp, contracts, fines, sweep_fines)
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+    with postgres_databases() as urls:
+        if urls:
+            with tempfile.TemporaryDirectory() as tmp:
+                run("postgresql", urls[0], tmp, contracts, fines, sweep_fines)
 
 if __name__ == "__main__":
     main()

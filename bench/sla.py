@@ -1,23 +1,21 @@
 """The support desk at scale: the queue over 100,000 tickets (20,000 open) and /metrics.
 
 ``python bench/sla.py [TICKETS] [OPEN] [REQUESTS]`` (defaults 100,000 / 20,000 / 60) loads a fresh
-database (PostgreSQL when reachable, as the issue asks; else SQLite) and prints the 50th and 95th
+database (PostgreSQL when reachable, as the issue asks, then SQLite) and prints the 50th and 95th
 percentile of rendering the agents' desk queue (first page, nearest breach first, every shown
 clock computed from its events) and of ``/metrics``. Targets: queue p95 < 200 ms, /metrics < 100 ms.
 """
 from __future__ import annotations
 
-import os
 import random
 import re
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 
-from _harness import header  # first: puts the repository on sys.path
+from _harness import header, postgres_databases  # first: puts the repository on sys.path
 
 from app.database import bulk_insert
 
@@ -127,27 +125,11 @@ def main() -> None:
     open_tickets = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
     requests = int(sys.argv[3]) if len(sys.argv) > 3 else 60
     header(f"support desk: {tickets:,} tickets, {open_tickets:,} open")
-    try:
-        import psycopg
-
-        admin = os.environ.get("FLEETDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-        plain = admin.replace("postgresql+psycopg://", "postgresql://")
-        name = f"fleetdesk_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(plain, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        print(f"# PostgreSQL unreachable ({exc}); measuring SQLite")
-        with tempfile.TemporaryDirectory() as tmp:
-            run("sqlite", f"sqlite:///{tmp}/bench.db", tickets, open_tickets, requests)
-        return
-    try:
-        run("postgresql", admin.rsplit("/", 1)[0] + f"/{name}", tickets, open_tickets, requests)
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_databases() as urls:
+        if urls:
+            run("postgresql", urls[0], tickets, open_tickets, requests)
     with tempfile.TemporaryDirectory() as tmp:
         run("sqlite", f"sqlite:///{tmp}/bench.db", tickets, open_tickets, requests)
-
 
 if __name__ == "__main__":
     main()
