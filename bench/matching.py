@@ -5,6 +5,7 @@
 four consecutive contracts per plate, with gaps) and read fines, then prints:
 - matches per second: every fine matched to the contract that applied on its Belgian offence
   date, moved to matched/ready or waiting with its events, deadlines stored (target >= 5,000/s);
+- the same path as a contract import triggers it: the open fines of 20,000 plates matched again;
 - the daily sweep over all open fines (counts by urgency, the clients' reminders, the agents'
   worklist), answered from the (state, cutoff) index (target < 60 s for 1,000,000 fines).
 PostgreSQL: ``FLEETDESK_TEST_POSTGRES_URL`` (default the local server); skipped when unreachable.
@@ -119,6 +120,16 @@ def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fi
         report(measure(f"{kind}: match fines (batch)", fines, match_all))
         states = processing.counts_by_state(None)
         print(f"{kind}: after matching {dict(sorted(states.items()))}")
+        # What a contract import triggers: the open fines of the imported plates, matched again.
+        pairs = {plates[i] for i in rng.sample(range(len(plates)), min(len(plates), 20_000))}
+        looked_at: list[int] = []
+
+        def rematch() -> None:
+            looked_at.append(processing.rematch_plates(pairs, calendar, now))
+            db.session.commit()
+
+        timing = measure(f"{kind}: rematch {len(pairs):,} plates", 1, rematch)
+        report(type(timing)(f"{kind}: rematch fines of {len(pairs):,} plates", looked_at[0], timing.seconds))
         message_id = db.session.scalar(sa.select(Fine.message_id).limit(1))
         extra = max(0, sweep_fines - fines)
         insert_fines(db, Fine, message_id, plates, extra, rng, state="waiting_info", offset=fines)

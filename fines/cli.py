@@ -1,4 +1,4 @@
-"""``fleetdesk fines ...``: parse, ingest, fetch and watch."""
+"""``fleetdesk fines ...``: parse, ingest, match, fetch and watch."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from app.cli import cli_actor
 from app.clock import today
 from app.extensions import db
-from app.services import ServiceError, client_by_code
+from app.services import ServiceError, client_by_code, record
 from fines import jobs, services
 from fines.sandbox import PdfSandbox
 
@@ -68,6 +68,28 @@ def ingest(client_code: str, files: tuple[Path, ...], as_json: bool) -> None:
                 click.echo(json.dumps(report, ensure_ascii=False, default=str))
             else:
                 click.echo(f"{path}: " + ", ".join(f"{k}={v}" for k, v in report.items() if k != "file"))
+
+
+@fines_cli.command("match")
+@click.option("--client", "client_code", default=None, help="Only this client's fines.")
+@with_appcontext
+def match(client_code: str | None) -> None:
+    """Match every open fine to its contract again and store its deadlines (in batches).
+
+    For after a bulk change the screens do not see (contracts loaded by hand, a new closing day).
+    """
+    from app.clock import now, work_calendar
+    from fines import processing
+
+    try:
+        client_id = client_by_code(client_code).id if client_code else None
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    count = processing.match_pending(work_calendar(), now(), client_id=client_id)  # the fines' events say "system"
+    record(cli_actor(), "fines.matched_again", client_id=client_id, fines=count)
+    db.session.commit()
+    states = processing.counts_by_state(client_id)
+    click.echo(f"{count} open fine(s) matched again; now " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
 
 
 @fines_cli.command("fetch")

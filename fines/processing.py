@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
-from app.database import bulk_insert, bulk_update
+from app.database import bulk_insert, bulk_update, planned_per_call, utc_day
 from app.extensions import db
+from app.models import AuditEntry
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from fines.deadlines import Assessment, FineDates, Instruction, assess, deadlines
@@ -88,9 +88,8 @@ def _match(fine: Fine, calendar: WorkCalendar, now: datetime, actor: Actor) -> N
                  now, actor, previous_reason)
 
 
-@dataclass(frozen=True)
-class FineSnapshot:
-    """What the matching decision needs to know of a fine."""
+class FineSnapshot(NamedTuple):
+    """What the matching decision needs to know of a fine (a named tuple: the batch makes many)."""
 
     state: str
     contract_id: int | None
@@ -101,8 +100,7 @@ class FineSnapshot:
     amount_cents: int | None
 
 
-@dataclass(frozen=True)
-class ContractInfo:
+class ContractInfo(NamedTuple):
     """What the matching decision needs to know of the contract found."""
 
     id: int
@@ -112,8 +110,7 @@ class ContractInfo:
     driver_address: str | None
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """Where matching takes a fine: its contract, the reason it waits, and the steps to get there."""
 
     contract_id: int | None
@@ -161,7 +158,7 @@ def _info(contract: Contract) -> ContractInfo:
 
 def _apply_match(fine: Fine, result: MatchResult, now: datetime, actor: Actor, previous_reason: str | None) -> None:
     contract = db.session.get(Contract, result.contract.id) if result.contract is not None else None
-    decision = decide(replace(_snapshot(fine), match_reason=previous_reason), result,
+    decision = decide(_snapshot(fine)._replace(match_reason=previous_reason), result,
                       _info(contract) if contract is not None else None)
     fine.contract = contract
     fine.match_reason = decision.match_reason
@@ -192,61 +189,118 @@ def _check_step(current: str, target: str) -> None:
     check_transition(FineState(current), FineState(target), reason="automatic")
 
 
-def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | None = None, batch: int = 10000,
-                  actor: Actor = SYSTEM) -> int:
-    """Match every open fine in batches with set-based SQL: one query for the fines, one for their
-    contracts, one bulk update and one bulk insert of events per batch; returns the count.
+_MATCH_COLUMNS = (Fine.id, Fine.client_id, Fine.plate, Fine.plate_country, Fine.offence_at, Fine.state,
+                  Fine.contract_id, Fine.match_reason, Fine.kind, Fine.letter_date, Fine.due_date, Fine.amount_cents,
+                  Fine.complete_at)
+_CONTRACT_COLUMNS = (Contract.id, Contract.client_id, Contract.plate, Contract.contract_number, Contract.start_date,
+                     Contract.end_date, Contract.instruction, Contract.driver_name, Contract.driver_address)
+#: Plates per query when matching again the fines of given plates.
+_PLATES_PER_QUERY = 500
 
-    The decision per fine is ``decide``, the same rule the one-fine path applies.
+
+def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | None = None,
+                  plates: Iterable[tuple[int, str]] | None = None, batch: int = 10000, actor: Actor = SYSTEM) -> int:
+    """Match every open fine (of one client, or of the given (client, plate) pairs) in batches
+    with set-based SQL; returns how many fines were looked at.
+
+    Per batch: one query for the fines, one join for the contracts that can apply (narrowed in SQL
+    to the offence's day), one bulk update, one bulk insert of events (and of audit entries when a
+    person triggered it). The decision per fine is ``decide``, the rule the one-fine path applies.
     """
-    total, last_id = 0, 0
-    columns = (Fine.id, Fine.client_id, Fine.plate, Fine.plate_country, Fine.offence_at, Fine.state, Fine.contract_id,
-               Fine.match_reason, Fine.kind, Fine.letter_date, Fine.due_date, Fine.amount_cents, Fine.complete_at)
+    db.session.flush()
+    with planned_per_call(db.session):
+        total = _match_scoped(calendar, now, client_id, plates, batch, actor)
+    for obj in list(db.session.identity_map.values()):  # the ORM's copies of these fines are stale now
+        if isinstance(obj, Fine):
+            db.session.expire(obj)
+    return total
+
+
+def _match_scoped(calendar: WorkCalendar, now: datetime, client_id: int | None,
+                  plates: Iterable[tuple[int, str]] | None, batch: int, actor: Actor) -> int:
+    if plates is None:
+        return _match_batches(calendar, now, actor, batch,
+                              Fine.client_id == client_id if client_id is not None else sa.true())
+    by_client: dict[int, list[str]] = {}
+    for pair_client, plate in sorted(set(plates)):
+        if client_id is None or pair_client == client_id:
+            by_client.setdefault(pair_client, []).append(plate)
+    total = 0
+    for pair_client, client_plates in by_client.items():
+        for i in range(0, len(client_plates), _PLATES_PER_QUERY):
+            chunk = client_plates[i:i + _PLATES_PER_QUERY]
+            total += _match_batches(calendar, now, actor, batch,
+                                    sa.and_(Fine.client_id == pair_client, Fine.plate.in_(chunk)))
+    return total
+
+
+def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: int, scope: Any) -> int:
+    total, last_id, zone = 0, 0, calendar.zone
+    person = actor is not SYSTEM
     while True:
-        query = (sa.select(*columns).where(Fine.id > last_id, Fine.state.in_(MATCHABLE), Fine.plate.is_not(None),
-                                           Fine.offence_at.is_not(None)).order_by(Fine.id).limit(batch))
-        if client_id is not None:
-            query = query.where(Fine.client_id == client_id)
-        rows = db.session.execute(query).all()
+        open_fines = sa.and_(scope, Fine.state.in_(MATCHABLE), Fine.plate.is_not(None), Fine.offence_at.is_not(None))
+        rows = db.session.execute(sa.select(*_MATCH_COLUMNS).where(open_fines, Fine.id > last_id)
+                                  .order_by(Fine.id).limit(batch)).all()
         if not rows:
             return total
-        # The batch's contracts come from a join on the same id range: no long parameter lists.
-        in_batch = sa.and_(Fine.id > last_id, Fine.id <= rows[-1].id, Fine.state.in_(MATCHABLE))
-        rows_by_id = {c.id: c for c in db.session.execute(sa.select(
-            Contract.id, Contract.client_id, Contract.plate, Contract.contract_number, Contract.start_date,
-            Contract.end_date, Contract.instruction, Contract.driver_name, Contract.driver_address)
-            .join(Fine, sa.and_(Fine.client_id == Contract.client_id, Fine.plate == Contract.plate))
-            .where(in_batch).distinct())}
-        by_pair: dict[tuple[int, str], list[Any]] = {}
-        for c in rows_by_id.values():
-            by_pair.setdefault((c.client_id, c.plate), []).append(c)
-        periods_by_pair = {pair: [ContractPeriod(c.id, c.contract_number, c.plate, c.start_date, c.end_date)
-                                  for c in contracts] for pair, contracts in by_pair.items()}
-        updates, events = [], []
-        for r in rows:
-            result = match_contract(periods_by_pair.get((r.client_id, r.plate), []), r.plate,
-                                    r.offence_at.astimezone(calendar.zone).date(), country=r.plate_country)
-            found = rows_by_id.get(result.contract.id) if result.contract else None
-            decision = decide(FineSnapshot(r.state, r.contract_id, r.match_reason, r.kind, r.letter_date, r.due_date,
-                                           r.amount_cents), result,
-                              ContractInfo(found.id, found.contract_number, found.instruction, found.driver_name,
-                                           found.driver_address) if found is not None else None)
-            state = r.state
+        contracts = db.session.execute(candidate_contracts(open_fines, last_id, rows[-1].id)).all()
+        periods: dict[tuple[int, str], list[ContractPeriod]] = {}
+        infos: dict[int, ContractInfo] = {}
+        for c in contracts:
+            periods.setdefault((c.client_id, c.plate), []).append(
+                ContractPeriod(c.id, c.contract_number, c.plate, c.start_date, c.end_date))
+            infos[c.id] = ContractInfo(c.id, c.contract_number, c.instruction, c.driver_name, c.driver_address)
+        updates, events, audits = [], [], []
+        for (fine_id, fine_client, plate, country, offence_at, state, contract_id, reason, kind, letter_date, due_date,
+             amount_cents, complete_at) in rows:
+            assert plate is not None and offence_at is not None  # the query asks for both
+            result = match_contract(periods.get((fine_client, plate), ()), plate, offence_at.astimezone(zone).date(),
+                                    country=country)
+            found = infos[result.contract.id] if result.contract is not None else None
+            decision = decide(FineSnapshot(state, contract_id, reason, kind, letter_date, due_date, amount_cents),
+                              result, found)
             for target, note in decision.steps:
                 _check_step(state, target)
-                events.append({"fine_id": r.id, "client_id": r.client_id, "at": now, "actor_label": actor.label,
+                events.append({"fine_id": fine_id, "client_id": fine_client, "at": now, "actor_label": actor.label,
                                "from_state": state, "to_state": target, "note": note})
+                if person:
+                    audits.append(_audit_row(actor, now, fine_client, fine_id, "fine.state_changed",
+                                             {"from_state": state, "to_state": target, "note": note}))
                 state = target
-            due = _deadlines(calendar, r.kind, r.letter_date, r.due_date, found.instruction if found is not None else None)
+            if decision.rematched and found is not None:
+                audits.append(_audit_row(actor, now, fine_client, fine_id, "fine.rematched",
+                                         {"contract": found.contract_number}))
+            due = _deadlines(calendar, kind, letter_date, due_date, found.instruction if found is not None else None)
             updates.append({
-                "id": r.id, "state": state, "contract_id": decision.contract_id, "match_reason": decision.match_reason,
-                "complete_at": now if decision.complete else (None if decision.complete is False else r.complete_at),
+                "id": fine_id, "state": state, "contract_id": decision.contract_id, "match_reason": decision.match_reason,
+                "complete_at": now if decision.complete else (None if decision.complete is False else complete_at),
                 "payment_due": due.payment_due, "designation_due": due.designation_due, "deadline": due.applies,
                 "cutoff": due.cutoff})
         bulk_update(db.session, Fine.__table__, updates)
         bulk_insert(db.session, FineEvent.__table__, events)
+        bulk_insert(db.session, AuditEntry.__table__, audits)
         total += len(rows)
         last_id = rows[-1].id
+
+
+def candidate_contracts(fines: Any, after_id: int, last_id: int) -> sa.Select[*tuple[Any, ...]]:
+    """The contracts that can apply to the fines ``fines`` selects with ids in (after_id, last_id].
+
+    Same client and plate, running on the offence's UTC day or the next (the Brussels day is one of
+    the two), found through ``ix_contracts_client_id_plate_start_date``; ``match_contract`` then
+    decides on the exact Brussels day.
+    """
+    return (sa.select(*_CONTRACT_COLUMNS).distinct()
+            .join(Fine, sa.and_(Fine.client_id == Contract.client_id, Fine.plate == Contract.plate))
+            .where(fines, Fine.id > after_id, Fine.id <= last_id, Contract.start_date <= utc_day(Fine.offence_at, 1),
+                   sa.or_(Contract.end_date.is_(None), Contract.end_date >= utc_day(Fine.offence_at))))
+
+
+def _audit_row(actor: Actor, now: datetime, client_id: int, fine_id: int, action: str,
+               details: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry as ``app.services.record`` writes it, as a row for a bulk insert."""
+    return {"at": now, "actor_id": actor.user_id, "actor_label": actor.label, "client_id": client_id,
+            "action": action, "object_type": "Fine", "object_id": str(fine_id), "details": details, "ip": actor.ip}
 
 
 def rematch_plates(plates: Iterable[tuple[int, str]], calendar: WorkCalendar, now: datetime,
@@ -255,14 +309,7 @@ def rematch_plates(plates: Iterable[tuple[int, str]], calendar: WorkCalendar, no
     pairs = set(plates)
     if not pairs:
         return 0
-    count = 0
-    for client_id, plate in sorted(pairs):
-        fines = db.session.scalars(sa.select(Fine).where(Fine.client_id == client_id, Fine.plate == plate,
-                                                         Fine.state.in_(MATCHABLE)))
-        for fine in fines:
-            refresh(fine, calendar, now, actor)
-            count += 1
-    return count
+    return match_pending(calendar, now, plates=pairs, actor=actor)
 
 
 def process(fine: Fine, actor: Actor, now: datetime, calendar: WorkCalendar) -> str:

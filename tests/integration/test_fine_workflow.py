@@ -334,3 +334,121 @@ def test_batch_matching_reaches_the_same_states_as_one_by_one(ctx: Any) -> None:
     assert {f.state for f in singles} == {"cancelled"}
     steps = [e.to_state for e in db.session.get(Fine, batch[0].id).events]
     assert steps == ["matched", "ready"]
+
+
+def test_utc_day_is_the_utc_date_of_the_instant_on_this_database(ctx: Any) -> None:
+    """The SQL day window of batch matching agrees with Python, across midnight and both DST changes."""
+    from app.database import utc_day
+    from app.extensions import db
+    from fines.models import Fine
+
+    instants = [datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
+                datetime(2026, 10, 24, 23, 59, 59, 999999, tzinfo=timezone.utc),
+                datetime(2026, 10, 25, 0, 30, tzinfo=BXL), datetime(2026, 12, 31, 23, 30, tzinfo=BXL),
+                datetime(2027, 1, 1, 0, 0, tzinfo=timezone.utc), datetime(2028, 2, 28, 23, 15, tzinfo=BXL)]
+    fines = [make_fine(ctx.client_a, offence=at, notice=f"U{i}") for i, at in enumerate(instants)]
+    got = {row.id: (row.day, row.next, row.previous) for row in db.session.execute(
+        sa.select(Fine.id, utc_day(Fine.offence_at).label("day"), utc_day(Fine.offence_at, 1).label("next"),
+                  utc_day(Fine.offence_at, -1).label("previous")).where(Fine.id.in_([f.id for f in fines])))}
+    for fine, at in zip(fines, instants):
+        day = at.astimezone(timezone.utc).date()
+        assert got[fine.id] == (day, day + timedelta(days=1), day - timedelta(days=1)), at
+
+
+def test_a_person_rematching_in_batch_leaves_the_same_audit_trail_as_one_by_one(ctx: Any) -> None:
+    from app.extensions import db
+    from app.models import AuditEntry, Client
+    from fines import contracts, processing
+
+    fines = {}
+    for client_id in (ctx.client_a, ctx.client_b):
+        fines[client_id] = make_fine(client_id, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL),
+                                     notice=f"R{client_id}")
+        assert fines[client_id].state == "waiting_info"
+        contracts.save_contract(_actor(), db.session.get(Client, client_id), {
+            "contract_number": "R-1", "plate": "1ABC123", "plate_country": "BE", "driver_name": "Jan Peeters",
+            "driver_address": "Kerkstraat 1, 9000 Gent", "start_date": date(2026, 1, 1), "end_date": None,
+            "instruction": "redirect"})
+    now = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    processing.refresh(fines[ctx.client_a], _calendar(), now, _actor())  # one by one, through the ORM
+    assert processing.rematch_plates({(ctx.client_b, "1ABC123")}, _calendar(), now, _actor()) == 1  # in batch
+    db.session.flush()
+
+    def trail(fine: Any) -> list[tuple[str, str, Any]]:
+        entries = db.session.scalars(sa.select(AuditEntry).where(
+            AuditEntry.object_type == "Fine", AuditEntry.object_id == str(fine.id)).order_by(AuditEntry.id))
+        return [(e.action, e.actor_label, e.details) for e in entries]
+
+    assert trail(fines[ctx.client_a]) == trail(fines[ctx.client_b]) == [
+        ("fine.state_changed", "agent@op.test", {"from_state": "waiting_info", "to_state": "matched",
+                                                 "note": "contract R-1"}),
+        ("fine.state_changed", "agent@op.test", {"from_state": "matched", "to_state": "ready",
+                                                 "note": "information complete"})]
+    assert fines[ctx.client_b].state == "ready" and fines[ctx.client_b].complete_at == now
+
+
+def test_bulk_insert_fills_python_defaults_and_stores_json(ctx: Any) -> None:
+    from app.database import bulk_insert
+    from app.extensions import db
+    from app.models import AuditEntry
+
+    before = datetime.now(timezone.utc)
+    bulk_insert(db.session, AuditEntry.__table__, [
+        {"actor_label": "bench", "action": "x.bulk", "client_id": ctx.client_a, "details": {"n": n, "who": "é"}}
+        for n in range(3)])
+    entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "x.bulk").order_by(AuditEntry.id)))
+    assert [e.details for e in entries] == [{"n": n, "who": "é"} for n in range(3)]
+    assert all(e.at >= before - timedelta(seconds=1) for e in entries)
+
+
+def _plan(statement: Any) -> str:
+    """The database's query plan for a statement, as one text."""
+    from app.extensions import db
+
+    bind = db.session.get_bind()
+    compiled = statement.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True})
+    explain = "EXPLAIN QUERY PLAN" if bind.dialect.name == "sqlite" else "EXPLAIN"
+    return "\n".join(str(row[-1]) for row in db.session.execute(sa.text(f"{explain} {compiled}")))
+
+
+def _load_volume(client_ids: list[int], contracts: int, fines: int) -> None:
+    """Enough contracts and fines, with statistics, for the planner to choose as in production."""
+    from app.database import bulk_insert
+    from app.extensions import db
+    from fines.models import Contract, Fine, IntakeMessage
+
+    message = IntakeMessage(source="cli", message_key="volume", raw_path="x", raw_sha256="0" * 64, size=0,
+                            status="processed", client_id=client_ids[0], recipients=[], refusals=[], replies_sent=[])
+    db.session.add(message)
+    db.session.flush()
+    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    bulk_insert(db.session, Contract.__table__, [
+        {"client_id": client_ids[n % len(client_ids)], "contract_number": f"V{n}", "plate": f"1VOL{n:05d}",
+         "plate_country": "BE", "start_date": date(2025, 1, 1) + timedelta(days=n % 300), "end_date": None,
+         "instruction": "redirect", "created_at": stamp, "updated_at": stamp} for n in range(contracts)])
+    states = ["read", "waiting_info", "ready", "processed", "closed", "closed", "closed", "closed"]
+    bulk_insert(db.session, Fine.__table__, [
+        {"message_id": message.id, "client_id": client_ids[n % len(client_ids)], "message_key": "volume",
+         "pdf_path": "x", "pdf_sha256": f"{n:064d}", "size": 0, "state": states[n % len(states)],
+         "plate": f"1VOL{n % contracts:05d}", "plate_country": "BE", "offence_at": stamp + timedelta(hours=n),
+         "cutoff": date(2026, 1, 1) + timedelta(days=n % 400), "confidence": {}, "problems": [], "created_at": stamp}
+        for n in range(fines)])
+    db.session.execute(sa.text("ANALYZE"))
+
+
+def test_matching_and_the_sweep_read_through_indexes_not_scans(ctx: Any) -> None:
+    from fines import processing
+    from fines.models import Fine
+
+    from app.extensions import db
+
+    _load_volume([ctx.client_a, ctx.client_b], 50_000, 20_000)
+    # A batch is small beside the contracts (10,000 fines to 1,000,000 contracts in the bench).
+    first = db.session.scalar(sa.select(sa.func.min(Fine.id)).where(Fine.message_key == "volume"))
+    plan = _plan(processing.candidate_contracts(Fine.state.in_(processing.MATCHABLE), first, first + 100))
+    assert "ix_contracts_client_id_plate_start_date" in plan, plan
+    assert not any(scan in plan for scan in ("SCAN contracts", "Seq Scan on contracts")), plan
+    sweep = sa.select(Fine.id).where(Fine.state == "waiting_info", Fine.cutoff.is_not(None),
+                                     Fine.cutoff <= date(2026, 1, 10))
+    plan = _plan(sweep)
+    assert "ix_fines_state_cutoff" in plan or "ix_fines_client_id_state_cutoff" in plan, plan

@@ -130,3 +130,34 @@ def test_fine_exports_are_scoped_to_the_client(app: Any, client: Any, world: Any
     assert client.get("/fines/recharges.csv").status_code == 200
     overview = client.get("/fines/overview")
     assert overview.status_code == 200 and "BETA" not in overview.get_data(as_text=True)
+
+
+def test_fines_match_cli_matches_open_fines_again(app: Any, world: Any) -> None:
+    """A contract loaded behind the screens' back: ``fleetdesk fines match`` catches the fines up."""
+    from datetime import date, datetime, timezone
+
+    from app.extensions import db
+    from app.models import AuditEntry
+    from fines.models import Contract, Fine
+
+    with app.app_context():
+        fine = db.session.get(Fine, world.fine_b_id)
+        fine.offence_at, fine.kind, fine.amount_cents = datetime(2026, 10, 28, 9, tzinfo=timezone.utc), "immediate_collection", 5800
+        fine.letter_date, fine.due_date = date(2026, 11, 2), date(2026, 12, 2)
+        db.session.add(Contract(client_id=world.client_b, contract_number="B-9", plate="1ABC123", plate_country="BE",
+                                driver_name="Bert", driver_address="Markt 1, 8000 Brugge", start_date=date(2026, 1, 1),
+                                end_date=None, instruction="redirect"))
+        db.session.commit()
+    runner = app.test_cli_runner()
+    unknown = runner.invoke(args=["fines", "match", "--client", "NOPE"])
+    assert unknown.exit_code == 1 and "NOPE" in unknown.output
+    done = runner.invoke(args=["fines", "match", "--client", "BETA"])
+    assert done.exit_code == 0 and "1 open fine(s) matched again" in done.output, done.output
+    with app.app_context():
+        fine = db.session.get(Fine, world.fine_b_id)
+        assert fine.state == "ready" and fine.contract.contract_number == "B-9"
+        assert (fine.designation_due, fine.deadline, fine.cutoff) == (date(2026, 11, 17), date(2026, 11, 17),
+                                                                       date(2026, 11, 9))
+        assert [e.to_state for e in fine.events][-2:] == ["matched", "ready"]
+        audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "fines.matched_again")).one()
+        assert audit.client_id == world.client_b and audit.details == {"fines": 1}
