@@ -194,8 +194,9 @@ _MATCH_COLUMNS = (Fine.id, Fine.client_id, Fine.plate, Fine.plate_country, Fine.
                   Fine.complete_at)
 _CONTRACT_COLUMNS = (Contract.id, Contract.client_id, Contract.plate, Contract.contract_number, Contract.start_date,
                      Contract.end_date, Contract.instruction, Contract.driver_name, Contract.driver_address)
-#: Plates per query when matching again the fines of given plates.
-_PLATES_PER_QUERY = 500
+#: Plates per query when matching again the fines of given plates (under SQLite's old limit of
+#: 999 parameters a statement).
+_PLATES_PER_QUERY = 900
 
 
 def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | None = None,
@@ -280,6 +281,8 @@ def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: i
         bulk_insert(db.session, FineEvent.__table__, events)
         bulk_insert(db.session, AuditEntry.__table__, audits)
         total += len(rows)
+        if len(rows) < batch:  # the last batch: no need to ask for an empty one
+            return total
         last_id = rows[-1].id
 
 
