@@ -41,7 +41,9 @@ from app.workcalendar import WorkCalendar
 
 __all__ = [
     "CUTOFF_WORKDAYS",
+    "DEADLINE_NAMES",
     "DESIGNATION_DAYS",
+    "LIABILITY_REASONS",
     "DRIVER_IDENTIFICATION",
     "Assessment",
     "Deadlines",
@@ -133,6 +135,9 @@ class Assessment:
     urgency: Urgency
     #: The cut-off is at most 2 workdays away, today, or passed (and the fine is not processed).
     cutoff_near: bool
+    #: ``liability_reason`` as a key of ``LIABILITY_REASONS`` and its values, for translation.
+    liability_code: str | None = None
+    liability_params: tuple[tuple[str, str], ...] = ()
 
 
 def local_date(moment: datetime, calendar: WorkCalendar) -> date:
@@ -195,6 +200,37 @@ _OPERATOR_BEARS = ("the operator bears the damage, costs and surcharges, within 
                    " general terms.")
 _LATE_PAYMENT = "late payment of the fine is the client's concern."
 
+#: Every liability reason, in English, with its fields (``{what}`` is ``DEADLINE_NAMES`` filled in).
+#: Screens translate the same keys (``fines.labels``); JSON and e-mails carry this English text.
+LIABILITY_REASONS: dict[str, str] = {
+    "arrived_late": "The fine arrived on {arrived}, after the cut-off of {cutoff}: " + _CLIENT_BEARS,
+    "incomplete_at_cutoff": "The fine's information was still incomplete after the cut-off of {cutoff}: "
+                            + _CLIENT_BEARS,
+    "completed_late": "The fine's information became complete on {complete}, after the cut-off of {cutoff}: "
+                      + _CLIENT_BEARS,
+    "operator_processed_late": "The fine and its information were complete on {complete}, by the cut-off of"
+                               " {cutoff}, but it was processed on {processed}, after {what}: " + _OPERATOR_BEARS,
+    "operator_not_processed": "The fine and its information were complete on {complete}, by the cut-off of"
+                              " {cutoff}, but it was not processed by {what}: " + _OPERATOR_BEARS,
+    "processed_in_time": "The fine was processed on {processed}, by {what}: no liability; " + _LATE_PAYMENT,
+    "no_answer_date": "No deadline can be computed without the answer date of the request: liability cannot"
+                      " be decided yet.",
+    "no_payment_due": "No deadline can be computed without the payment due date: liability cannot be decided yet.",
+    "no_dates": "No deadline can be computed without the letter date or the payment due date: liability cannot"
+                " be decided yet.",
+}
+#: How a reason names the deadline that applies.
+DEADLINE_NAMES: dict[str, str] = {"designation": "the designation deadline of {deadline}",
+                                  "payment": "the payment deadline of {deadline}"}
+
+
+def _reason(code: str, **params: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """The English sentence of a liability reason, its code, and its values (sorted)."""
+    values = dict(params)
+    if "deadline_kind" in values:
+        values["what"] = DEADLINE_NAMES[values["deadline_kind"]].format(deadline=values["deadline"])
+    return LIABILITY_REASONS[code].format(**values), code, tuple(sorted(params.items()))
+
 
 def assess(
     dates: FineDates,
@@ -218,14 +254,17 @@ def assess(
     complete = local_date(complete_moment, calendar) if complete_moment is not None else None
 
     if deadline is None or cutoff is None:
+        text, unknown_code, unknown_params = _reason(_no_deadline_code(dates, instruction))
         return Assessment(
             deadlines=found,
             delivered_on_time=None,
             missed=False,
             liable=None,
-            liability_reason=_no_deadline_reason(dates, instruction),
+            liability_reason=text,
             urgency=Urgency.DONE if processed is not None else Urgency.UNKNOWN,
             cutoff_near=False,
+            liability_code=unknown_code,
+            liability_params=unknown_params,
         )
 
     delivered_on_time: bool | None
@@ -237,32 +276,32 @@ def assess(
         delivered_on_time = complete <= cutoff
 
     missed = processed > deadline if processed is not None else today > deadline
-    what = f"the {found.applies_kind} deadline of {deadline.isoformat()}"
+    what = {"deadline_kind": found.applies_kind or "payment", "deadline": deadline.isoformat()}
 
     liable: Liable | None = None
-    reason: str | None = None
+    said: tuple[str, str, tuple[tuple[str, str], ...]] | None = None
     if missed:
         if arrived > cutoff:
             liable = Liable.CLIENT
-            reason = (f"The fine arrived on {arrived.isoformat()}, after the cut-off of"
-                      f" {cutoff.isoformat()}: {_CLIENT_BEARS}")
+            said = _reason("arrived_late", arrived=arrived.isoformat(), cutoff=cutoff.isoformat())
         elif complete is None:
             liable = Liable.CLIENT
-            reason = (f"The fine's information was still incomplete after the cut-off of"
-                      f" {cutoff.isoformat()}: {_CLIENT_BEARS}")
+            said = _reason("incomplete_at_cutoff", cutoff=cutoff.isoformat())
         elif complete > cutoff:
             liable = Liable.CLIENT
-            reason = (f"The fine's information became complete on {complete.isoformat()}, after the"
-                      f" cut-off of {cutoff.isoformat()}: {_CLIENT_BEARS}")
+            said = _reason("completed_late", complete=complete.isoformat(), cutoff=cutoff.isoformat())
+        elif processed is not None:
+            liable = Liable.OPERATOR
+            said = _reason("operator_processed_late", complete=complete.isoformat(), cutoff=cutoff.isoformat(),
+                           processed=processed.isoformat(), **what)
         else:
             liable = Liable.OPERATOR
-            late = (f"was processed on {processed.isoformat()}, after {what}" if processed is not None
-                    else f"was not processed by {what}")
-            reason = (f"The fine and its information were complete on {complete.isoformat()}, by the"
-                      f" cut-off of {cutoff.isoformat()}, but it {late}: {_OPERATOR_BEARS}")
+            said = _reason("operator_not_processed", complete=complete.isoformat(), cutoff=cutoff.isoformat(), **what)
     elif processed is not None:
-        reason = (f"The fine was processed on {processed.isoformat()}, by {what}: no liability;"
-                  f" {_LATE_PAYMENT}")
+        said = _reason("processed_in_time", processed=processed.isoformat(), **what)
+    reason: str | None = said[0] if said is not None else None
+    code: str | None = said[1] if said is not None else None
+    params = said[2] if said is not None else ()
 
     urgency: Urgency
     if processed is not None:
@@ -289,14 +328,14 @@ def assess(
         liability_reason=reason,
         urgency=urgency,
         cutoff_near=cutoff_near,
+        liability_code=code,
+        liability_params=params,
     )
 
 
-def _no_deadline_reason(dates: FineDates, instruction: Instruction | None) -> str:
+def _no_deadline_code(dates: FineDates, instruction: Instruction | None) -> str:
     if dates.kind == DRIVER_IDENTIFICATION:
-        missing = "the answer date of the request"
-    elif instruction is Instruction.RECHARGE:
-        missing = "the payment due date"
-    else:
-        missing = "the letter date or the payment due date"
-    return f"No deadline can be computed without {missing}: liability cannot be decided yet."
+        return "no_answer_date"
+    if instruction is Instruction.RECHARGE:
+        return "no_payment_due"
+    return "no_dates"

@@ -22,7 +22,7 @@ from datetime import date, datetime
 
 from fines.plates import format_plate, normalise_plate
 
-__all__ = ["ContractPeriod", "MatchResult", "match_contract", "overlaps", "plate_key", "shown_plate"]
+__all__ = ["MATCH_REASONS", "ContractPeriod", "MatchResult", "match_contract", "overlaps", "plate_key", "shown_plate"]
 
 
 class ContractPeriod(NamedTuple):
@@ -48,6 +48,15 @@ class MatchResult:
 
     contract: ContractPeriod | None
     reason: str | None
+
+
+#: Why no contract could be chosen, in English (stored on the fine, sent in e-mails); the screens
+#: read them back into the user's language through these keys (``fines.labels``).
+MATCH_REASONS: dict[str, str] = {
+    "no_plate": "The fine has no plate to match a lease contract on {day}.",
+    "no_contract": "No lease contract for plate {plate} on {day}.",
+    "overlap": "{count} lease contracts for plate {plate} overlap on {day}: {numbers}.",
+}
 
 
 def _clean(raw: str) -> str:
@@ -85,19 +94,18 @@ def match_contract(
         raise TypeError("offence_date must be the Brussels-local date of the offence, not a datetime")
     key = plate_key(plate, country)
     if not key:
-        return MatchResult(None, f"The fine has no plate to match a lease contract on {offence_date.isoformat()}.")
+        return MatchResult(None, MATCH_REASONS["no_plate"].format(day=offence_date.isoformat()))
     found = [c for c in candidates if c.covers(offence_date) and plate_key(c.plate) == key]
     if len(found) == 1:
         return MatchResult(found[0], None)
     when = offence_date.isoformat()
     shown = shown_plate(plate, country)
     if not found:
-        return MatchResult(None, f"No lease contract for plate {shown} on {when}.")
+        return MatchResult(None, MATCH_REASONS["no_contract"].format(plate=shown, day=when))
     if len(found) > 1:
         numbers = ", ".join(sorted(c.contract_number for c in found))
-        return MatchResult(
-            None, f"{len(found)} lease contracts for plate {shown} overlap on {when}: {numbers}."
-        )
+        return MatchResult(None, MATCH_REASONS["overlap"].format(count=len(found), plate=shown, day=when,
+                                                                 numbers=numbers))
     return MatchResult(found[0], None)
 
 

@@ -22,7 +22,7 @@ from app.workcalendar import WorkCalendar
 from fines.deadlines import Assessment, FineDates, Instruction, assess, deadlines
 from fines.matching import ContractPeriod, MatchResult, match_contract
 from fines.models import Contract, Fine, FineEvent
-from fines.workflow import FineState, TransitionRefused, check_transition, needed_information
+from fines.workflow import STEP_NOTES, FineState, TransitionRefused, check_transition, needed_information
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor(label="system")
@@ -128,21 +128,21 @@ def decide(fine: FineSnapshot, result: MatchResult, contract: ContractInfo | Non
         return Decision(None, result.reason, steps, complete=False)
     state, steps_list = fine.state, []
     if state == FineState.READ.value:
-        steps_list.append((FineState.MATCHED.value, f"contract {contract.contract_number}"))
+        steps_list.append((FineState.MATCHED.value, STEP_NOTES["matched"].format(number=contract.contract_number)))
         state = FineState.MATCHED.value
     missing = needed_information(Instruction(contract.instruction), driver_name=contract.driver_name,
                                  driver_address=contract.driver_address, amount_cents=fine.amount_cents,
                                  due_date=fine.due_date, letter_date=fine.letter_date, kind=fine.kind)
     if missing:
-        reason = f"contract {contract.contract_number}: missing " + ", ".join(missing)
+        reason = STEP_NOTES["missing"].format(number=contract.contract_number, missing=", ".join(missing))
         if state != FineState.WAITING_INFO.value or fine.match_reason != reason:
             steps_list.append((FineState.WAITING_INFO.value, reason))
         return Decision(contract.id, reason, tuple(steps_list), complete=False)
     if state == FineState.READY.value:
         return Decision(contract.id, None, (), complete=None, rematched=fine.contract_id != contract.id)
     if state == FineState.WAITING_INFO.value:
-        steps_list.append((FineState.MATCHED.value, f"contract {contract.contract_number}"))
-    steps_list.append((FineState.READY.value, "information complete"))
+        steps_list.append((FineState.MATCHED.value, STEP_NOTES["matched"].format(number=contract.contract_number)))
+    steps_list.append((FineState.READY.value, STEP_NOTES["complete"]))
     return Decision(contract.id, None, tuple(steps_list), complete=True)
 
 
@@ -415,7 +415,8 @@ def to_json(fine: Fine, calendar: WorkCalendar, today: date) -> dict[str, Any]:
         "payment_due": _iso(fine.payment_due), "designation_due": _iso(fine.designation_due),
         "deadline": _iso(fine.deadline), "cutoff": _iso(fine.cutoff), "urgency": judged.urgency.value,
         "delivered_on_time": judged.delivered_on_time, "liable": judged.liable.value if judged.liable else None,
-        "liability": judged.liability_reason,
+        "liability": judged.liability_reason, "liability_code": judged.liability_code,
+        "liability_params": dict(judged.liability_params),
     }
 
 

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.forms import apply_service_error
 from app.models import Client, Role
 from app.services import ServiceError, record
-from fines import exports, jobs, outputs, privacy, processing, services, storage
+from fines import exports, jobs, labels, outputs, privacy, processing, services, storage
 from fines.forms import AssignForm, CorrectionForm, ReasonForm, UploadForm
 from fines.models import Fine, IntakeMessage
 
@@ -34,6 +34,18 @@ def _register(state: Any) -> None:
 
     add_nav_item(state.app, _l("Fines"), "fines.index", order=10)
     add_demo_loader(state.app, load_demo_fines)
+
+
+@bp.app_template_global("fine_label")
+def fine_label(kind: str, value: str | None) -> str:
+    """``{{ fine_label('state', f.state) }}``: the translated name of a workflow value."""
+    return labels.label(kind, value)
+
+
+@bp.app_template_global("fine_reason")
+def fine_reason(text: str | None) -> str:
+    """``{{ fine_reason(fine.match_reason) }}``: a stored matching reason or step note, translated."""
+    return labels.reason_text(text)
 
 
 def _client_choices() -> list[tuple[int, str]]:
@@ -93,8 +105,12 @@ def detail(fine_id: int) -> Any:
 
 def _detail(fine: Fine, form: Any, status: int = 200) -> Any:
     workflow = processing.to_json(fine, work_calendar(), today())
-    return render_template("fines/detail.html", fine=fine, form=form, fields=services.fine_fields(fine),
-                           workflow=workflow, action_form=ReasonForm()), status
+    fields = services.fine_fields(fine)
+    return render_template("fines/detail.html", fine=fine, form=form, fields=fields,
+                           facts=labels.shown_fields(fields, fine.currency), workflow=workflow,
+                           liability=labels.liability_text(workflow["liability_code"], workflow["liability_params"],
+                                                           workflow["liability"]),
+                           action_form=ReasonForm()), status
 
 
 @bp.route("/<int:fine_id>/pdf")

@@ -19,7 +19,9 @@ from enum import Enum
 from fines.deadlines import DRIVER_IDENTIFICATION, Instruction, designation_due
 
 __all__ = [
+    "MISSING",
     "OPEN_STATES",
+    "STEP_NOTES",
     "TERMINAL_STATES",
     "TRANSITIONS",
     "FineState",
@@ -128,6 +130,24 @@ def outcome_for(instruction: Instruction, kind: str | None = None) -> Outcome:
     return Outcome.RECHARGED
 
 
+#: What a fine may still need, in English (``needed_information``; ``fines.labels`` translates).
+MISSING: dict[str, str] = {
+    "instruction": "the contract's instruction (redirect or recharge)",
+    "driver_name": "the driver's name",
+    "driver_address": "the driver's postal address",
+    "answer_date": "the answer date of the identification request",
+    "letter_date": "the letter date (for the designation deadline)",
+    "amount": "the amount",
+    "due_date": "the payment due date",
+}
+#: The notes of the automatic workflow steps, in English (stored on the events; translated on screen).
+STEP_NOTES: dict[str, str] = {
+    "matched": "contract {number}",
+    "missing": "contract {number}: missing {missing}",
+    "complete": "information complete",
+}
+
+
 def needed_information(
     instruction: Instruction | None,
     *,
@@ -147,21 +167,21 @@ def needed_information(
     """
     identification = kind == DRIVER_IDENTIFICATION
     if instruction is None and not identification:
-        return ["the contract's instruction (redirect or recharge)"]
+        return [MISSING["instruction"]]
     missing: list[str] = []
     if identification or instruction is Instruction.REDIRECT:
         if not (driver_name and driver_name.strip()):
-            missing.append("the driver's name")
+            missing.append(MISSING["driver_name"])
         if not (driver_address and driver_address.strip()):
-            missing.append("the driver's postal address")
+            missing.append(MISSING["driver_address"])
         if identification:
             if due_date is None:
-                missing.append("the answer date of the identification request")
+                missing.append(MISSING["answer_date"])
         elif designation_due(kind, letter_date, due_date) is None and due_date is None:
-            missing.append("the letter date (for the designation deadline)")
+            missing.append(MISSING["letter_date"])
     else:
         if amount_cents is None or amount_cents <= 0:
-            missing.append("the amount")
+            missing.append(MISSING["amount"])
         if due_date is None:
-            missing.append("the payment due date")
+            missing.append(MISSING["due_date"])
     return missing

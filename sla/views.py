@@ -17,13 +17,19 @@ from app.extensions import db
 from app.forms import apply_service_error
 from app.models import Client
 from app.services import ServiceError
-from sla import reports, services
+from sla import labels, reports, services
 from sla.forms import ActionForm, CorrectForm, FlagsForm, TicketForm
 from sla.models import Ticket
 from sla.clock import clock_segments
 from sla.policy import targets
 
 bp = Blueprint("support", __name__, url_prefix="/support", template_folder="templates")
+
+
+@bp.app_template_global("ticket_label")
+def ticket_label(kind: str, value: object) -> str:
+    """``{{ ticket_label('state', t.state) }}``: the translated name of a ticket's value."""
+    return labels.label(kind, value)
 PAGE_SIZE = 50
 
 

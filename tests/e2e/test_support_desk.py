@@ -57,4 +57,6 @@ def test_report_an_incident_and_react_from_the_desk_queue(app: Any, world: Any, 
 
         client.reload()
         text = client.inner_text("main")
-        assert "We are on it; next report within the hour." in text and "reaction" in text
+        timeline = client.inner_text("ol.timeline")
+        assert "We are on it; next report within the hour." in text and "acknowledged" in timeline
+        assert "status report" in timeline

@@ -23,7 +23,7 @@ def test_client_user_uploads_a_pdf_and_sees_its_fields(app: Any, client: Any, wo
     response = _upload(client, [("boete.pdf", LETTER)])
     assert response.status_code == 302 and "/fines/" in response.headers["Location"]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "AN.12.L3.123456/2026" in page and "1ABC123" in page
+    assert "AN.12.L3.123456/2026" in page and "1-ABC-123" in page  # the plate in its national notation
     pdf = client.get(response.headers["Location"] + "/pdf")
     assert pdf.status_code == 200 and pdf.data == LETTER and pdf.mimetype == "application/pdf"
 

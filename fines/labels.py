@@ -1,0 +1,200 @@
+"""What the screens call the workflow's states, urgencies, instructions and outcomes, translated.
+
+The database and the domain modules keep the identifiers (``waiting_info``); people read these
+labels, in English, Dutch or French (``app/translations``).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import format_currency
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from fines.matching import MATCH_REASONS, shown_plate
+from fines.workflow import MISSING as WORKFLOW_MISSING
+from fines.workflow import STEP_NOTES
+
+__all__ = ["LABELS", "label", "liability_text", "reason_text", "shown_fields"]
+
+LABELS: dict[str, dict[str, LazyString]] = {
+    "state": {
+        "received": _l("received"),
+        "read": _l("read"),
+        "review": _l("in review"),
+        "matched": _l("matched"),
+        "waiting_info": _l("waiting for information"),
+        "ready": _l("ready"),
+        "processed": _l("processed"),
+        "closed": _l("closed"),
+        "cancelled": _l("cancelled"),
+        "quarantined": _l("quarantined"),
+        "duplicate": _l("duplicate"),
+    },
+    "urgency": {
+        "overdue": _l("cut-off passed"),
+        "cutoff_today": _l("cut-off today"),
+        "this_week": _l("cut-off this week"),
+        "later": _l("later"),
+        "done": _l("done"),
+        "unknown": _l("no deadline known"),
+    },
+    "instruction": {
+        "redirect": _l("redirect"),
+        "recharge": _l("recharge"),
+    },
+    "outcome": {
+        "redirected": _l("redirected"),
+        "recharged": _l("recharged"),
+    },
+    "kind": {
+        "immediate_collection": _l("immediate collection"),
+        "driver_identification": _l("request to identify the driver"),
+        "parking": _l("parking charge"),
+        "lez": _l("low-emission zone"),
+        "settlement": _l("settlement offer"),
+        "payment_order": _l("payment order"),
+        "foreign": _l("foreign fine"),
+        "other": _l("other"),
+    },
+    "field": {
+        "kind": _l("Kind"),
+        "language": _l("Language"),
+        "issuer": _l("Issuer"),
+        "notice_number": _l("Notice number"),
+        "plate": _l("Plate"),
+        "plate_country": _l("Plate country"),
+        "offence_at": _l("Offence (Belgian time)"),
+        "letter_date": _l("Letter date"),
+        "due_date": _l("Due date"),
+        "amount_cents": _l("Amount"),
+        "currency": _l("Currency"),
+        "payment_reference": _l("Payment reference"),
+        "addressee": _l("Addressee"),
+    },
+}
+
+
+def label(kind: str, value: str | None) -> str:
+    """The label of ``value`` (a state, urgency, instruction or outcome); unknown values as they are."""
+    if value is None:
+        return ""
+    found = LABELS.get(kind, {}).get(value)
+    return str(found) if found is not None else value
+
+
+def shown_fields(fields: dict[str, Any], currency: str | None) -> list[tuple[str, str]]:
+    """The read-out fields (``fines.services.fine_fields``) as people read them: labelled in their
+    language, the kind named, the plate in its national notation, the amount as money."""
+    shown = []
+    for name, value in fields.items():
+        if value is None or value == "":
+            text = "—"
+        elif name == "kind":
+            text = label("kind", value)
+        elif name == "plate":
+            text = shown_plate(value, fields.get("plate_country"))
+        elif name == "amount_cents":
+            text = format_currency(Decimal(value) / 100, currency or "EUR")
+        elif name == "payment_reference" and str(value).isdigit() and len(str(value)) == 12:
+            digits = str(value)  # a Belgian structured communication, written as on the transfer form
+            text = f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
+        elif name == "offence_at":
+            text = str(value)[:16].replace("T", " ")  # Brussels local time, to the minute
+        else:
+            text = str(value)
+        shown.append((label("field", name), text))
+    return shown
+
+
+#: The stored English reasons and step notes (``fines.matching.MATCH_REASONS``,
+#: ``fines.workflow.STEP_NOTES``), as the screens say them.
+REASONS: dict[str, LazyString] = {
+    "no_plate": _l("The fine has no plate to match a lease contract on %(day)s."),
+    "no_contract": _l("No lease contract for plate %(plate)s on %(day)s."),
+    "overlap": _l("%(count)s lease contracts for plate %(plate)s overlap on %(day)s: %(numbers)s."),
+    "matched": _l("contract %(number)s"),
+    "missing": _l("contract %(number)s: missing %(missing)s"),
+    "complete": _l("information complete"),
+}
+#: ``fines.workflow.MISSING``, translated.
+MISSING: dict[str, LazyString] = {
+    "instruction": _l("the contract's instruction (redirect or recharge)"),
+    "driver_name": _l("the driver's name"),
+    "driver_address": _l("the driver's postal address"),
+    "answer_date": _l("the answer date of the identification request"),
+    "letter_date": _l("the letter date (for the designation deadline)"),
+    "amount": _l("the amount"),
+    "due_date": _l("the payment due date"),
+}
+#: ``fines.deadlines.LIABILITY_REASONS`` and ``DEADLINE_NAMES``, translated.
+LIABILITY: dict[str, LazyString] = {
+    "arrived_late": _l("The fine arrived on %(arrived)s, after the cut-off of %(cutoff)s: the client bears the"
+                       " damage, costs and surcharges."),
+    "incomplete_at_cutoff": _l("The fine's information was still incomplete after the cut-off of %(cutoff)s:"
+                               " the client bears the damage, costs and surcharges."),
+    "completed_late": _l("The fine's information became complete on %(complete)s, after the cut-off of"
+                         " %(cutoff)s: the client bears the damage, costs and surcharges."),
+    "operator_processed_late": _l("The fine and its information were complete on %(complete)s, by the cut-off of"
+                                  " %(cutoff)s, but it was processed on %(processed)s, after %(what)s: the operator"
+                                  " bears the damage, costs and surcharges, within the limits of the general terms."),
+    "operator_not_processed": _l("The fine and its information were complete on %(complete)s, by the cut-off of"
+                                 " %(cutoff)s, but it was not processed by %(what)s: the operator bears the damage,"
+                                 " costs and surcharges, within the limits of the general terms."),
+    "processed_in_time": _l("The fine was processed on %(processed)s, by %(what)s: no liability; late payment of"
+                            " the fine is the client's concern."),
+    "no_answer_date": _l("No deadline can be computed without the answer date of the request: liability cannot"
+                         " be decided yet."),
+    "no_payment_due": _l("No deadline can be computed without the payment due date: liability cannot be decided"
+                         " yet."),
+    "no_dates": _l("No deadline can be computed without the letter date or the payment due date: liability"
+                   " cannot be decided yet."),
+}
+DEADLINE_NAMES: dict[str, LazyString] = {
+    "designation": _l("the designation deadline of %(deadline)s"),
+    "payment": _l("the payment deadline of %(deadline)s"),
+}
+
+
+def _reader(template: str) -> re.Pattern[str]:
+    """A pattern that reads a sentence made from ``template`` back into its values."""
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
+
+
+# The most literal text first: "contract {number}" would also read "contract {number}: missing {missing}".
+_READERS = [(code, _reader(template)) for code, template in sorted(
+    {**MATCH_REASONS, **STEP_NOTES}.items(), key=lambda item: -len(re.sub(r"\{\w+\}", "", item[1])))]
+_MISSING_KEYS = {english: key for key, english in WORKFLOW_MISSING.items()}
+
+
+def reason_text(text: str | None) -> str:
+    """A stored matching reason or step note in the user's language; other text (a person's own
+    note, say) as written."""
+    if not text:
+        return ""
+    for code, reader in _READERS:
+        found = reader.fullmatch(text)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "missing" in values:
+            values["missing"] = ", ".join(
+                str(MISSING[_MISSING_KEYS[item]]) if item in _MISSING_KEYS else item
+                for item in values["missing"].split(", "))
+        return str(REASONS[code]) % values
+    outcome = LABELS["outcome"].get(text)
+    return str(outcome) if outcome is not None else text
+
+
+def liability_text(code: str | None, params: Mapping[str, str], english: str | None) -> str:
+    """The liability reason of an assessment (``fines.deadlines.assess``) in the user's language."""
+    if code is None or code not in LIABILITY:
+        return english or ""
+    values = dict(params)
+    if "deadline_kind" in values:
+        values["what"] = str(DEADLINE_NAMES[values["deadline_kind"]]) % {"deadline": values["deadline"]}
+    return str(LIABILITY[code]) % values
