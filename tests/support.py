@@ -124,3 +124,14 @@ def post_form(client: Any, url: str, data: dict[str, Any], token_from: str | Non
     """POST a form like a browser would: fetch the page for its CSRF token first."""
     page = client.get(token_from or url)
     return client.post(url, data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def browser_login(browser: Any, base: str, email: str, locale: str = "en-GB") -> Any:
+    """A new browser page (its own cookies) logged in as ``email`` on the live server at ``base``."""
+    page = browser.new_page(locale=locale)
+    page.goto(base + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page

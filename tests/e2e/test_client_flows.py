@@ -17,11 +17,7 @@ def test_client_uploads_a_fine_and_completes_its_contract(app: Any, world: Any, 
     letter = tmp_path / "boete.pdf"
     letter.write_bytes(pdfs.text_pdf(pdfs.LETTER))  # plate 1ABC123, offence 28/10/2026 14:35
     with live.thread_server(app) as base:
-        page = browser.new_page(locale="en-GB")
-        page.goto(base + "/login")
-        page.fill("input[name=email]", world.user_a)
-        page.fill("input[name=password]", support.PASSWORD)
-        page.click("button[type=submit]")
+        page = support.browser_login(browser, base, world.user_a)
         page.click("nav.mainnav >> text=Fines")
         page.click("text=Upload PDFs")
         page.set_input_files("input[name=files]", str(letter))
@@ -75,11 +71,7 @@ def test_dutch_client_imports_contracts_and_the_agent_processes_the_fine(app: An
     bad.write_text(BAD_CSV, encoding="utf-8")
     good.write_text(GOOD_CSV, encoding="utf-8")
     with live.thread_server(app) as base:
-        page = browser.new_page(locale="nl-BE")
-        page.goto(base + "/login")
-        page.fill("input[name=email]", world.user_a)
-        page.fill("input[name=password]", support.PASSWORD)
-        page.click("button[type=submit]")
+        page = support.browser_login(browser, base, world.user_a, locale="nl-BE")
         page.goto(base + "/fines/upload")
         page.set_input_files("input[name=files]", str(letter))
         page.click("main button[type=submit]")
@@ -114,11 +106,7 @@ def test_dutch_client_imports_contracts_and_the_agent_processes_the_fine(app: An
         assert "gegevens volledig" in main and "de klant draagt de schade" in main  # uploaded after the cut-off
         page.screenshot(path=str(tmp_path / "fine-ready-nl.png"), full_page=True)
 
-        agent = browser.new_page(locale="en-GB")
-        agent.goto(base + "/login")
-        agent.fill("input[name=email]", world.agent)
-        agent.fill("input[name=password]", support.PASSWORD)
-        agent.click("button[type=submit]")
+        agent = support.browser_login(browser, base, world.agent)
         agent.goto(fine_url)
         agent.click("main button:has-text('Process')")
         agent.wait_for_selector("text=processed")

@@ -36,11 +36,7 @@ def test_agent_corrects_a_fine_from_the_review_queue(app: Any, world: Any, brows
         assert result.fines[0].state == "review"
 
     with live.thread_server(app) as base:
-        page = browser.new_page(locale="en-GB")
-        page.goto(base + "/login")
-        page.fill("input[name=email]", world.agent)
-        page.fill("input[name=password]", support.PASSWORD)
-        page.click("button[type=submit]")
+        page = support.browser_login(browser, base, world.agent)
         page.goto(base + "/fines/queue")
         page.click(f"a[href='/fines/{fine_id}']")
         page.wait_for_selector(".pages img")

@@ -13,15 +13,6 @@ from tests.integration import live
 pytestmark = pytest.mark.e2e
 
 
-def _login(browser: Any, base: str, email: str) -> Any:
-    page = browser.new_page(locale="en-GB")
-    page.goto(base + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", support.PASSWORD)
-    page.click("main button[type=submit]")
-    return page
-
-
 def test_report_an_incident_and_react_from_the_desk_queue(app: Any, world: Any, browser: Any, tmp_path: Path) -> None:
     from app.extensions import db
     from app.models import User
@@ -30,7 +21,7 @@ def test_report_an_incident_and_react_from_the_desk_queue(app: Any, world: Any, 
         db.session.execute(sa.update(User).where(User.email == world.user_a).values(can_report_incidents=True))
         db.session.commit()
     with live.thread_server(app) as base:
-        client = _login(browser, base, world.user_a)
+        client = support.browser_login(browser, base, world.user_a)
         client.click("nav.mainnav >> text=Support")
         client.click("text=Report an incident")
         client.fill("input[name=title]", "Nobody can log in")
@@ -41,7 +32,7 @@ def test_report_an_incident_and_react_from_the_desk_queue(app: Any, world: Any, 
         client.wait_for_selector("text=Clocks (working time)")
         assert "category 1" in client.inner_text("h1")
 
-        agent = _login(browser, base, world.agent)
+        agent = support.browser_login(browser, base, world.agent)
         agent.click("nav.mainnav >> text=Support")
         agent.wait_for_selector("table.queue")
         rows = agent.locator("table.queue tbody tr")
