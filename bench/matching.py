@@ -153,6 +153,7 @@ def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fi
         message_id = db.session.scalar(sa.select(Fine.message_id).limit(1))
         extra = max(0, sweep_fines - fines)
         insert_fines(db, Fine, message_id, plates, extra, rng, state="waiting_info", offset=fines)
+        settle(db)
         today = date(2026, 11, 20)
 
         def sweep() -> None:
