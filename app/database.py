@@ -32,9 +32,10 @@ def configure_engine_events(engine: Engine) -> None:
 class utc_day(FunctionElement[Any]):
     """The UTC calendar day of a timestamp column, shifted by ``days`` (a constant), as SQL.
 
-    ``utc_day(Fine.offence_at, 1)``: PostgreSQL ``CAST(timezone('UTC', x) AS DATE) + 1``, SQLite
-    ``date(substr(x, 1, 10), '+1 days')`` (SQLite stores naive UTC text, see ``app.db.UTCDateTime``). Compare it with a
-    ``Date`` column to narrow a join by day in SQL; Brussels' local day is the UTC day or the next.
+    ``utc_day(Fine.offence_at, 1)``: PostgreSQL ``CAST(timezone('UTC', x) AS DATE) + 1``; SQLite
+    ``date(substr(x, 1, 10), '+1 days')`` (SQLite stores naive UTC text, see ``app.db.UTCDateTime``).
+    Compare it with a ``Date`` column to narrow a join by day in SQL; Brussels' local day is the UTC
+    day or the next.
     """
 
     type = sa.Date()
@@ -82,9 +83,11 @@ def planned_per_call(session: Any) -> Iterator[None]:
 
 
 def _sqlite_executemany(session: Any, table: Any, sql: str, rows: list[dict[str, Any]], names: list[str]) -> None:
-    """executemany straight on the sqlite3 cursor, values turned into what the columns store by
-    each column's own bind processor (SQLAlchemy's per-row parameter handling costs more than the
-    write itself for batches of thousands)."""
+    """Run ``executemany`` straight on the sqlite3 cursor.
+
+    Values become what the columns store through each column's own bind processor: SQLAlchemy's
+    per-row parameter handling costs more than the write itself for batches of thousands.
+    """
     dialect = session.get_bind().dialect
     converters = [(name, table.c[name].type.bind_processor(dialect)) for name in names]
     params = [tuple(proc(row[name]) if proc is not None else row[name] for name, proc in converters) for row in rows]

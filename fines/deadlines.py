@@ -225,7 +225,7 @@ DEADLINE_NAMES: dict[str, str] = {"designation": "the designation deadline of {d
 
 
 def _reason(code: str, **params: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """The English sentence of a liability reason, its code, and its values (sorted)."""
+    """Return the English sentence of a liability reason, its code, and its values (sorted)."""
     values = dict(params)
     if "deadline_kind" in values:
         values["what"] = DEADLINE_NAMES[values["deadline_kind"]].format(deadline=values["deadline"])

@@ -79,7 +79,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
 
 
 def label(kind: str, value: str | None) -> str:
-    """The label of ``value`` (a state, urgency, instruction or outcome); unknown values as they are."""
+    """Return the label of ``value`` (a state, urgency, instruction, kind...); unknown values as they are."""
     if value is None:
         return ""
     found = LABELS.get(kind, {}).get(value)
@@ -87,8 +87,10 @@ def label(kind: str, value: str | None) -> str:
 
 
 def shown_fields(fields: dict[str, Any], currency: str | None) -> list[tuple[str, str]]:
-    """The read-out fields (``fines.services.fine_fields``) as people read them: labelled in their
-    language, the kind named, the plate in its national notation, the amount as money."""
+    """Show the read-out fields (``fines.services.fine_fields``) as people read them.
+
+    Labelled in their language, the kind named, the plate in its national notation, the amount as money.
+    """
     shown = []
     for name, value in fields.items():
         if value is None or value == "":
@@ -160,7 +162,7 @@ DEADLINE_NAMES: dict[str, LazyString] = {
 
 
 def _reader(template: str) -> re.Pattern[str]:
-    """A pattern that reads a sentence made from ``template`` back into its values."""
+    """Compile a pattern that reads a sentence made from ``template`` back into its values."""
     parts = re.split(r"\{(\w+)\}", template)
     return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
 
@@ -172,8 +174,7 @@ _MISSING_KEYS = {english: key for key, english in WORKFLOW_MISSING.items()}
 
 
 def reason_text(text: str | None) -> str:
-    """A stored matching reason or step note in the user's language; other text (a person's own
-    note, say) as written."""
+    """Say a stored matching reason or step note in the user's language; other text as written."""
     if not text:
         return ""
     for code, reader in _READERS:
@@ -191,7 +192,7 @@ def reason_text(text: str | None) -> str:
 
 
 def liability_text(code: str | None, params: Mapping[str, str], english: str | None) -> str:
-    """The liability reason of an assessment (``fines.deadlines.assess``) in the user's language."""
+    """Say the liability reason of an assessment (``fines.deadlines.assess``) in the user's language."""
     if code is None or code not in LIABILITY:
         return english or ""
     values = dict(params)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import date, datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -88,8 +89,9 @@ def _match(fine: Fine, calendar: WorkCalendar, now: datetime, actor: Actor) -> N
                  now, actor, previous_reason)
 
 
-class FineSnapshot(NamedTuple):
-    """What the matching decision needs to know of a fine (a named tuple: the batch makes many)."""
+@dataclass(frozen=True, slots=True)
+class FineSnapshot:
+    """What the matching decision needs to know of a fine."""
 
     state: str
     contract_id: int | None
@@ -100,7 +102,8 @@ class FineSnapshot(NamedTuple):
     amount_cents: int | None
 
 
-class ContractInfo(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class ContractInfo:
     """What the matching decision needs to know of the contract found."""
 
     id: int
@@ -110,7 +113,8 @@ class ContractInfo(NamedTuple):
     driver_address: str | None
 
 
-class Decision(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Decision:
     """Where matching takes a fine: its contract, the reason it waits, and the steps to get there."""
 
     contract_id: int | None
@@ -158,7 +162,7 @@ def _info(contract: Contract) -> ContractInfo:
 
 def _apply_match(fine: Fine, result: MatchResult, now: datetime, actor: Actor, previous_reason: str | None) -> None:
     contract = db.session.get(Contract, result.contract.id) if result.contract is not None else None
-    decision = decide(_snapshot(fine)._replace(match_reason=previous_reason), result,
+    decision = decide(replace(_snapshot(fine), match_reason=previous_reason), result,
                       _info(contract) if contract is not None else None)
     fine.contract = contract
     fine.match_reason = decision.match_reason
@@ -201,8 +205,9 @@ _PLATES_PER_QUERY = 900
 
 def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | None = None,
                   plates: Iterable[tuple[int, str]] | None = None, batch: int = 10000, actor: Actor = SYSTEM) -> int:
-    """Match every open fine (of one client, or of the given (client, plate) pairs) in batches
-    with set-based SQL; returns how many fines were looked at.
+    """Match every open fine (of one client, or of the given (client, plate) pairs) in batches.
+
+    Set-based SQL; returns how many fines were looked at.
 
     Per batch: one query for the fines, one join for the contracts that can apply (narrowed in SQL
     to the offence's day), one bulk update, one bulk insert of events (and of audit entries when a
@@ -287,7 +292,7 @@ def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: i
 
 
 def candidate_contracts(fines: Any, after_id: int, last_id: int) -> sa.Select[*tuple[Any, ...]]:
-    """The contracts that can apply to the fines ``fines`` selects with ids in (after_id, last_id].
+    """Select the contracts that can apply to the fines ``fines`` selects with ids in (after_id, last_id].
 
     Same client and plate, running on the offence's UTC day or the next (the Brussels day is one of
     the two), found through ``ix_contracts_client_id_plate_start_date``; ``match_contract`` then
@@ -301,7 +306,7 @@ def candidate_contracts(fines: Any, after_id: int, last_id: int) -> sa.Select[*t
 
 def _audit_row(actor: Actor, now: datetime, client_id: int, fine_id: int, action: str,
                details: dict[str, Any]) -> dict[str, Any]:
-    """An audit entry as ``app.services.record`` writes it, as a row for a bulk insert."""
+    """Return an audit entry as ``app.services.record`` writes it, as a row for a bulk insert."""
     return {"at": now, "actor_id": actor.user_id, "actor_label": actor.label, "client_id": client_id,
             "action": action, "object_type": "Fine", "object_id": str(fine_id), "details": details, "ip": actor.ip}
 

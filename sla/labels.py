@@ -46,7 +46,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
 
 
 def label(kind: str, value: object) -> str:
-    """The label of a ticket's state, event kind, level or impact; unknown values as they are."""
+    """Return the label of a ticket's state, event kind, level or impact; unknown values as they are."""
     if value is None:
         return ""
     found = LABELS.get(kind, {}).get(str(value))
