@@ -18,7 +18,7 @@ from fines.matching import MATCH_REASONS, shown_plate
 from fines.workflow import MISSING as WORKFLOW_MISSING
 from fines.workflow import STEP_NOTES
 
-__all__ = ["LABELS", "label", "liability_text", "reason_text", "shown_fields"]
+__all__ = ["LABELS", "label", "liability_text", "reason_text", "shown_fields", "upload_reason"]
 
 LABELS: dict[str, dict[str, LazyString]] = {
     "state": {
@@ -59,6 +59,21 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "payment_order": _l("payment order"),
         "foreign": _l("foreign fine"),
         "other": _l("other"),
+    },
+    # Why intake quarantined a fine (``Fine.reason_code``; the sandbox's and intake's codes).
+    "quarantine": {
+        "encrypted": _l("The PDF is protected by a password: it cannot be read."),
+        "unreadable": _l("The PDF could not be read."),
+        "no_text": _l("The PDF has no text layer and no page that OCR could read."),
+        "ocr_unavailable": _l("The PDF is a scan and OCR is not available on this server."),
+        "too_large": _l("The PDF is larger than FleetDesk accepts."),
+        "no_fine": _l("No notice number, plate or amount was found: this does not look like a fine."),
+        "no_page": _l("The PDF has no pages."),
+        "too_complex": _l("The PDF is too complex to read within the memory limit."),
+        "timeout": _l("Reading the PDF took too long."),
+        "crashed": _l("The PDF reader stopped on this file."),
+        "not_pdf": _l("The file is not a PDF."),
+        "no_pdf": _l("No PDF was attached."),
     },
     "field": {
         "kind": _l("Kind"),
@@ -188,7 +203,12 @@ def reason_text(text: str | None) -> str:
                 for item in values["missing"].split(", "))
         return str(REASONS[code]) % values
     outcome = LABELS["outcome"].get(text)
-    return str(outcome) if outcome is not None else text
+    if outcome is not None:
+        return str(outcome)
+    code = text.split(":", 1)[0]  # intake's quarantine notes: "<code>: <technical detail>"
+    if code != text and code in LABELS["quarantine"]:
+        return str(LABELS["quarantine"][code])
+    return text
 
 
 def liability_text(code: str | None, params: Mapping[str, str], english: str | None) -> str:
@@ -199,3 +219,11 @@ def liability_text(code: str | None, params: Mapping[str, str], english: str | N
     if "deadline_kind" in values:
         values["what"] = str(DEADLINE_NAMES[values["deadline_kind"]]) % {"deadline": values["deadline"]}
     return str(LIABILITY[code]) % values
+
+
+def upload_reason(state: str, reason_code: str | None, reason: str | None, *, staff: bool) -> str | None:
+    """Say why an uploaded fine is not simply read: a quarantine in the user's language; the
+    extraction's own notes (English, technical) for agents only."""
+    if state == "quarantined" and reason_code:
+        return label("quarantine", reason_code)
+    return reason if staff else None

@@ -83,10 +83,14 @@ def upload() -> Any:
                                            sandbox=sandbox)
         db.session.commit()
         for fine in result.fines:
-            flash(_("%(file)s: %(state)s", file=fine.filename, state=fine.state) +
-                  (f" ({fine.reason})" if fine.reason else ""), "error" if fine.state == "quarantined" else "info")
-        for refusal in result.message.refusals:
-            flash(_("%(file)s refused: %(reason)s", file=refusal["filename"], reason=refusal["code"]), "error")
+            why = labels.upload_reason(fine.state, fine.reason_code, fine.reason, staff=staff)
+            flash(_("%(file)s: %(state)s", file=fine.filename, state=labels.label("state", fine.state)) +
+                  (f" ({why})" if why else ""), "error" if fine.state == "quarantined" else "info")
+        with_fine = {fine.filename for fine in result.fines}
+        for refusal in result.message.refusals:  # files that did not even become a fine (not a PDF, say)
+            if refusal["filename"] not in with_fine:
+                flash(_("%(file)s refused: %(reason)s", file=refusal["filename"],
+                        reason=labels.label("quarantine", refusal["code"])), "error")
         if len(result.fines) == 1:
             return redirect(url_for("fines.detail", fine_id=result.fines[0].id))
         return redirect(url_for("fines.index"))

@@ -63,6 +63,9 @@ def test_matching_reasons_read_back_unchanged_in_english_and_translated_in_dutch
         assert labels.reason_text(sentences[0]) == "Aucun contrat de leasing pour la plaque 1-ABC-123 le 2026-10-28."
         assert labels.reason_text("redirected") == "conducteur désigné"
         assert labels.reason_text("Called the lessee, address follows") == "Called the lessee, address follows"
+        assert labels.reason_text("encrypted: the PDF asks for a password") == (
+            "Le PDF est protégé par un mot de passe : il ne peut pas être lu.")
+        assert labels.reason_text("Note: call back") == "Note: call back"
     assert labels.reason_text(None) == ""
 
 

@@ -44,7 +44,7 @@ def test_a_non_pdf_upload_is_refused_with_its_reason(app: Any, client: Any, worl
     support.login(client, world.user_a)
     response = _upload(client, [("notes.txt", b"just text")])
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "notes.txt refused: not_pdf" in page
+    assert "notes.txt refused: The file is not a PDF." in page
 
 
 def test_agent_uploads_for_a_chosen_client(app: Any, client: Any, world: Any) -> None:
@@ -103,3 +103,33 @@ def test_client_users_cannot_correct(app: Any, client: Any, world: Any) -> None:
     token = support.csrf_token(client.get("/account").get_data(as_text=True))
     assert client.post(f"/fines/{world.fine_b_id}/review", data={"csrf_token": token}).status_code == 404
     assert client.get("/fines/queue").status_code == 404
+
+
+def test_a_quarantined_fine_says_why_in_the_users_language(app: Any, client: Any, world: Any) -> None:
+    """The client reads the reason in Dutch; agents also see the technical detail."""
+    from app.extensions import db
+    from fines.models import Fine
+
+    support.login(client, world.user_a)
+    _upload(client, [("nieuwsbrief.pdf", pdfs.text_pdf(["Nieuwsbrief", "Welkom bij onze zomeractie"]))])
+    with app.app_context():
+        fine = db.session.scalars(sa.select(Fine).where(Fine.client_id == world.client_a)).one()
+        assert (fine.state, fine.reason_code) == ("quarantined", "no_fine")
+        fine_id = fine.id
+    page = client.get(f"/fines/{fine_id}", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "Geen kenmerk, nummerplaat of bedrag gevonden: dit lijkt geen boete." in page
+    assert "no_fine:" not in page
+    client.post("/logout", data={"csrf_token": support.csrf_token(page)})
+    support.login(client, world.agent)
+    page = client.get(f"/fines/{fine_id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Aucune référence, plaque ou montant trouvé" in page and "no_fine: no notice number" in page
+
+
+def test_every_quarantine_code_has_an_explanation() -> None:
+    from typing import get_args
+
+    from fines import labels, replies
+    from fines.pdftext import ReasonCode
+
+    produced = set(get_args(ReasonCode)) | {"too_large", "no_fine", "no_page", "too_complex", "timeout", "crashed"}
+    assert produced | set(replies.REASONS) <= set(labels.LABELS["quarantine"])
