@@ -133,3 +133,19 @@ def test_every_quarantine_code_has_an_explanation() -> None:
 
     produced = set(get_args(ReasonCode)) | {"too_large", "no_fine", "no_page", "too_complex", "timeout", "crashed"}
     assert produced | set(replies.REASONS) <= set(labels.LABELS["quarantine"])
+
+
+def test_the_extractions_own_notes_are_for_agents_only(app: Any, client: Any, world: Any) -> None:
+    from app.extensions import db
+    from fines.models import Fine
+
+    with app.app_context():
+        fine = db.session.get(Fine, world.fine_b_id)
+        fine.state, fine.reason = "review", "plate: 2 candidates (1ABC123, 1ABC128)"
+        db.session.commit()
+    support.login(client, world.user_b)
+    page = client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
+    assert "in review" in page and "2 candidates" not in page
+    client.post("/logout", data={"csrf_token": support.csrf_token(page)})
+    support.login(client, world.agent)
+    assert "plate: 2 candidates (1ABC123, 1ABC128)" in client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
