@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from fines.matching import MATCH_REASONS, shown_plate
+from fines.money import format_structured_reference
 from fines.workflow import MISSING as WORKFLOW_MISSING
 from fines.workflow import STEP_NOTES
 
@@ -116,9 +117,8 @@ def shown_fields(fields: dict[str, Any], currency: str | None) -> list[tuple[str
             text = shown_plate(value, fields.get("plate_country"))
         elif name == "amount_cents":
             text = format_currency(Decimal(value) / 100, currency or "EUR")
-        elif name == "payment_reference" and str(value).isdigit() and len(str(value)) == 12:
-            digits = str(value)  # a Belgian structured communication, written as on the transfer form
-            text = f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
+        elif name == "payment_reference":
+            text = format_structured_reference(str(value))
         elif name == "offence_at":
             text = str(value)[:16].replace("T", " ")  # Brussels local time, to the minute
         else:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Money", "find_structured_reference", "parse_amount", "structured_reference_valid"]
+__all__ = ["Money", "find_structured_reference", "format_structured_reference", "parse_amount",
+           "structured_reference_valid"]
 
 #: Currency marks as written, and their ISO 4217 codes.
 CURRENCY_MARKS: dict[str, str] = {
@@ -84,6 +85,13 @@ def structured_reference_valid(digits: str) -> bool:
         return False
     check = int(digits[:10]) % 97 or 97
     return check == int(digits[10:])
+
+
+def format_structured_reference(digits: str) -> str:
+    """Write the 12 digits of a structured communication as on a transfer form (``+++123/4567/89012+++``)."""
+    if len(digits) != 12 or not digits.isdigit():
+        return digits
+    return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
 
 
 def find_structured_reference(text: str) -> str | None:

@@ -3,26 +3,7 @@ from __future__ import annotations
 
 import zlib
 
-from fines.demo import text_pdf  # noqa: F401 - the same builder the demo uses
-
-
-def _escape(text: str) -> bytes:
-    raw = text.encode("cp1252", "replace")
-    return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
-
-
-def _assemble(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+from fines.demo import assemble_pdf, text_pdf  # noqa: F401 - the same builders the demo uses
 
 
 def bomb_pdf(megabytes: int = 2048) -> bytes:
@@ -37,7 +18,7 @@ def bomb_pdf(megabytes: int = 2048) -> bytes:
     for _ in range(megabytes):
         checksum = zlib.adler32(chunk, checksum)
     stream = head + block * (megabytes - 1) + b"\x03\x00" + checksum.to_bytes(4, "big")
-    return _assemble([
+    return assemble_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",

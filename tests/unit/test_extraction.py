@@ -257,3 +257,11 @@ def test_extraction_is_frozen() -> None:
     result = extract_fields(letter())
     with pytest.raises(AttributeError):
         result.kind = "parking"  # type: ignore[misc]
+
+
+def test_a_structured_communication_is_written_as_on_the_transfer_form() -> None:
+    from fines.money import format_structured_reference, structured_reference_valid
+
+    assert structured_reference_valid("090933755493")
+    assert format_structured_reference("090933755493") == "+++090/9337/55493+++"
+    assert format_structured_reference("BE-REF-1") == "BE-REF-1"  # anything else is shown as read
