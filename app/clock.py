@@ -1,11 +1,12 @@
 """The app's working calendar and current time, for views, services and jobs (not for pure code)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from flask import Flask, current_app
 
 from app.config import ConfigurationError
+from app.db import utcnow
 from app.workcalendar import WorkCalendar
 
 _KEY = "fleetdesk.calendar"
@@ -37,8 +38,11 @@ def work_calendar() -> WorkCalendar:
 
 
 def now() -> datetime:
-    """The current instant (UTC, aware); the one place request and job code read the clock."""
-    return datetime.now(timezone.utc)
+    """The current instant (UTC, aware); the one place request and job code read the clock.
+
+    It is ``app.config["CLOCK"]()`` when the app was given a clock (tests), else the wall clock.
+    """
+    return utcnow()
 
 
 def today() -> date:

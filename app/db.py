@@ -18,7 +18,18 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """Return the current instant, timezone-aware, in UTC."""
+    """Return the current instant, timezone-aware, in UTC: the app's injected clock when it has one.
+
+    ``app.config["CLOCK"]`` (a callable returning an aware datetime) replaces the wall clock, so
+    tests and demos decide what "now" is; without an app, or without a clock, it is the wall clock.
+    """
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        source = current_app.config.get("CLOCK")
+        if source is not None:
+            value: datetime = source()
+            return value.astimezone(timezone.utc)
     return datetime.now(timezone.utc)
 
 

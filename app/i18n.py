@@ -20,7 +20,10 @@ def select_locale() -> str | None:
 
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with the catalogues shipped in ``app/translations``."""
+    from app import formatting
+
     babel.init_app(app, locale_selector=select_locale)
+    formatting.init_app(app)
 
     @app.context_processor
     def _locale() -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -62,6 +63,37 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture()
 def client(app: Any) -> Any:
     return app.test_client()
+
+
+class FrozenClock:
+    """The app's injected clock for one test: it says ``at`` until moved with ``set`` or ``advance``."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        self.at = at
+
+    def advance(self, delta: timedelta) -> None:
+        self.at = self.at + delta
+
+
+# Monday 16 November 2026, 10:00 in Brussels: a workday inside working hours.
+FROZEN_AT = datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture()
+def clock(app: Any) -> Iterator[FrozenClock]:
+    """Freeze the app's clock (``app.config["CLOCK"]``) for one test, so no result depends on today's date."""
+    frozen = FrozenClock(FROZEN_AT)
+    app.config["CLOCK"] = frozen
+    try:
+        yield frozen
+    finally:
+        app.config.pop("CLOCK", None)
 
 
 @dataclass(frozen=True)

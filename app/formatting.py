@@ -1,0 +1,138 @@
+"""How the screens write moments, days, durations, amounts and percentages, per language.
+
+One list format and one detail format per language, always in Belgian local time; amounts and
+percentages through Babel for the user's locale (Belgian Dutch and French, British English).
+Templates use the filters ``when``, ``when_long``, ``day``, ``day_long``, ``duration``, ``money``
+and ``percent``; Python code calls the functions.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+ZONE_NAME = "Europe/Brussels"
+# The UI's languages and the Babel locale their numbers and dates are written in.
+FORMAT_LOCALES = {"en": "en_GB", "nl": "nl_BE", "fr": "fr_BE"}
+# Lists: short and sortable by eye, the same shape in every language (3/11/2026 14:35).
+LIST_DATE = "d/MM/yyyy"
+LIST_TIME = "HH:mm"
+
+
+def format_locale() -> Locale:
+    """The Babel locale for the current request's language (``en_GB``, ``nl_BE`` or ``fr_BE``)."""
+    language = str(get_locale() or "en").split("_")[0]
+    return Locale.parse(FORMAT_LOCALES.get(language, "en_GB"))
+
+
+def _zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(ZONE_NAME)
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None:  # stored naive by SQLite: the database keeps UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(_zone())
+
+
+def when(value: datetime | None) -> str:
+    """A moment in a list: ``3/11/2026 14:35`` (Belgian local time)."""
+    if value is None:
+        return ""
+    local = _local(value)
+    return format_datetime(local, f"{LIST_DATE} {LIST_TIME}", tzinfo=local.tzinfo, locale=format_locale())
+
+
+def when_long(value: datetime | None) -> str:
+    """A moment on a detail page: ``3 November 2026 at 14:35`` / ``3 november 2026 om 14:35``."""
+    if value is None:
+        return ""
+    locale = format_locale()
+    local = _local(value)
+    day = format_date(local, "long", locale=locale)
+    time = format_datetime(local, LIST_TIME, tzinfo=local.tzinfo, locale=locale)
+    pattern = str(locale.datetime_formats.get("long", "{1} {0}"))
+    return pattern.replace("'", "").replace("{1}", day).replace("{0}", time)
+
+
+def time_of_day(value: datetime | None) -> str:
+    """Only the local time of a moment: ``14:35``."""
+    if value is None:
+        return ""
+    local = _local(value)
+    return format_datetime(local, LIST_TIME, tzinfo=local.tzinfo, locale=format_locale())
+
+
+def day(value: date | datetime | None) -> str:
+    """A date in a list: ``3/11/2026``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, LIST_DATE, locale=format_locale())
+
+
+def day_long(value: date | datetime | None) -> str:
+    """A date in prose or on a detail page: ``3 November 2026`` / ``3 novembre 2026``."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, "long", locale=format_locale())
+
+
+def duration(value: timedelta | float | int | None) -> str:
+    """A span of (working) time: ``0 min``, ``31 min``, ``1 h 30 min``, ``12 h`` (seconds if a number)."""
+    if value is None:
+        return ""
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    minutes = int(round(abs(seconds) / 60))
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        text = _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
+    elif hours:
+        text = _("%(hours)s h", hours=hours)
+    else:
+        text = _("%(minutes)s min", minutes=rest)
+    return f"−{text}" if seconds < 0 and minutes else text
+
+
+def money(cents: int | None, currency: str | None = "EUR") -> str:
+    """An amount kept in cents: ``€ 58,00`` (nl), ``58,00 €`` (fr), ``€58.00`` (en)."""
+    if cents is None:
+        return ""
+    return format_currency(Decimal(cents) / 100, currency or "EUR", locale=format_locale())
+
+
+def number(value: float | int | Decimal | None, digits: int = 0) -> str:
+    """A number with the locale's separators and ``digits`` decimals."""
+    if value is None:
+        return ""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, pattern, locale=format_locale())
+
+
+def percent(value: float | Decimal | None, digits: int = 2) -> str:
+    """A percentage given as a number of percent (98.87 → ``98,87 %`` in nl and fr)."""
+    if value is None:
+        return ""
+    text = number(value, digits)
+    separator = {"fr": "\u202f", "nl": "\u00a0"}.get(format_locale().language, "")
+    return f"{text}{separator}%"
+
+
+def init_app(app: Flask) -> None:
+    """Offer the formatting functions to templates as filters."""
+    for name, function in (("when", when), ("when_long", when_long), ("time_of_day", time_of_day), ("day", day),
+                           ("day_long", day_long), ("duration", duration), ("money", money), ("number", number),
+                           ("percent", percent)):
+        app.add_template_filter(function, name)
