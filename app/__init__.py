@@ -36,6 +36,9 @@ def register_config(app: Flask, override: Mapping[str, Any] | None) -> None:
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     if not app.debug and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic narrates every plugin and revision at INFO; commands (demo, db upgrade) report their own result.
+    for name in ("alembic", "flask_migrate"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def register_extensions(app: Flask) -> None:

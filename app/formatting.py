@@ -53,7 +53,7 @@ def when(value: datetime | None) -> str:
 
 
 def when_long(value: datetime | None) -> str:
-    """A moment on a detail page: ``3 November 2026 at 14:35`` / ``3 november 2026 om 14:35``."""
+    """A moment on a detail page: ``3 November 2026, 14:35`` / ``3 novembre 2026, 14:35`` (CLDR's long form)."""
     if value is None:
         return ""
     locale = format_locale()

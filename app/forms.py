@@ -27,7 +27,7 @@ class UserForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[("client", _l("Client user")), ("agent", _l("Agent")),
-                                           ("admin", _l("Admin"))])
+                                           ("admin", _l("Administrator"))])
     client_id = SelectField(_l("Client"), coerce=int, choices=[])
     locale = SelectField(_l("Language"), choices=[("", _l("Browser's choice")), ("en", "English"),
                                                  ("nl", "Nederlands"), ("fr", "Français")])

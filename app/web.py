@@ -44,12 +44,28 @@ def add_dashboard_panel(app: Flask, template: str, context: Any) -> None:
     app.extensions.setdefault("fleetdesk.panels", []).append((template, context))
 
 
+ROLE_LABELS = {Role.ADMIN: _l("Administrator"), Role.AGENT: _l("Agent"), Role.CLIENT: _l("Client user")}
+
+
+def role_label(role: Role | str) -> str:
+    """A role in the user's language (the role badge, the users list, the account page)."""
+    return str(ROLE_LABELS[Role(role)])
+
+
+@bp.app_context_processor
+def _audit_words() -> dict[str, Any]:
+    from app import audit_labels
+
+    return {"action_label": audit_labels.action_label, "object_label": audit_labels.object_label,
+            "readable_details": audit_labels.readable_details}
+
+
 @bp.app_context_processor
 def _navigation() -> dict[str, Any]:
     items: list[NavItem] = current_app.extensions.get("fleetdesk.nav", [])
     if not current_user.is_authenticated:
-        return {"nav_items": []}
-    return {"nav_items": [item for item in items if current_user.role in item.roles]}
+        return {"nav_items": [], "role_label": role_label}
+    return {"nav_items": [item for item in items if current_user.role in item.roles], "role_label": role_label}
 
 
 @bp.route("/")

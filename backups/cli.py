@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from app.clock import work_calendar
+from app.clock import now, work_calendar
 from app.extensions import db
 from backups import services
 from backups.policy import Tier
@@ -29,7 +28,7 @@ def _fail(exc: Exception) -> click.ClickException:
 def run(tier: str) -> None:
     """Make today's backup of a tier (again only if the first was not verified), then prune the tier."""
     try:
-        manifest = services.run_backup(current_app.config, db.engine, Tier(tier), datetime.now(timezone.utc),
+        manifest = services.run_backup(current_app.config, db.engine, Tier(tier), now(),
                                        work_calendar())
     except services.BackupError as exc:
         raise _fail(exc) from exc
@@ -65,9 +64,9 @@ def verify(ident: str) -> None:
 @with_appcontext
 def prune() -> None:
     """Apply every tier's retention (the newest verified backup of a tier always stays)."""
-    now = datetime.now(timezone.utc)
+    at = now()
     for tier in Tier:
-        for ident in services.prune(current_app.config, tier, now):
+        for ident in services.prune(current_app.config, tier, at):
             click.echo(f"removed {ident}")
 
 
@@ -103,7 +102,7 @@ def restore_files(ident: str, to_dir: str) -> None:
 def drill() -> None:
     """Restore the newest verified database backup into a scratch database and compare row counts."""
     try:
-        entry = services.drill(current_app.config, db.engine, datetime.now(timezone.utc), work_calendar())
+        entry = services.drill(current_app.config, db.engine, now(), work_calendar())
     except services.BackupError as exc:
         raise _fail(exc) from exc
     click.echo(f"drill of {entry['backup']}: {entry['tables']} tables, {entry['rows']} rows, {entry['seconds']} s, ok")

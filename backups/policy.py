@@ -22,6 +22,14 @@ Only on workdays of the calendar. The weekly tier runs on the first workday of t
 week without any workday has no weekly backup. The *business date* of a run is its local date on
 the calendar's zone (Brussels), and a run is idempotent per tier and business date.
 
+Is a tier current (``check_tiers``)
+----------------------------------
+A tier is current when its newest *verified* backup is of the latest business date on which the
+tier was due: the last workday for the daily tiers, the current week's first workday for the
+weekly one. The nightly run starts at 01:30, so today counts as due only from 06:00 (Brussels);
+before that the previous due date is required. A tier with no verified backup at all, or with an
+older one, raises the backups page's alarm.
+
 Retention (``to_prune``)
 ------------------------
 Applied by the caller after a successful run. Of the records of one tier:
@@ -77,8 +85,11 @@ __all__ = [
     "BackupState",
     "Tier",
     "TierPolicy",
+    "TierCheck",
     "business_date",
+    "check_tiers",
     "due_today",
+    "required_business_date",
     "restore_deadline",
     "restore_met",
     "to_prune",
@@ -165,6 +176,56 @@ def due_today(tier: Tier, day: date, calendar: WorkCalendar) -> bool:
 def business_date(moment: datetime, calendar: WorkCalendar) -> date:
     """Return the local date (in the calendar's zone, Brussels) of a run at ``moment``."""
     return _aware(moment, "moment").astimezone(calendar.zone).date()
+
+
+# -- is each tier current -----------------------------------------------------------------------
+
+# The nightly run starts at 01:30 local time; from this hour on, today's backup is expected.
+NIGHTLY_DONE_BY: Final = time(6, 0)
+
+
+def required_business_date(tier: Tier, now: datetime, calendar: WorkCalendar) -> date | None:
+    """Return the business date the tier's newest verified backup must have at ``now``.
+
+    The latest day on which the tier was due, today included only after ``NIGHTLY_DONE_BY``;
+    None when the tier was due on no day of the last five weeks (a calendar without workdays).
+    """
+    local = _aware(now, "now").astimezone(calendar.zone)
+    day = local.date() if local.time() >= NIGHTLY_DONE_BY else local.date() - timedelta(days=1)
+    for _ in range(35):
+        if due_today(tier, day, calendar):
+            return day
+        day -= timedelta(days=1)
+    return None
+
+
+@dataclass(frozen=True)
+class TierCheck:
+    """Whether a tier has a verified backup as recent as its frequency demands."""
+
+    tier: Tier
+    required: date | None
+    last_verified: date | None
+
+    @property
+    def ok(self) -> bool:
+        if self.required is None:
+            return True
+        return self.last_verified is not None and self.last_verified >= self.required
+
+    @property
+    def never(self) -> bool:
+        """No verified backup of this tier exists at all."""
+        return self.last_verified is None
+
+
+def check_tiers(records: Sequence[BackupRecord], now: datetime, calendar: WorkCalendar) -> list[TierCheck]:
+    """Return one ``TierCheck`` per tier (in ``Tier`` order) for the backups in ``records``."""
+    checks = []
+    for tier in Tier:
+        verified = [r.business_date for r in records if r.tier == tier and r.state == "verified"]
+        checks.append(TierCheck(tier, required_business_date(tier, now, calendar), max(verified, default=None)))
+    return checks
 
 
 # -- retention ---------------------------------------------------------------------------------

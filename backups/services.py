@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from app.db import utcnow
 from app.version import __version__
 from app.workcalendar import WorkCalendar
 from backups.manifest import Manifest, Part, backup_id, check_parts, sha256_file
@@ -223,7 +224,7 @@ def verify(config: Any, ident: str) -> Manifest:
         if listed.returncode != 0 or "TABLE DATA" not in listed.stdout:
             problems.append(f"pg_restore --list: {listed.stderr.strip()[:300] or 'no table data'}")
     updated = replace(manifest, state="failed" if problems else "verified",
-                      verified_at=datetime.now(timezone.utc), notes=tuple(problems))
+                      verified_at=utcnow(), notes=tuple(problems))
     (directory / "manifest.json").write_text(updated.to_json())
     if problems:
         raise BackupError(f"{ident} failed verification: {'; '.join(problems)}")
@@ -374,7 +375,7 @@ def drill(config: Any, engine: Any, now: datetime, calendar: WorkCalendar) -> di
     _m, directory = find(config, manifest.id)
     expected = json.loads((directory / "row_counts.json").read_text())
     url, drop = scratch_database(engine)
-    started = datetime.now(timezone.utc)
+    started, clock = now, time.monotonic()  # ``now`` is the drill's moment; the elapsed time is measured
     try:
         result = restore(config, manifest.id, url)
         scratch = sa.create_engine(url)
@@ -384,7 +385,7 @@ def drill(config: Any, engine: Any, now: datetime, calendar: WorkCalendar) -> di
             scratch.dispose()
     finally:
         drop()
-    finished = datetime.now(timezone.utc)
+    finished = started + timedelta(seconds=time.monotonic() - clock)
     mismatches = {t: [n, restored.get(t)] for t, n in expected.items() if restored.get(t) != n}
     entry = {"at": finished.isoformat(), "backup": manifest.id, "tier": manifest.tier.value,
              "seconds": round((finished - started).total_seconds(), 3), "restore_seconds": result["seconds"],

@@ -1,17 +1,27 @@
-"""The admin page of backups: each tier's backups with state and age, the last drill, the commands."""
+"""The admin page of backups: each tier's backups with state and age, alarms, the last drills, the commands."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from app.auth import admin_required
-from app.clock import now
+from app.clock import now, work_calendar
 from backups import services
-from backups.policy import POLICIES, Tier
+from backups.policy import POLICIES, BackupRecord, Tier, check_tiers
 
 bp = Blueprint("backups", __name__, url_prefix="/admin/backups", template_folder="templates")
+
+TIER_LABELS = {
+    Tier.SERVER_DB: _l("Database, kept on the server"),
+    Tier.DC_DB: _l("Database, kept on datacenter storage"),
+    Tier.DC_FILES: _l("Stored files, kept on datacenter storage"),
+    Tier.WEEKLY_ENV: _l("Whole environment, weekly, on datacenter storage"),
+}
+STATE_LABELS = {"verified": _l("verified"), "failed": _l("failed verification"), "complete": _l("not yet verified"),
+                "running": _l("running")}
 
 
 @bp.record_once
@@ -26,6 +36,11 @@ def _register(state: Any) -> None:
 @admin_required
 def index() -> Any:
     manifests = services.list_backups(current_app.config)
-    tiers = [(tier, POLICIES[tier], [m for m in manifests if m.tier is tier]) for tier in Tier]
-    return render_template("backups/index.html", tiers=tiers, drills=services.drills(current_app.config)[:10],
-                           now=now())
+    at = now()
+    records = [BackupRecord(m.id, m.tier, m.business_date, m.finished_at, m.state)  # type: ignore[arg-type]
+               for m in manifests]
+    checks = {check.tier: check for check in check_tiers(records, at, work_calendar())}
+    tiers = [(tier, POLICIES[tier], [m for m in manifests if m.tier is tier], checks[tier]) for tier in Tier]
+    drills = [{**d, "at": datetime.fromisoformat(d["at"])} for d in services.drills(current_app.config)[:10]]
+    return render_template("backups/index.html", tiers=tiers, alarms=[c for c in checks.values() if not c.ok],
+                           drills=drills, now=at, tier_labels=TIER_LABELS, state_labels=STATE_LABELS)

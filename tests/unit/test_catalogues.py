@@ -33,11 +33,16 @@ def test_catalogue_translates_every_source_string(tmp_path: Path, lang: str) -> 
     assert not missing, f"untranslated in {lang}: {sorted(missing)} (pybabel extract/update, translate, compile)"
 
 
+def _plain(value: object) -> object:
+    """A plural message is a tuple in a .po file and a list in a .mo file: compare them as tuples."""
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
 @pytest.mark.parametrize("lang", ["nl", "fr"])
 def test_compiled_catalogue_matches_its_source(lang: str) -> None:
     folder = TRANSLATIONS / lang / "LC_MESSAGES"
     with (folder / "messages.po").open("rb") as fh:
-        po = {m.id: m.string for m in read_po(fh, locale=lang) if m.id}
+        po = {_plain(m.id): _plain(m.string) for m in read_po(fh, locale=lang) if m.id}
     with (folder / "messages.mo").open("rb") as fh:
-        mo = {m.id: m.string for m in read_mo(io.BufferedReader(fh)) if m.id}  # type: ignore[arg-type]
+        mo = {_plain(m.id): _plain(m.string) for m in read_mo(io.BufferedReader(fh)) if m.id}  # type: ignore[arg-type]
     assert po == mo, f"run `pybabel compile -d app/translations` ({lang})"

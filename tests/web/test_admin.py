@@ -95,7 +95,8 @@ def test_admin_cannot_demote_themselves(client: Any, world: Any) -> None:
 def test_audit_log_lists_changes_and_filters_by_client(client: Any, world: Any) -> None:
     support.login(client, world.admin)
     page = client.get(f"/admin/audit?client={world.client_a}").get_data(as_text=True)
-    assert "client.created" in page and "anna@alpha.test" in page
+    assert "Client created" in page and "User created" in page and "anna@alpha.test" in page
+    assert "client.created" not in page and "{&#34;" not in page  # words, not codes and JSON
     assert "bert@beta.test" not in page
 
 

@@ -74,3 +74,16 @@ def test_prune_job_deletes_only_old_login_attempts(app: Any) -> None:
     assert scheduler.run_job(app, "platform.prune_login_attempts") == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 1
+
+
+def test_db_upgrade_and_demo_print_no_alembic_chatter(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "fleetdesk"
+    env = {**os.environ, "FLEETDESK_DATA_DIR": str(tmp_path), "FLEETDESK_DATABASE_URL": f"sqlite:///{tmp_path}/fd.db"}
+    env.pop("FLEETDESK_ENV", None)
+    upgrade = subprocess.run([str(script), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120)
+    assert upgrade.returncode == 0, upgrade.stderr
+    demo = subprocess.run([str(script), "demo", "--no-serve"], capture_output=True, text=True, env=env, timeout=300)
+    assert demo.returncode == 0, demo.stderr
+    output = upgrade.stdout + upgrade.stderr + demo.stdout + demo.stderr
+    assert "alembic" not in output, output
+    assert "demo logins" in demo.stdout

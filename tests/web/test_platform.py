@@ -23,12 +23,29 @@ def test_healthz_reports_an_unreachable_database(tmp_path: Any) -> None:
     assert response.get_json()["database"] == "unreachable"
 
 
+def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of an exposition by (name, sorted labels): values, not just names or HELP lines."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
 def test_metrics_count_requests_by_endpoint(client: Any) -> None:
+    labels = (("endpoint", "web.healthz"), ("method", "GET"), ("status", "200"))
+    before = _samples(client.get("/metrics").get_data(as_text=True))
     client.get("/healthz")
-    text = client.get("/metrics").get_data(as_text=True)
-    assert 'fleetdesk_http_requests_total{endpoint="web.healthz",method="GET",status="200"}' in text
-    assert "fleetdesk_http_request_duration_seconds_bucket" in text
-    assert 'fleetdesk_build_info{version="0.1.0"} 1.0' in text
+    client.get("/healthz")
+    after = _samples(client.get("/metrics").get_data(as_text=True))
+    total = ("fleetdesk_http_requests_total", labels)
+    assert after[total] - before.get(total, 0.0) == 2.0
+    count = next(key for key in after if key[0] == "fleetdesk_http_request_duration_seconds_count"
+                 and ("endpoint", "web.healthz") in key[1])
+    assert after[count] - before.get(count, 0.0) == 2.0
+    inf_bucket = next(key for key in after if key[0] == "fleetdesk_http_request_duration_seconds_bucket"
+                      and ("endpoint", "web.healthz") in key[1] and ("le", "+Inf") in key[1])
+    assert after[inf_bucket] == after[count]
+    assert after[("fleetdesk_build_info", (("version", "0.1.0"),))] == 1.0
 
 
 def test_metrics_token_is_enforced_when_configured(app: Any) -> None:

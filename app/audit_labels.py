@@ -1,0 +1,150 @@
+"""The audit log in words: a label for every action code the code base records, and readable details.
+
+The log stores codes and parameters (``user.logged_in``, ``{"changes": {"name": ["A", "B"]}}``);
+the audit page and a client's activity page choose the words here, in the reader's language and
+in Belgian local time. ``tests/unit/test_audit_labels.py`` fails when a ``record(...)`` call
+anywhere uses a code without a label.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS: Mapping[str, Any] = {
+    "client.created": _l("Client created"),
+    "client.updated": _l("Client changed"),
+    "user.created": _l("User created"),
+    "user.updated": _l("User changed"),
+    "user.reporter_changed": _l("Authorisation to report incidents changed"),
+    "user.password_changed": _l("Password changed"),
+    "user.logged_in": _l("Logged in"),
+    "fines.upload": _l("Fines uploaded"),
+    "fines.cli": _l("Fines taken in from the command line"),
+    "fines.message_assigned": _l("E-mail assigned to a client"),
+    "fines.matched_again": _l("Fines matched again"),
+    "fines.reminder_sent": _l("Cut-off reminder sent"),
+    "fine.corrected": _l("Fine corrected in review"),
+    "fine.state_changed": _l("Fine status changed"),
+    "fine.rematched": _l("Fine matched to another contract"),
+    "contract.created": _l("Lease contract created"),
+    "contract.updated": _l("Lease contract changed"),
+    "contracts.imported": _l("Lease contracts imported"),
+    "privacy.driver_erased": _l("Driver's personal data erased"),
+    "privacy.driver_exported": _l("Driver's personal data exported"),
+    "privacy.fine_expired": _l("Fine's documents removed after the retention period"),
+    "ticket.opened": _l("Incident reported"),
+    "ticket.corrected": _l("Incident level or impact corrected"),
+    "uptime.outage_recorded": _l("Outage recorded"),
+    "uptime.maintenance_planned": _l("Maintenance planned"),
+}
+
+OBJECT_LABELS: Mapping[str, Any] = {
+    "Client": _l("client"),
+    "User": _l("user"),
+    "Fine": _l("fine"),
+    "IntakeMessage": _l("e-mail"),
+    "Contract": _l("lease contract"),
+    "Ticket": _l("incident"),
+    "Outage": _l("outage"),
+    "MaintenanceWindow": _l("maintenance"),
+}
+
+DETAIL_LABELS: Mapping[str, Any] = {
+    "code": _l("Code"),
+    "name": _l("Name"),
+    "intake_address": _l("Fine-intake address"),
+    "email": _l("E-mail address"),
+    "role": _l("Role"),
+    "allowed": _l("Authorised"),
+    "changes": _l("Changes"),
+    "files": _l("Files"),
+    "fines": _l("Fines"),
+    "to": _l("To"),
+    "number": _l("Contract number"),
+    "contract": _l("Contract number"),
+    "contracts": _l("Contracts"),
+    "note": _l("Note"),
+    "reason": _l("Reason"),
+    "from_state": _l("From"),
+    "to_state": _l("To"),
+    "category": _l("Category"),
+    "level": _l("Level"),
+    "impact": _l("Impact"),
+    "before": _l("Before"),
+    "after": _l("After"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "query": _l("Search"),
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "unchanged": _l("Unchanged"),
+    "old_plate": _l("Previous plate"),
+    "reference_kept_as_printed": _l("Reference kept as printed"),
+}
+
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
+
+
+def action_label(code: str) -> str:
+    """The action in words (the code itself, made readable, for a code recorded by newer code)."""
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code.replace("_", " ").replace(".", ": ")
+
+
+def object_label(object_type: str | None, object_id: str | None) -> str:
+    """``fine 12``, ``incident 3``: what an entry is about."""
+    if not object_type:
+        return ""
+    label = OBJECT_LABELS.get(object_type)
+    kind = str(label) if label is not None else object_type
+    return f"{kind} {object_id}" if object_id else kind
+
+
+def _value(value: Any) -> str:
+    from app.formatting import when
+
+    if value is None or value == "" or value == "None":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and _ISO_MOMENT.match(value):
+        try:
+            return when(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(item) for item in value) or "—"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{detail_label(k)}: {_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def detail_label(key: str) -> str:
+    label = DETAIL_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ")
+
+
+def readable_details(details: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The details as (label, text) pairs; a change reads ``name: old → new``."""
+    rows: list[tuple[str, str]] = []
+    for key, value in (details or {}).items():
+        if key == "changes" and isinstance(value, Mapping):
+            for field, pair in value.items():
+                if isinstance(pair, (list, tuple)) and len(pair) == 2:
+                    rows.append((detail_label(field), f"{_value(pair[0])} → {_value(pair[1])}"))
+                else:
+                    rows.append((detail_label(field), _value(pair)))
+        elif key in ("before", "after") and isinstance(value, (list, tuple)) and len(value) == 2:
+            rows.append((detail_label(key), f"{_value(value[0])} – {_value(value[1])}"))
+        elif key == "role" and isinstance(value, str):
+            from app.web import role_label
+
+            rows.append((detail_label(key), role_label(value) if value in ("admin", "agent", "client") else value))
+        else:
+            rows.append((detail_label(key), _value(value)))
+    return rows

@@ -1,0 +1,41 @@
+"""Every link and every form, for every demo role, answers without a server error.
+
+The demo data (every feature's demo loader) goes into the test database; the crawler logs in as
+the admin, the agent and both client users, follows each same-site link it finds and submits each
+form once with plausible values and the page's real CSRF token (see ``tests.crawl``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tests import crawl
+
+
+def test_every_link_and_form_answers_without_a_server_error_for_every_demo_role(app: Any) -> None:
+    crawl.load_demo(app)
+    failures: list[str] = []
+    summary: list[str] = []
+    for role, email in crawl.DEMO_ROLES:
+        crawler = crawl.Crawler(app, role, email, client_code=crawl.client_code_of(role))
+        crawler.crawl()
+        summary.append(f"{role}: {crawler.requests} requests, {len(crawler.visits)} pages, "
+                       f"{len(crawler.submitted)} forms")
+        failures.extend(f"[{role}] {failure}" for failure in crawler.failures)
+        assert len(crawler.visits) > 3, f"{role} reached almost nothing: {summary[-1]}"
+    assert not failures, "\n\n".join(["server errors while crawling (" + "; ".join(summary) + "):", *failures])
+
+
+def test_the_crawler_reads_links_forms_and_buttons() -> None:
+    html = """<a href="/fines/3">x</a><a href="https://elsewhere.test/">y</a><a href="/logout">z</a>
+    <form method="post" action="/support/4/act"><input type="hidden" name="csrf_token" value="t">
+    <input type="hidden" name="action" value="resolve"><textarea name="body"></textarea>
+    <select name="level"><option value="">-</option><option value="2">2</option></select>
+    <input type="checkbox" name="active" value="y" checked><button type="submit">resolve</button></form>"""
+    links, forms = crawl.parse_page(html)
+    paths = [crawl.same_site_path("http://localhost/", href) for href in links]
+    assert paths == ["/fines/3", None, None]
+    (form,) = forms
+    data = crawl.Filler().submission(form, form.buttons()[0])
+    assert data["action"] == "resolve" and data["level"] == "2" and data["active"] == ["y"]
+    assert data["body"].startswith("Written by the crawler")
+    assert crawl.shape("/fines/12/pages/1.png?x=1&a=2") == "/fines/{id}/pages/{id}.png?a&x"
