@@ -17,6 +17,12 @@ if it resumed ``now`` (they move later for as long as the pause lasts).
 - Intervention: ``reported_at`` to ``resolved``. For category 1 the time between ``restore_start``
   and ``restore_end`` (restoring data or a server) does not count either; for other categories
   restore events change nothing.
+- Reopening: a ``reopen`` after ``resolved`` takes the incident up again. The time between the
+  resolution and the reopening counts for no clock (like a pause: nobody was working on a problem
+  believed solved); the clocks run on from where they stood, so the intervention is judged at the
+  last resolution on the active time of all open stretches together. The reaction stays as it
+  was (a first resolution without a reaction still counts as the reaction), and the status
+  report rhythm, too, runs on from where it stood. A pause or restore still open at a resolution ends there.
 - Status reports: from the reaction until resolution a ``status_report`` is due every
   ``status_every`` of active time, counted from the later of the reaction and the last report.
   While no report comes the rhythm runs on from each due moment, and each due moment passed
@@ -51,7 +57,8 @@ Validation
 ``sla_status`` and ``clock_segments`` raise ``ValueError`` for an unknown event kind, a naive
 datetime, events out of time order, before ``reported_at`` or after ``now``, ``now`` before
 ``reported_at``, and sequences that make no sense (``pause`` while paused, ``resume`` while not
-paused, the same for ``restore_start``/``restore_end``, two ``resolved`` or any event after it).
+paused, the same for ``restore_start``/``restore_end``, two ``resolved`` without a ``reopen``
+between them, any event but ``reopen`` after a resolution, or ``reopen`` while not resolved).
 Later ``reaction`` events are allowed and ignored (the first counts); ``status_report`` events
 before the reaction do not count towards the rhythm.
 """
@@ -69,7 +76,7 @@ from sla.policy import Targets, intervention_category, targets
 __all__ = ["EVENT_KINDS", "ClockState", "SlaStatus", "clock_segments", "sla_status"]
 
 EVENT_KINDS: Final[frozenset[str]] = frozenset(
-    {"reaction", "status_report", "pause", "resume", "restore_start", "restore_end", "resolved"}
+    {"reaction", "status_report", "pause", "resume", "restore_start", "restore_end", "resolved", "reopen"}
 )
 
 _ZERO: Final = timedelta(0)
@@ -125,11 +132,13 @@ class _Timeline:
     reported_at: datetime
     end: datetime  # resolved_at, or now while open
     reaction_at: datetime | None  # the first reaction event
-    resolved_at: datetime | None
-    pauses: tuple[_Interval, ...]  # an open pause ends at ``end``
+    resolved_at: datetime | None  # the last resolution, unless reopened after it
+    first_resolved_at: datetime | None  # the first resolution (a reaction when none came before)
+    pauses: tuple[_Interval, ...]  # waiting on the client, and resolved until reopened; merged
+    resolutions: tuple[_Interval, ...]  # resolved until reopened (also in ``pauses``)
     restores: tuple[_Interval, ...]  # an open restore ends at ``end``
     status_reports: tuple[datetime, ...]  # after the reaction only
-    paused: bool  # paused now
+    paused: bool  # paused (waiting on the client) now
 
 
 def _check_aware(t: datetime, what: str) -> None:
@@ -150,10 +159,12 @@ def _read_events(
     previous = reported_at
     reaction_at: datetime | None = None
     resolved_at: datetime | None = None
+    first_resolved_at: datetime | None = None
     pause_start: datetime | None = None
     restore_start: datetime | None = None
     pauses: list[_Interval] = []
     restores: list[_Interval] = []
+    resolutions: list[_Interval] = []
     reports: list[datetime] = []
     for index, event in enumerate(events):
         kind, t = event
@@ -166,10 +177,15 @@ def _read_events(
             raise ValueError(f"event {index} ({kind}) at {t.isoformat()} is out of time order")
         if t > now:
             raise ValueError(f"event {index} ({kind}) at {t.isoformat()} is after now")
-        if resolved_at is not None:
+        if resolved_at is not None and kind != "reopen":
             raise ValueError(f"event {index} ({kind}) comes after the incident was resolved")
         previous = t
-        if kind == "reaction":
+        if kind == "reopen":
+            if resolved_at is None:
+                raise ValueError(f"event {index}: reopen while not resolved")
+            resolutions.append((resolved_at, t))
+            resolved_at = None
+        elif kind == "reaction":
             if reaction_at is None:
                 reaction_at = t
         elif kind == "status_report":
@@ -193,8 +209,16 @@ def _read_events(
                 raise ValueError(f"event {index}: restore_end without restore_start")
             restores.append((restore_start, t))
             restore_start = None
-        else:  # resolved
+        else:  # resolved: what was still open ends here
             resolved_at = t
+            if first_resolved_at is None:
+                first_resolved_at = t
+            if pause_start is not None:
+                pauses.append((pause_start, t))
+                pause_start = None
+            if restore_start is not None:
+                restores.append((restore_start, t))
+                restore_start = None
     end = resolved_at if resolved_at is not None else now
     if pause_start is not None:
         pauses.append((pause_start, end))
@@ -205,7 +229,9 @@ def _read_events(
         end=end,
         reaction_at=reaction_at,
         resolved_at=resolved_at,
-        pauses=tuple(pauses),
+        first_resolved_at=first_resolved_at,
+        pauses=_merge(pauses, resolutions),
+        resolutions=tuple(resolutions),
         restores=tuple(restores),
         status_reports=tuple(reports),
         paused=pause_start is not None and resolved_at is None,
@@ -414,7 +440,7 @@ def sla_status(
     pauses = _merge(timeline.pauses)
 
     # Reaction: resolving without a reaction counts as reacting then.
-    reaction_at = timeline.reaction_at or timeline.resolved_at
+    reaction_at = timeline.reaction_at or timeline.first_resolved_at
     reaction = _deadline(calendar, reported_at, policy.reaction, pauses)
     for moment, _, to in escalations:
         if reaction_at is None or reaction_at > moment:
@@ -502,13 +528,14 @@ def clock_segments(
     """Return ``(clock, start, end, kind)`` pieces of working time for drawing each clock.
 
     Clocks are ``"reaction"`` (reported to reaction), ``"intervention"`` (reported to
-    resolution) and ``"status"`` (reaction to resolution); kinds are ``"running"``, ``"paused"``
-    and, for the intervention clock, ``"excluded"`` (restoring; pass ``restore_excluded=False``
+    resolution) and ``"status"`` (reaction to resolution); kinds are ``"running"``, ``"paused"``,
+    ``"resolved"`` (resolved until reopened) and, for the intervention clock, ``"excluded"``
+    (restoring; pass ``restore_excluded=False``
     for a category whose intervention clock counts restore time). Only working time is listed,
     one piece per working interval and kind, in time order per clock; open clocks end at ``now``.
     """
     timeline = _read_events(reported_at, events, now)
-    reaction_at = timeline.reaction_at or timeline.resolved_at
+    reaction_at = timeline.reaction_at or timeline.first_resolved_at
     spans: list[tuple[str, datetime, datetime, tuple[_Interval, ...]]] = [
         ("reaction", reported_at, reaction_at or now, ()),
         ("intervention", reported_at, timeline.end, timeline.restores if restore_excluded else ()),
@@ -518,13 +545,21 @@ def clock_segments(
     pauses = _merge(timeline.pauses)
     result: list[tuple[str, datetime, datetime, str]] = []
     for clock, start, stop, excluded in spans:
-        # Cut points: where a pause or an exclusion starts or ends; pause wins over exclusion.
+        # Cut points: where a resolution, a pause or an exclusion starts or ends; a resolution
+        # wins over a pause, a pause over an exclusion.
         marks = sorted(
             {start, stop}
-            | {t for interval in (*pauses, *excluded) for t in interval if start < t < stop}
+            | {
+                t
+                for interval in (*timeline.resolutions, *pauses, *excluded)
+                for t in interval
+                if start < t < stop
+            }
         )
         for a, b in zip(marks, marks[1:]):
-            if any(s <= a and b <= e for s, e in pauses):
+            if any(s <= a and b <= e for s, e in timeline.resolutions):
+                kind = "resolved"
+            elif any(s <= a and b <= e for s, e in pauses):
                 kind = "paused"
             elif any(s <= a and b <= e for s, e in excluded):
                 kind = "excluded"

@@ -42,6 +42,7 @@ class Ticket(TenantScoped, Model):
     closed_at: Mapped[datetime | None] = mapped_column()
 
     events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+    client: Mapped[Any] = relationship("Client")
     reported_by: Mapped[Any] = relationship("User", foreign_keys=[reported_by_id])
     assigned_to: Mapped[Any] = relationship("User", foreign_keys=[assigned_to_id])
 

@@ -1,4 +1,4 @@
-"""Support desk operations: report, react, report status, pause, restore, resolve, close, correct.
+"""Support desk operations: report, react, report status, pause, restore, resolve, close, reopen, correct.
 
 Every change is a ``TicketEvent``; the SLA clocks are read from those events by the pure
 ``sla.clock.sla_status``. The ticket's ``category``, ``nearest_breach`` and ``clock_state`` are
@@ -24,7 +24,7 @@ from sla.policy import intervention_category
 
 logger = logging.getLogger(__name__)
 
-CLOCK_KINDS = ("reaction", "status_report", "pause", "resume", "restore_start", "restore_end", "resolved")
+CLOCK_KINDS = ("reaction", "status_report", "pause", "resume", "restore_start", "restore_end", "resolved", "reopen")
 OPEN_STATES = ("new", "acknowledged", "in_progress", "waiting_client")
 
 # action -> (states it may start from, state it leads to (None: unchanged), clock event it records)
@@ -40,9 +40,23 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, str | None]] = {
     "restore_end": (("acknowledged", "in_progress"), None, "restore_end"),
     "resolve": (("acknowledged", "in_progress"), "resolved", "resolved"),
     "close": (("resolved",), "closed", None),
+    "reopen": (("resolved", "closed"), "in_progress", "reopen"),
 }
 CLIENT_ACTIONS = {"comment"}
 AGENT_ONLY_INTERNAL = {"note"}
+NEEDS_TEXT = ("status_report", "comment", "note", "wait_client")
+
+
+def available_actions(ticket: Ticket, *, staff: bool) -> list[str]:
+    """The actions the ticket's state allows for this user, in ``ACTIONS`` order (what the page offers)."""
+    names = [name for name, (allowed, _target, _kind) in ACTIONS.items()
+             if ticket.state in allowed and (staff or name in CLIENT_ACTIONS)]
+    if "restore_start" in names:
+        if ticket.category != 1:
+            names = [n for n in names if n not in ("restore_start", "restore_end")]
+        else:
+            names.remove("restore_end" if not _restoring(ticket) else "restore_start")
+    return names
 
 
 def open_ticket(actor: Actor, *, client: Client, reporter: User | None, title: str, description: str, level: int,
@@ -71,13 +85,13 @@ def act(ticket: Ticket, action: str, actor: Actor, *, now: datetime, calendar: W
         staff: bool = True) -> TicketEvent:
     """Carry out one desk action (see ``ACTIONS``); refused when the ticket's state does not allow it."""
     if action not in ACTIONS:
-        raise ServiceError(f"unknown action {action!r}", "action")
+        raise ServiceError("unknown action", "action")
     if not staff and action not in CLIENT_ACTIONS:
         raise ServiceError("only the support desk may do that", "action")
     allowed_from, target, clock_kind = ACTIONS[action]
     if ticket.state not in allowed_from:
-        raise ServiceError(f"a ticket that is {ticket.state} cannot be given '{action}'", "action")
-    if action in ("status_report", "comment", "note", "wait_client") and not (body or "").strip():
+        raise ServiceError("the ticket's state does not allow that action", "action")
+    if action in NEEDS_TEXT and not (body or "").strip():
         raise ServiceError("write what you want to say", "body")
     if action in ("restore_start", "restore_end"):
         _check_restore(ticket, action)
@@ -87,6 +101,8 @@ def act(ticket: Ticket, action: str, actor: Actor, *, now: datetime, calendar: W
         ticket.state = target
     if action == "close":
         ticket.closed_at = now
+    elif action == "reopen":
+        ticket.closed_at = None
     before = ticket.category
     status = refresh(ticket, now, calendar)
     if action == "acknowledge" and status.reaction_at is not None:
@@ -99,9 +115,15 @@ def act(ticket: Ticket, action: str, actor: Actor, *, now: datetime, calendar: W
     return event
 
 
+def _restoring(ticket: Ticket) -> bool:
+    kinds = [e.kind for e in ticket.events if e.kind in ("restore_start", "restore_end", "resolved")]
+    return bool(kinds) and kinds[-1] == "restore_start"
+
+
 def _check_restore(ticket: Ticket, action: str) -> None:
-    kinds = [e.kind for e in ticket.events if e.kind in ("restore_start", "restore_end")]
-    running = bool(kinds) and kinds[-1] == "restore_start"
+    if ticket.category != 1:
+        raise ServiceError("restoring is measured apart for category 1 incidents only", "action")
+    running = _restoring(ticket)
     if action == "restore_start" and running:
         raise ServiceError("a restore is already running", "action")
     if action == "restore_end" and not running:
@@ -140,10 +162,14 @@ def assign(ticket: Ticket, actor: Actor, agent: User | None, now: datetime) -> N
 
 def add_event(ticket: Ticket, kind: str, actor: Actor, at: datetime, *, body: str | None = None, internal: bool = False,
            data: dict[str, Any] | None = None) -> TicketEvent:
-    event = TicketEvent(ticket_id=ticket.id, client_id=ticket.client_id, at=at, kind=kind, actor_label=actor.label,
-                        body=body, internal=internal, data=data or {})
+    """Append one event to the ticket's log (the caller's unit of work flushes and commits it)."""
+    # Load the log before the new event joins the session: loading it afterwards would autoflush the
+    # event, read it back with the log and then append it a second time.
+    events = ticket.events
+    event = TicketEvent(client_id=ticket.client_id, at=at, kind=kind, actor_label=actor.label, body=body,
+                        internal=internal, data=data or {})
+    events.append(event)  # sets event.ticket; the save-update cascade adds it to the ticket's session
     db.session.add(event)
-    ticket.events.append(event)
     return event
 
 
@@ -151,7 +177,8 @@ def clock_events(ticket: Ticket) -> list[tuple[str, datetime]]:
     """The events the SLA clocks read, in time order (only the first reaction counts)."""
     out: list[tuple[str, datetime]] = []
     reacted = False
-    for event in sorted(ticket.events, key=lambda e: (e.at, e.id or 0)):
+    # Same moment: in the order they were recorded (an event not flushed yet has no id and comes last).
+    for event in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0)):
         if event.kind not in CLOCK_KINDS:
             continue
         if event.kind == "reaction":

@@ -42,11 +42,13 @@ from zoneinfo import ZoneInfo
 from app.workcalendar import WorkCalendar
 
 __all__ = [
+    "AXIS_LOW",
     "DEFAULT_TARGET",
     "DayFigure",
     "Interval",
     "UptimeFigures",
     "availability",
+    "axis_position",
     "budget_left",
     "daily_strip",
     "downtime",
@@ -75,10 +77,12 @@ class DayFigure:
     """One calendar day of the month's uptime strip (times are working time)."""
 
     day: date
-    working_time: timedelta  # the day's working time, maintenance included
+    working_time: timedelta  # the day's working time (so far, since measuring), maintenance included
     maintenance_time: timedelta  # working time under announced maintenance
     down_time: timedelta  # working time down, outside maintenance
     availability: float | None  # None when the day has no working time outside maintenance
+    future: bool = False  # no working time of the day has passed yet: "not yet"
+    no_data: bool = False  # the day ended before measuring began: "no data"
 
     @property
     def measured_time(self) -> timedelta:
@@ -243,14 +247,25 @@ def daily_strip(
     year: int,
     month: int,
     calendar: WorkCalendar,
+    *,
+    now: datetime | None = None,
+    since: datetime | None = None,
 ) -> list[DayFigure]:
     """Return one figure per calendar day of the month, local days in the calendar's zone.
 
     A day whose working time is all under maintenance (or that has none) has availability None:
-    the strip shows it as not measured rather than as a perfect day.
+    the strip shows it as not measured rather than as a perfect day. With ``now``, a day is
+    measured up to ``now`` only, and a day none of whose working time has passed is ``future``
+    (availability None); with ``since`` (when measuring began), a day is measured from ``since``
+    only, and a day that ended before it has ``no_data`` (availability None). The times of a
+    future or no-data day are zero.
     """
     outs = _merge(_intervals(outages, "outage"))
     maint = _merge(_intervals(maintenance, "maintenance"))
+    if now is not None:
+        _check_aware(now, "now")
+    if since is not None:
+        _check_aware(since, "since")
     start, end = month_bounds(year, month, calendar.zone)
     figures: list[DayFigure] = []
     day = start.date()
@@ -260,9 +275,21 @@ def daily_strip(
             _utc(datetime(day.year, day.month, day.day, tzinfo=calendar.zone)),
             _utc(datetime(following.year, following.month, following.day, tzinfo=calendar.zone)),
         )
-        working = calendar.working_time_between(*window)
-        measured = _measured(maint, window, calendar)
-        down = _down(outs, maint, window, calendar)
+        no_data = since is not None and window[1] <= _utc(since)
+        if since is not None and not no_data:
+            window = (max(window[0], _utc(since)), window[1])
+        future = False
+        if now is not None and not no_data:
+            so_far = _so_far(window, now)
+            # Not yet: the day lies ahead, or none of its working time has passed (today before 08:30).
+            future = so_far[1] <= so_far[0] or (
+                calendar.working_time_between(*so_far) <= _ZERO < calendar.working_time_between(*window)
+            )
+            window = so_far
+        counted = not (future or no_data)
+        working = calendar.working_time_between(*window) if counted else _ZERO
+        measured = _measured(maint, window, calendar) if counted else _ZERO
+        down = _down(outs, maint, window, calendar) if counted else _ZERO
         figures.append(
             DayFigure(
                 day=day,
@@ -270,6 +297,8 @@ def daily_strip(
                 maintenance_time=working - measured,
                 down_time=down,
                 availability=None if measured <= _ZERO else 1.0 - down / measured,
+                future=future,
+                no_data=no_data,
             )
         )
         day = following
@@ -311,6 +340,22 @@ def month_figures(
         budget_total=budget,
         budget_left=budget - down,
     )
+
+
+# -- pictures -------------------------------------------------------------------------------------
+
+AXIS_LOW: Final = 0.95
+"""Where the availability axis of the pictures starts: 98.9 % and 100 % must look different."""
+
+
+def axis_position(value: float, low: float = AXIS_LOW, high: float = 1.0) -> float:
+    """Return where ``value`` lies on an axis from ``low`` to ``high``, in percent of its length (0 to 100).
+
+    Values outside the axis are clamped to its ends (the figure beside the bar says the value).
+    """
+    if not low < high:
+        raise ValueError(f"an axis runs from a lower to a higher value, not {low!r} to {high!r}")
+    return round(100.0 * min(max((value - low) / (high - low), 0.0), 1.0), 2)
 
 
 # -- interval arithmetic (UTC, merged, sorted) ----------------------------------------------------

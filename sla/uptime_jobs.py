@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from app.clock import now as clock_now
 from app.clock import work_calendar
 from app.extensions import db
 from sla import probes, uptime_services
@@ -24,7 +25,8 @@ def probe_all(now: datetime) -> int:
     targets = probes.configured_targets(config)
     for target in targets:
         result = probes.check(target)
-        uptime_services.record_check(target.name, result, datetime.now(timezone.utc),
+        # Each result at the moment it came back (checking takes time), from the app's clock.
+        uptime_services.record_check(target.name, result, clock_now(),
                                      int(config["PROBE_FAILURES_FOR_OUTAGE"]))
         db.session.commit()
     return len(targets)
@@ -45,7 +47,7 @@ class UptimeCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         calendar = self.app.extensions["fleetdesk.calendar"]
-        now = datetime.now(timezone.utc)
+        now = clock_now()
         target = float(self.app.config["UPTIME_TARGET"])
         local = now.astimezone(calendar.zone)
         figures = uptime_services.month_figures(local.year, local.month, now, calendar, target)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app import mail
 from app.extensions import db
-from app.models import Role, User
+from app.models import Client, Role, User
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from sla import uptime
@@ -104,10 +104,35 @@ def intervals(start: datetime, end: datetime, now: datetime) -> tuple[list[Inter
 
 @dataclass(frozen=True)
 class MonthRow:
+    """One month of the twelve-month view; ``availability`` is None for a month before measuring began."""
+
     month: date
-    availability: float
+    availability: float | None
     downtime: timedelta
     measured: timedelta
+
+    @property
+    def no_data(self) -> bool:
+        """Tell whether the month ended before measuring began."""
+        return self.availability is None
+
+
+def measured_since(calendar: WorkCalendar) -> datetime | None:
+    """Return when measuring began: the local midnight before the first client, outage or maintenance on record.
+
+    None while there is none. Months and days before it have no data; they are not shown as perfect.
+    """
+    moments = [db.session.scalar(sa.select(sa.func.min(column))) for column in
+               (Client.created_at, Outage.started_at, MaintenanceWindow.starts_at)]
+    known = [_aware_utc(m) for m in moments if m is not None]
+    if not known:
+        return None
+    first = min(known).astimezone(calendar.zone).date()
+    return datetime(first.year, first.month, first.day, tzinfo=calendar.zone).astimezone(timezone.utc)
+
+
+def _aware_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def month_figures(year: int, month: int, now: datetime, calendar: WorkCalendar, target: float) -> Any:
@@ -116,18 +141,26 @@ def month_figures(year: int, month: int, now: datetime, calendar: WorkCalendar, 
     return uptime.month_figures(outages, windows, year, month, now, calendar, target=target)
 
 
-def last_months(now: datetime, calendar: WorkCalendar, count: int = 12) -> list[MonthRow]:
-    """Availability of this month and the ones before it."""
+def last_months(now: datetime, calendar: WorkCalendar, count: int = 12,
+                since: datetime | None = None) -> list[MonthRow]:
+    """Return the availability of this month and the ones before it.
+
+    With ``since`` (when measuring began) a month counts from then on, and one that ended before it has no data.
+    """
     local = now.astimezone(calendar.zone)
     year, month = local.year, local.month
     rows = []
     for _ in range(count):
         start, end = uptime.month_bounds(year, month, calendar.zone)
-        outages, windows = intervals(start, end, now)
-        stop = min(end, now)
-        rows.append(MonthRow(date(year, month, 1), uptime.availability(outages, windows, start, max(start, stop), calendar),
-                             uptime.downtime(outages, windows, start, max(start, stop), calendar),
-                             uptime.measured_time(windows, start, max(start, stop), calendar)))
+        if since is not None and end <= since:
+            rows.append(MonthRow(date(year, month, 1), None, timedelta(0), timedelta(0)))
+        else:
+            start = max(start, since) if since is not None else start
+            outages, windows = intervals(start, end, now)
+            stop = max(start, min(end, now))
+            rows.append(MonthRow(date(year, month, 1), uptime.availability(outages, windows, start, stop, calendar),
+                                 uptime.downtime(outages, windows, start, stop, calendar),
+                                 uptime.measured_time(windows, start, stop, calendar)))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return rows
 

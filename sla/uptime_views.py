@@ -1,7 +1,7 @@
 """Uptime in the browser: this month and the last twelve, the day strip, outages, maintenance."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from app.clock import now, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
 from app.services import ServiceError
-from sla import uptime, uptime_services
+from sla import labels, uptime, uptime_services
 from sla.forms import MaintenanceForm, OutageForm
 from sla.models import MaintenanceWindow, Outage
 
@@ -59,15 +59,22 @@ def _page(template: str) -> Any:
     target = float(current_app.config["UPTIME_TARGET"])
     figures = uptime_services.month_figures(year, month, moment, calendar, target)
     start, end = uptime.month_bounds(year, month, calendar.zone)
+    since = uptime_services.measured_since(calendar)
     outages, windows = uptime_services.intervals(start, end, moment)
-    strip = uptime.daily_strip(outages, windows, year, month, calendar)
+    strip = uptime.daily_strip(outages, windows, year, month, calendar, now=moment, since=since)
     listed = [(o, uptime.downtime([(o.started_at, o.ended_at or moment)], windows, start, end, calendar))
               for o in uptime_services.outages_in(start, end)]
     maintenance = db.session.scalars(sa.select(MaintenanceWindow).where(
         MaintenanceWindow.ends_at > moment).order_by(MaintenanceWindow.starts_at)).all()
+    # A month that has not begun, or that ended before measuring began, has no figures to show.
+    measured = "future" if start > moment else "nodata" if since is None or end <= since else "measured"
+    previous = (start - timedelta(days=1)).date().replace(day=1)
+    following = end.date() if end <= moment else None
     return render_template(template, figures=figures, strip=strip, outages=listed, maintenance=maintenance,
-                           months=uptime_services.last_months(moment, calendar), month=date(year, month, 1),
-                           target=target)
+                           months=uptime_services.last_months(moment, calendar, since=since),
+                           month=date(year, month, 1), target=target, measured=measured, previous=previous,
+                           following=following, axis_low=uptime.AXIS_LOW,
+                           position=lambda value: uptime.axis_position(value, uptime.AXIS_LOW))
 
 
 @bp.route("/")
@@ -99,7 +106,7 @@ def maintenance() -> Any:
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
-            apply_service_error(form, exc)
+            apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
         else:
             flash(_("Maintenance planned; clients are told in advance."), "info")
             return redirect(url_for("uptime.maintenance"))
@@ -134,7 +141,7 @@ def _outage_form(outage: Outage | None) -> Any:
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
-            apply_service_error(form, exc)
+            apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
         else:
             flash(_("Outage saved."), "info")
             return redirect(url_for("uptime.index"))

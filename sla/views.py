@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,6 +16,7 @@ from app.auth import actor, staff_required
 from app.clock import now, today, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
+from app.formatting import format_locale
 from app.models import Client
 from app.services import ServiceError
 from sla import labels, reports, services
@@ -30,7 +32,16 @@ bp = Blueprint("support", __name__, url_prefix="/support", template_folder="temp
 def ticket_label(kind: str, value: object) -> str:
     """``{{ ticket_label('state', t.state) }}``: the translated name of a ticket's value."""
     return labels.label(kind, value)
+
+
+@bp.app_template_filter("desk_month")
+def desk_month(value: date) -> str:
+    """A month as words in the user's language: ``November 2026`` / ``november 2026``."""
+    return format_date(value, "LLLL yyyy", locale=format_locale())
+
+
 PAGE_SIZE = 50
+QUEUE_STATES = ("open", "new", "acknowledged", "in_progress", "waiting_client", "resolved", "closed", "all")
 
 
 @bp.record_once
@@ -53,13 +64,14 @@ def _clients() -> list[tuple[int, str]]:
 def index() -> Any:
     """One queue across clients, nearest breach first (clients see their own tickets)."""
     # Open tickets first, nearest breach first: served by the (is_open, nearest_breach, id) index.
-    query = sa.select(Ticket).options(selectinload(Ticket.events)).order_by(
+    query = sa.select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.client),
+                                      selectinload(Ticket.assigned_to)).order_by(
         Ticket.is_open.desc(), Ticket.nearest_breach.asc().nulls_last(), Ticket.id)
     filters = {k: request.args.get(k, type=int) for k in ("client", "category", "agent")}
     state = request.args.get("state") or "open"
     if state == "open":
         query = query.where(Ticket.is_open.is_(True))
-    elif state in ("new", "acknowledged", "in_progress", "waiting_client", "resolved", "closed"):
+    elif state in QUEUE_STATES[1:-1]:
         query = query.where(Ticket.state == state)
     if filters["client"] and current_user.is_staff:
         query = query.where(Ticket.client_id == filters["client"])
@@ -72,7 +84,8 @@ def index() -> Any:
     moment, calendar = now(), work_calendar()
     rows = [(t, services.status_of(t, moment, calendar)) for t in page.items]
     page_args = {"state": state, **{k: v for k, v in filters.items() if v}}
-    return render_template("sla/queue.html", rows=rows, page=page, state=state, filters=filters, page_args=page_args,
+    return render_template("sla/queue.html", rows=rows, page=page, state=state, states=QUEUE_STATES, filters=filters,
+                           page_args=page_args, now=moment,
                            clients=_clients() if current_user.is_staff else [],
                            agents=services.agents() if current_user.is_staff else [])
 
@@ -101,7 +114,7 @@ def new() -> Any:
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
-            apply_service_error(form, exc)
+            apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
         else:
             flash(_("Incident %(id)s reported: category %(category)s.", id=ticket.id, category=ticket.category), "info")
             return redirect(url_for("support.ticket", ticket_id=ticket.id))
@@ -124,15 +137,12 @@ def ticket(ticket_id: int) -> Any:
                                                   work_calendar(), restore_excluded=status.category == 1):
         segments.setdefault(clock, []).append((start, end, kind))
     return render_template("sla/ticket.html", ticket=item, status=status, events=events, targets=targets(status.category),
+                           now=moment,
                            segments={k: v[-12:] for k, v in segments.items()},
                            action_form=ActionForm(), correct_form=CorrectForm(level=str(item.level), impact=item.impact),
-                           flags_form=flags, actions=_available(item))
-
-
-def _available(item: Ticket) -> list[str]:
-    if not current_user.is_staff:
-        return ["comment"] if item.state in services.ACTIONS["comment"][0] else []
-    return [name for name, (allowed, _t, _c) in services.ACTIONS.items() if item.state in allowed]
+                           flags_form=flags, actions=services.available_actions(item, staff=current_user.is_staff),
+                           needs_text=services.NEEDS_TEXT, action_fields=labels.ACTION_FIELDS,
+                           client_comment=labels.CLIENT_COMMENT)
 
 
 @bp.route("/<int:ticket_id>/act", methods=["POST"])
@@ -148,7 +158,7 @@ def act(ticket_id: int) -> Any:
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(labels.error(exc.message), "error")
         return redirect(url_for("support.ticket", ticket_id=item.id))
     return redirect(url_for("support.ticket", ticket_id=item.id))
 
@@ -165,7 +175,7 @@ def correct(ticket_id: int) -> Any:
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
-            flash(exc.message, "error")
+            flash(labels.error(exc.message), "error")
     else:
         flash(_("A correction needs a reason."), "error")
     return redirect(url_for("support.ticket", ticket_id=item.id))
@@ -189,7 +199,7 @@ def flags(ticket_id: int) -> Any:
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(labels.error(exc.message), "error")
     return redirect(url_for("support.ticket", ticket_id=item.id))
 
 

@@ -1,19 +1,42 @@
 // Live SLA timers: count down to each clock's due moment, and refresh the desk queue now and then.
+// The words come translated from the script tag's data attributes ({t}, {h}, {m} are filled in here).
 (function () {
   "use strict";
+  var script = document.currentScript;
+  function word(name, fallback) {
+    return (script && script.getAttribute("data-" + name)) || fallback;
+  }
+  var words = {
+    inside: word("in", "in {t}"),
+    late: word("late", "{t} late"),
+    lateState: word("late-state", "overdue"),
+    hm: word("hm", "{h} h {m} min"),
+    h: word("h", "{h} h"),
+    m: word("m", "{m} min")
+  };
   function span(ms) {
     var minutes = Math.round(Math.abs(ms) / 60000);
     var h = Math.floor(minutes / 60), m = minutes % 60;
-    return (h ? h + " h " : "") + (m < 10 && h ? "0" : "") + m + " min";
+    var pattern = h && m ? words.hm : (h ? words.h : words.m);
+    return pattern.replace("{h}", String(h)).replace("{m}", String(m));
   }
+  // The app's clock at render time: count from it, whatever the browser's own clock says.
+  var serverNow = Date.parse(word("now", ""));
+  var skew = isNaN(serverNow) ? 0 : serverNow - Date.now();
   function tick() {
-    var now = Date.now();
+    var now = Date.now() + skew;
     document.querySelectorAll("[data-due]").forEach(function (el) {
       var left = Date.parse(el.getAttribute("data-due")) - now;
       var out = el.querySelector(".left");
       if (!out) { return; }
-      out.textContent = left >= 0 ? " (in " + span(left) + ")" : " (" + span(left) + " late)";
-      el.classList.toggle("clock-breached", left < 0);
+      out.textContent = " (" + (left >= 0 ? words.inside : words.late).replace("{t}", span(left)) + ")";
+      if (left < 0) {
+        el.classList.add("clock-breached");
+        var state = el.querySelector(".clock-state");
+        if (state) { state.textContent = words.lateState; }
+        var icon = el.querySelector(".clock-icon");
+        if (icon) { icon.textContent = "✕"; }
+      }
     });
   }
   tick();

@@ -1,7 +1,7 @@
 """The support desk on the real database: reporting, the life of a ticket, clocks, escalation, warnings, reports."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -170,3 +170,70 @@ def test_monthly_report_counts_what_was_met(ctx: Any) -> None:
     [line] = lines
     assert line.category == 3 and line.incidents == 2 and line.reaction_met_pct == 50.0
     assert "3,2,50.0" in reports.as_csv(lines, "ALPHA")
+
+
+@pytest.mark.parametrize("action", ["wait_client", "resolve", "acknowledge", "note"])
+def test_an_action_on_a_ticket_whose_events_were_not_loaded_records_one_event(ctx: Any, action: str) -> None:
+    """A ticket read afresh (its events not loaded yet), as a request reads it: the new event is there once."""
+    from app.extensions import db
+    from sla import services
+    from sla.models import Ticket
+
+    ticket = _open(ctx, level=3, impact="substantial")
+    if action != "acknowledge":
+        services.act(ticket, "acknowledge", _agent(), now=MON.replace(hour=9, minute=40), calendar=_calendar())
+    db.session.commit()
+    ticket_id = ticket.id
+    db.session.expunge_all()
+    fresh = db.session.get(Ticket, ticket_id)
+    assert fresh is not None and "events" not in sa.inspect(fresh).dict  # not loaded
+    event = services.act(fresh, action, _agent(), now=MON.replace(hour=10), calendar=_calendar(), body="Which browser?")
+    assert [e for e in fresh.events if e is event] == [event]
+    kind = event.kind
+    db.session.commit()
+    db.session.expunge_all()
+    kinds = [e.kind for e in db.session.get(Ticket, ticket_id).events]
+    assert kinds.count(kind) == 1 and len(kinds) == (2 if action == "acknowledge" else 3)
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 11, 16, 10, 0, tzinfo=BXL),  # a Monday morning
+    datetime(2026, 11, 21, 23, 0, tzinfo=BXL),  # a Saturday night: the demo counts back in working time
+])
+def test_the_demo_shows_tickets_in_every_clock_state_relative_to_the_apps_clock(app: Any, clock: Any,
+                                                                                moment: datetime) -> None:
+    from app import services as platform
+    from app.extensions import db
+    from sla import services, uptime_services
+    from sla.demo import load_demo_tickets
+    from sla.models import MaintenanceWindow, Outage, Ticket
+
+    clock.set(moment)
+    with app.app_context():
+        for code, name in (("ACME", "ACME Lease NV"), ("BRAFL", "Brabant Fleet BV")):
+            platform.add_client(platform.Actor("test"), code, name, "fines.fleetdesk.test")
+        load_demo_tickets(app)
+        db.session.commit()
+        tickets = list(db.session.scalars(sa.select(Ticket)))
+        statuses = {t.title: services.status_of(t, moment, _calendar()) for t in tickets}
+        cached = {t.clock_state for t in tickets}
+        assert {"running", "warning", "breached", "paused", "done"} <= cached
+        assert {t.state for t in tickets} >= {"new", "acknowledged", "in_progress", "waiting_client", "resolved",
+                                              "closed"} - {"acknowledged"}
+        assert statuses["Nobody can log in"].reaction_state.value == "warning"
+        assert statuses["Search by plate returns nothing"].intervention_state.value == "met"
+        assert statuses["Login slow"].intervention_state.value == "missed"
+        restoring = next(t for t in tickets if t.title == "Contracts disappeared after the import")
+        assert restoring.category == 1 and [e.kind for e in restoring.events][-1] == "status_report"
+        restore_kinds = [e.kind for e in restoring.events]
+        assert "restore_start" in restore_kinds and "restore_end" not in restore_kinds
+        assert "reopen" in [e.kind for e in db.session.scalars(sa.select(Ticket).where(
+            Ticket.title == "Password reset mail does not arrive")).one().events]
+        assert all(t.reported_at < moment for t in tickets)
+        outages = list(db.session.scalars(sa.select(Outage)))
+        assert len(outages) == 3 and {o.source for o in outages} == {"probe", "manual"}
+        assert all(o.ended_at is not None and o.ended_at < moment for o in outages)
+        windows = list(db.session.scalars(sa.select(MaintenanceWindow)))
+        assert any(w.starts_at > moment for w in windows) and any(w.ends_at < moment for w in windows)
+        since = uptime_services.measured_since(_calendar())
+        assert since is not None and since < moment - timedelta(days=90)

@@ -434,6 +434,66 @@ def test_nearest_breach_is_the_earliest_due_moment_of_the_running_clocks() -> No
     assert overdue.nearest_breach == bx(*MON, 9, 30)  # in the past: sorts first
 
 
+
+# -- reopening -------------------------------------------------------------------------------------
+
+REOPENED = [("reaction", bx(*MON, 9, 5)), ("resolved", bx(*MON, 10, 0)), ("reopen", bx(*TUE, 9, 0))]
+
+
+def test_a_reopened_incident_runs_on_where_its_clocks_stood() -> None:
+    result = status(1, bx(*MON, 9, 0), REOPENED, bx(*TUE, 9, 30))
+    assert result.resolved_at is None and result.intervention_met is None
+    assert result.intervention_state is ClockState.RUNNING
+    # 09:00-10:00 on Monday and 09:00-09:30 on Tuesday; Monday 10:00 to the reopening does not count.
+    assert result.intervention_elapsed == 90 * M
+    assert result.intervention_due == bx(*TUE, 15, 0)  # 5 h left from Tuesday 09:00, lunch excluded
+    assert result.reaction_at == bx(*MON, 9, 5) and result.reaction_met is True
+    assert result.nearest_breach is not None and result.nearest_breach <= result.intervention_due
+
+
+def test_a_reopened_incident_is_judged_at_its_last_resolution_on_all_open_stretches() -> None:
+    events = [*REOPENED, ("resolved", bx(*TUE, 10, 0))]
+    result = status(1, bx(*MON, 9, 0), events, bx(*TUE, 17, 0))
+    assert result.resolved_at == bx(*TUE, 10, 0)
+    assert result.intervention_elapsed == 2 * H and result.intervention_met is True
+    late = status(1, bx(*MON, 9, 0), [*REOPENED, ("resolved", bx(*TUE, 16, 0))], bx(*TUE, 17, 0))
+    assert late.intervention_elapsed == 7 * H and late.intervention_state is ClockState.MISSED
+
+
+def test_the_time_between_resolution_and_reopening_counts_for_no_clock() -> None:
+    events = [("reaction", bx(*MON, 9, 5)), ("resolved", bx(*MON, 9, 30)), ("reopen", bx(*WED, 9, 0))]
+    result = status(3, bx(*MON, 9, 0), events, bx(*WED, 10, 0))
+    # Category 3 escalates after 8 h of active time: 30 min on Monday and 1 h on Wednesday are not enough.
+    assert result.escalations == () and result.category == 3
+    # The 4-hourly report rhythm ran 25 min on Monday; 3 h 35 min of it are left from Wednesday 09:00.
+    assert result.status_state is ClockState.RUNNING and result.status_reports_missed == 0
+    assert result.next_status_report_due == bx(*WED, 13, 35)
+
+
+def test_a_resolution_without_a_reaction_stays_the_reaction_after_reopening() -> None:
+    events = [("resolved", bx(*MON, 9, 20)), ("reopen", bx(*MON, 11, 0))]
+    result = status(1, bx(*MON, 9, 0), events, bx(*MON, 11, 30))
+    assert result.reaction_at == bx(*MON, 9, 20) and result.reaction_met is True
+    assert result.reaction_state is ClockState.MET
+
+
+def test_a_pause_open_at_the_resolution_ends_there_and_a_reopened_incident_is_not_paused() -> None:
+    events = [("reaction", bx(*MON, 9, 5)), ("pause", bx(*MON, 9, 30)), ("resolved", bx(*MON, 10, 0)),
+              ("reopen", bx(*MON, 14, 0))]
+    result = status(1, bx(*MON, 9, 0), events, bx(*MON, 14, 30))
+    assert not result.paused and result.intervention_elapsed == H  # 09:00-09:30 and 14:00-14:30
+
+
+def test_clock_segments_show_the_resolved_stretch_of_a_reopened_incident() -> None:
+    segments = clock_segments(bx(*MON, 9, 0), REOPENED, bx(*TUE, 9, 30), CAL)
+    assert [s[1:] for s in segments if s[0] == "intervention"] == [
+        (bx(*MON, 9, 0), bx(*MON, 10, 0), "running"),
+        (bx(*MON, 10, 0), bx(*MON, 12, 0), "resolved"),
+        (bx(*MON, 13, 0), bx(*MON, 17, 0), "resolved"),
+        (bx(*TUE, 8, 30), bx(*TUE, 9, 0), "resolved"),
+        (bx(*TUE, 9, 0), bx(*TUE, 9, 30), "running"),
+    ]
+
 # -- validation ----------------------------------------------------------------------------------
 
 NAIVE = datetime(2026, 3, 9, 9, 30)
@@ -456,6 +516,9 @@ NAIVE = datetime(2026, 3, 9, 9, 30)
          "after the incident was resolved"),
         ([("resolved", bx(*MON, 9, 10)), ("resolved", bx(*MON, 9, 20))], bx(*MON, 10),
          "after the incident was resolved"),
+        ([("reopen", bx(*MON, 9, 10))], bx(*MON, 10), "reopen while not resolved"),
+        ([("resolved", bx(*MON, 9, 10)), ("reopen", bx(*MON, 9, 20)), ("reopen", bx(*MON, 9, 30))],
+         bx(*MON, 10), "reopen while not resolved"),
         ([], bx(*MON, 8, 59), "before reported_at"),
         ([], NAIVE, "naive"),
     ],

@@ -18,6 +18,7 @@ from app.workcalendar import WorkCalendar
 from sla.uptime import (
     DayFigure,
     availability,
+    axis_position,
     budget_left,
     daily_strip,
     downtime,
@@ -353,6 +354,38 @@ def test_daily_strip_has_one_figure_per_day_with_none_for_days_without_measured_
     assert by_day[13].availability == 1.0
     assert sum((f.working_time for f in strip), timedelta(0)) == NOV_WORKING
     assert sum((f.down_time for f in strip), timedelta(0)) == downtime(outages, maintenance, NOV_START, NOV_END, CAL)
+
+
+def test_daily_strip_says_not_yet_for_days_to_come_and_measures_today_so_far() -> None:
+    outages = [(bx(2026, 11, 16, 9, 0), bx(2026, 11, 16, 9, 30))]
+    strip = {f.day.day: f for f in daily_strip(outages, [], 2026, 11, CAL, now=bx(2026, 11, 16, 10, 0))}
+    # Monday 16 November at 10:00: 08:30-10:00 has passed, 30 min of it down.
+    assert strip[16].availability == 1 - 30 / 90 and not strip[16].future
+    assert all(strip[d].future and strip[d].availability is None for d in range(17, 31))
+    assert strip[21].future  # a Saturday to come is "not yet" as well, not "no working time"
+    assert not strip[15].future and strip[15].availability is None  # last Sunday: no working time
+    assert strip[13].availability == 1.0 and not strip[13].future
+    early = {f.day.day: f for f in daily_strip([], [], 2026, 11, CAL, now=bx(2026, 11, 16, 7, 0))}
+    assert early[16].future  # none of today's working time has passed yet
+
+
+def test_daily_strip_says_no_data_for_days_before_measuring_began() -> None:
+    strip = {f.day.day: f for f in daily_strip([], [], 2026, 11, CAL, since=bx(2026, 11, 4, 12, 0))}
+    assert all(strip[d].no_data and strip[d].availability is None for d in (1, 2, 3))
+    assert not strip[4].no_data and strip[4].measured_time == 4 * H  # 13:00-17:00
+    assert strip[5].availability == 1.0 and not strip[5].no_data
+
+
+@pytest.mark.parametrize(("value", "position"), [
+    (1.0, 100.0), (0.98, 60.0), (0.9887, 77.4), (0.95, 0.0), (0.90, 0.0), (1.2, 100.0),
+])
+def test_the_availability_axis_runs_from_95_to_100_percent(value: float, position: float) -> None:
+    assert axis_position(value) == position
+
+
+def test_an_axis_must_run_upwards() -> None:
+    with pytest.raises(ValueError, match="axis"):
+        axis_position(0.97, low=1.0, high=0.95)
 
 
 def test_daily_strip_of_march_2026_has_31_days_including_the_23_hour_one() -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,22 +10,21 @@ import sqlalchemy as sa
 from tests import support
 
 
-def test_uptime_page_shows_the_month_and_its_budget(app: Any, client: Any, world: Any) -> None:
+def test_uptime_page_shows_the_month_and_its_budget(app: Any, client: Any, world: Any, clock: Any) -> None:
     support.login(client, world.user_a)
     page = client.get("/uptime/").get_data(as_text=True)
-    assert "Uptime within working hours" in page and "error budget left" in page and "The last twelve months" in page
+    assert "Uptime within working hours: November 2026" in page and "allowed downtime left" in page
+    assert "The last twelve months" in page and "100.00%" in page
     assert client.get("/uptime/report?month=2026-10").status_code == 200
     assert client.get("/uptime/report?month=nonsense").status_code == 400
 
 
-def test_an_agent_records_an_outage_with_a_reason_and_it_counts(app: Any, client: Any, world: Any) -> None:
+def test_an_agent_records_an_outage_with_a_reason_and_it_counts(app: Any, client: Any, world: Any, clock: Any) -> None:
     from app.extensions import db
     from sla.models import Outage
 
     support.login(client, world.agent)
-    now = datetime.now(timezone.utc).astimezone()
-    start = (now - timedelta(days=3)).strftime("%Y-%m-%dT10:00")
-    end = (now - timedelta(days=3)).strftime("%Y-%m-%dT11:00")
+    start, end = "2026-11-12T10:00", "2026-11-12T11:00"  # Thursday, Belgian time
     refused = support.post_form(client, "/uptime/outages/new", {"started_at": start, "ended_at": end, "reason": ""})
     assert refused.status_code == 422
     response = support.post_form(client, "/uptime/outages/new", {"started_at": start, "ended_at": end,
@@ -34,9 +33,13 @@ def test_an_agent_records_an_outage_with_a_reason_and_it_counts(app: Any, client
     with app.app_context():
         outage = db.session.scalar(sa.select(Outage))
         assert outage is not None and outage.source == "manual" and outage.recorded_by == world.agent
+    page = client.get("/uptime/").get_data(as_text=True)
+    assert "1 h" in page and "recorded by an agent" in page and "database failover" in page
+    assert "12 November 2026: 86.67%" in page  # 1 h down of 7 h 30 min of working time
 
 
-def test_only_admins_plan_maintenance_and_it_is_announced_once(app: Any, client: Any, world: Any, smtp_sink: Any) -> None:
+def test_only_admins_plan_maintenance_and_it_is_announced_once(app: Any, client: Any, world: Any, smtp_sink: Any,
+                                                              clock: Any) -> None:
     from app.clock import work_calendar
     from app.extensions import db
     from sla import uptime_services
@@ -46,13 +49,11 @@ def test_only_admins_plan_maintenance_and_it_is_announced_once(app: Any, client:
     support.login(agent, world.agent)
     assert agent.get("/uptime/maintenance").status_code == 404
     support.login(client, world.admin)
-    start = datetime.now(timezone.utc) + timedelta(days=2)
     response = support.post_form(client, "/uptime/maintenance", {
-        "starts_at": start.astimezone().strftime("%Y-%m-%dT20:00"),
-        "ends_at": start.astimezone().strftime("%Y-%m-%dT22:00"), "description": "PostgreSQL upgrade"})
+        "starts_at": "2026-11-18T20:00", "ends_at": "2026-11-18T22:00", "description": "PostgreSQL upgrade"})
     assert response.status_code == 302
     with app.app_context():
-        args = (datetime.now(timezone.utc), work_calendar(), 5, "noreply@fleetdesk.test", ("127.0.0.1", smtp_sink.port))
+        args = (clock(), work_calendar(), 5, "noreply@fleetdesk.test", ("127.0.0.1", smtp_sink.port))
         assert uptime_services.announce_maintenance(*args) == 1
         assert uptime_services.announce_maintenance(*args) == 0
         db.session.commit()
@@ -62,17 +63,62 @@ def test_only_admins_plan_maintenance_and_it_is_announced_once(app: Any, client:
     assert mail["Bcc"] is None  # clients do not see each other's addresses
 
 
-def test_maintenance_in_the_past_is_refused(client: Any, world: Any) -> None:
+def test_maintenance_in_the_past_is_refused(client: Any, world: Any, clock: Any) -> None:
     support.login(client, world.admin)
     response = support.post_form(client, "/uptime/maintenance", {
         "starts_at": "2020-01-01T20:00", "ends_at": "2020-01-01T22:00", "description": "too late"})
     assert response.status_code == 422
 
 
-def test_metrics_carry_the_uptime_gauges(client: Any, world: Any) -> None:
+def test_metrics_carry_the_uptime_gauges(client: Any, world: Any, clock: Any) -> None:
     text = client.get("/metrics").get_data(as_text=True)
     for name in ("fleetdesk_business_hours_open", "fleetdesk_maintenance_active",
                  'fleetdesk_availability_ratio{window="month"}', 'fleetdesk_availability_ratio{window="rolling_30d"}',
                  "fleetdesk_error_budget_remaining_seconds"):
         assert name in text, name
     assert re.search(r"^fleetdesk_business_hours_open [01]\.0$", text, re.M)
+
+
+def test_the_day_strip_says_not_yet_for_days_to_come_and_no_data_before_measuring(app: Any, client: Any, world: Any,
+                                                                                   clock: Any) -> None:
+    from app.extensions import db
+    from app.models import Client
+
+    with app.app_context():  # measuring began when the first client came: Wednesday 4 November
+        db.session.execute(sa.update(Client).values(created_at=datetime(2026, 11, 4, 12, 0, tzinfo=timezone.utc)))
+        db.session.commit()
+    support.login(client, world.user_a)
+    page = client.get("/uptime/").get_data(as_text=True)  # Monday 16 November 2026, 10:00
+    assert "30 November 2026: not yet" in page and "17 November 2026: not yet" in page
+    assert "16 November 2026: 100.00%" in page  # today so far
+    assert "3 November 2026: no data" in page and "5 November 2026: 100.00%" in page
+    assert "2026-11-30: 100.00" not in page
+    months = page[page.index("The last twelve months"):]
+    assert "October 2026" in months and months.count("no data") == 11  # only November was measured
+
+
+def test_the_availability_bars_are_scaled_so_the_target_line_and_small_outages_show(app: Any, client: Any,
+                                                                                    world: Any, clock: Any) -> None:
+    from app.extensions import db
+    from app.models import Client
+    from sla.models import Outage
+
+    with app.app_context():
+        db.session.execute(sa.update(Client).values(created_at=datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)))
+        # October 2026 has 159 h 30 min of working time: 1 h 52 min down leaves 98.83 %.
+        db.session.add(Outage(target="manual", source="manual", reason="disk full", recorded_by="test",
+                              started_at=datetime(2026, 10, 14, 8, 0, tzinfo=timezone.utc),
+                              ended_at=datetime(2026, 10, 14, 9, 52, tzinfo=timezone.utc)))
+        db.session.commit()
+    support.login(client, world.user_a)
+    page = client.get("/uptime/").get_data(as_text=True)
+    months = page[page.index("The last twelve months"):]
+    assert "from 95% to 100%; the line marks the target of 98%" in months
+    october = months[months.index("October 2026"):].split("</tr>")[0]
+    november = months[months.index("November 2026"):].split("</tr>")[0]
+    fill = re.compile(r'class="avail-fill[^"]*" x="0" y="1" width="([0-9.]+)"')
+    target = re.search(r'class="avail-target" x1="([0-9.]+)"', october)
+    assert target is not None and float(target.group(1)) == 60.0  # 98 % on a 95-100 % axis
+    october_bar, november_bar = float(fill.search(october).group(1)), float(fill.search(november).group(1))
+    assert "98.83%" in october and 76 < october_bar < 77 and november_bar == 100.0
+    assert months.count("no data") == 9  # September to November measured, the nine months before not
