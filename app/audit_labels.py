@@ -8,10 +8,11 @@ anywhere uses a code without a label.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -124,16 +125,41 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+ValueLabel = Callable[[str], str]
+_VALUE_LABELS = "fleetdesk.audit_value_labels"
+
+
+def add_value_labels(app: Flask, object_type: str, labels: Mapping[str, ValueLabel]) -> None:
+    """Let a feature name the codes it records: ``{"to_state": lambda code: ...}`` for its ``object_type``.
+
+    The platform cannot import a feature's label tables, so a fine's ``ready`` or an incident's
+    impact ``few`` reach the audit page in words through this registry.
+    """
+    table: dict[tuple[str, str], ValueLabel] = app.extensions.setdefault(_VALUE_LABELS, {})
+    for key, labeler in labels.items():
+        table[(object_type, key)] = labeler
+
+
+def _feature_value(object_type: str | None, key: str, value: Any) -> str | None:
+    if not object_type or not isinstance(value, (str, int)) or isinstance(value, bool):
+        return None
+    labeler = current_app.extensions.get(_VALUE_LABELS, {}).get((object_type, key))
+    return labeler(str(value)) if labeler is not None else None
+
+
 def detail_label(key: str) -> str:
     label = DETAIL_LABELS.get(key)
     return str(label) if label is not None else key.replace("_", " ")
 
 
-def readable_details(details: Mapping[str, Any] | None) -> list[tuple[str, str]]:
-    """The details as (label, text) pairs; a change reads ``name: old → new``."""
+def readable_details(details: Mapping[str, Any] | None, object_type: str | None = None) -> list[tuple[str, str]]:
+    """The details as (label, text) pairs; a change reads ``name: old → new``; features' codes in words."""
     rows: list[tuple[str, str]] = []
     for key, value in (details or {}).items():
-        if key == "changes" and isinstance(value, Mapping):
+        named = _feature_value(object_type, key, value)
+        if named is not None:
+            rows.append((detail_label(key), named))
+        elif key == "changes" and isinstance(value, Mapping):
             for field, pair in value.items():
                 if isinstance(pair, (list, tuple)) and len(pair) == 2:
                     rows.append((detail_label(field), f"{_value(pair[0])} → {_value(pair[1])}"))

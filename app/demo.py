@@ -1,6 +1,7 @@
 """``fleetdesk demo``: a migrated embedded database with believable demo data, served locally."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,8 +50,13 @@ def load_demo_data(app: Flask) -> list[DemoLogin]:
             services.create_user(actor, email=email, name=name, role=role, password=DEMO_PASSWORD,
                                  client=clients[code] if code else None)
         db.session.flush()
-        for loader in app.extensions.get("fleetdesk.demo_loaders", []):
-            loader(app)
+        # The loaders replay weeks of history (outages, late fines); their warnings are not news.
+        logging.disable(logging.WARNING)
+        try:
+            for loader in app.extensions.get("fleetdesk.demo_loaders", []):
+                loader(app)
+        finally:
+            logging.disable(logging.NOTSET)
         db.session.commit()
     return [DemoLogin(email, role.value, code) for email, _name, role, code in USERS]
 

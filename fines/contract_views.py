@@ -45,7 +45,7 @@ def _clients() -> list[Client]:
 @bp.route("/")
 @login_required
 def index() -> Any:
-    query = sa.select(Contract).order_by(Contract.plate, Contract.start_date)
+    query = sa.select(Contract).options(sa.orm.joinedload(Contract.client)).order_by(Contract.plate, Contract.start_date)
     q = (request.args.get("q") or "").strip().upper().replace("-", "").replace(" ", "")
     if q:
         query = query.where(sa.or_(Contract.plate.contains(q), Contract.contract_number.ilike(f"%{q}%")))

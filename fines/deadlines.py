@@ -52,6 +52,7 @@ __all__ = [
     "Liable",
     "Urgency",
     "assess",
+    "cutoff_urgency",
     "deadlines",
     "designation_due",
     "local_date",
@@ -331,6 +332,19 @@ def assess(
         liability_code=code,
         liability_params=params,
     )
+
+
+def cutoff_urgency(cutoff: date | None, today: date, calendar: WorkCalendar) -> Urgency:
+    """How close an open fine's cut-off is (``assess`` decides the same for a whole fine)."""
+    if cutoff is None:
+        return Urgency.UNKNOWN
+    if today > cutoff:
+        return Urgency.OVERDUE
+    if today == cutoff:
+        return Urgency.CUTOFF_TODAY
+    if calendar.workdays_between(today, cutoff) <= CUTOFF_WORKDAYS:
+        return Urgency.THIS_WEEK
+    return Urgency.LATER
 
 
 def _no_deadline_code(dates: FineDates, instruction: Instruction | None) -> str:

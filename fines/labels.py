@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_currency
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from app import formatting
 from fines.matching import MATCH_REASONS, shown_plate
-from fines.money import format_structured_reference
+from fines.money import format_structured_reference, reference_check_fails
 from fines.workflow import MISSING as WORKFLOW_MISSING
 from fines.workflow import STEP_NOTES
 
-__all__ = ["LABELS", "label", "liability_text", "reason_text", "shown_fields", "upload_reason"]
+__all__ = ["LABELS", "correction_error", "label", "liability_text", "message_reason", "reason_text", "shown_fields",
+           "upload_reason"]
 
 LABELS: dict[str, dict[str, LazyString]] = {
     "state": {
@@ -76,6 +78,34 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "not_pdf": _l("The file is not a PDF."),
         "no_pdf": _l("No PDF was attached."),
     },
+    # ``IntakeMessage.status`` and ``IntakeMessage.source``.
+    "message_status": {
+        "processed": _l("taken in"),
+        "quarantined": _l("refused"),
+        "triage": _l("to assign"),
+    },
+    "source": {
+        "imap": _l("e-mail"),
+        "upload": _l("upload"),
+        "cli": _l("command line"),
+    },
+    # The automatic replies a message received (``IntakeMessage.replies_sent``).
+    "reply": {
+        "question": _l("questions are not handled here"),
+        "refused": _l("refused attachments"),
+    },
+    # Who took a step (``FineEvent.actor_label``) when it was not a person.
+    "actor": {
+        "system": _l("automatic step"),
+        "intake": _l("intake"),
+        "demo": _l("demo data"),
+    },
+    "language": {
+        "nl": _l("Dutch"),
+        "fr": _l("French"),
+        "de": _l("German"),
+        "en": _l("English"),
+    },
     "field": {
         "kind": _l("Kind"),
         "language": _l("Language"),
@@ -102,29 +132,80 @@ def label(kind: str, value: str | None) -> str:
     return str(found) if found is not None else value
 
 
-def shown_fields(fields: dict[str, Any], currency: str | None) -> list[tuple[str, str]]:
+def shown_fields(fields: dict[str, Any], currency: str | None, *, reviewed: bool = False) -> list[tuple[str, str]]:
     """Show the read-out fields (``fines.services.fine_fields``) as people read them.
 
-    Labelled in their language, the kind named, the plate in its national notation, the amount as money.
+    Labelled in their language, the kind and language named, the plate in its national notation,
+    dates and moments in the language's format, the amount as money; a structured communication
+    whose check digits fail says so (and, once an agent reviewed it, that it was kept as printed).
     """
     shown = []
     for name, value in fields.items():
         if value is None or value == "":
             text = "—"
-        elif name == "kind":
-            text = label("kind", value)
+        elif name in ("kind", "language"):
+            text = label(name, value)
         elif name == "plate":
             text = shown_plate(value, fields.get("plate_country"))
         elif name == "amount_cents":
-            text = format_currency(Decimal(value) / 100, currency or "EUR")
+            text = formatting.money(int(value), currency or "EUR")
         elif name == "payment_reference":
             text = format_structured_reference(str(value))
+            if reference_check_fails(str(value)):
+                text += " (" + (_("kept as printed, check digits fail") if reviewed else _("check digits fail")) + ")"
         elif name == "offence_at":
-            text = str(value)[:16].replace("T", " ")  # Brussels local time, to the minute
+            text = formatting.when_long(datetime.fromisoformat(str(value)))
+        elif name in ("letter_date", "due_date"):
+            text = formatting.day_long(date.fromisoformat(str(value)))
         else:
             text = str(value)
         shown.append((label("field", name), text))
     return shown
+
+
+#: ``fines.services.CORRECTION_ERRORS``, translated.
+CORRECTION_ERRORS: dict[str, LazyString] = {
+    "final": _l("A fine in this state can no longer be corrected."),
+    "plate": _l("%(plate)s is not a plate of %(country)s."),
+    "reference_check": _l("This structured communication fails its mod-97 check: correct it, or confirm that it"
+                          " is kept exactly as printed."),
+    "due_before_letter": _l("The due date lies before the letter date."),
+    "offence_after_letter": _l("The offence lies after the letter date."),
+}
+
+
+def correction_error(code: str, params: Mapping[str, str]) -> str:
+    """Say why a correction was refused (``fines.services.CorrectionRefused``) in the user's language."""
+    return str(CORRECTION_ERRORS[code]) % dict(params)
+
+
+#: The English reasons intake stores on a message (``fines.services``), by their fixed beginning.
+MESSAGE_REASONS: tuple[tuple[str, LazyString], ...] = (
+    ("no client has any of these addresses: ", _l("No client has any of these addresses: %(detail)s")),
+    ("malformed e-mail: ", _l("The e-mail could not be read: %(detail)s")),
+)
+
+
+def message_reason(text: str | None) -> str:
+    """Say a stored message reason in the user's language (its technical detail as written)."""
+    if not text:
+        return ""
+    if text == "no PDF attached":
+        return str(LABELS["quarantine"]["no_pdf"])
+    for start, translated in MESSAGE_REASONS:
+        if text.startswith(start):
+            return str(translated) % {"detail": text[len(start):]}
+    if re.fullmatch(r"message of \d+ MB exceeds the \d+ MB limit", text):
+        return str(LABELS["quarantine"]["too_large"]) + f" ({text})"
+    return text
+
+
+def _shown_day(value: str) -> str:
+    """A stored ISO date as the language writes it in prose; anything else as it is."""
+    try:
+        return formatting.day_long(date.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 #: The stored English reasons and step notes (``fines.matching.MATCH_REASONS``,
@@ -201,10 +282,15 @@ def reason_text(text: str | None) -> str:
             values["missing"] = ", ".join(
                 str(MISSING[_MISSING_KEYS[item]]) if item in _MISSING_KEYS else item
                 for item in values["missing"].split(", "))
+        if "day" in values:
+            values["day"] = _shown_day(values["day"])
         return str(REASONS[code]) % values
     outcome = LABELS["outcome"].get(text)
     if outcome is not None:
         return str(outcome)
+    duplicate = re.fullmatch(r"same issuer and notice number as fine (\d+)", text)  # intake's duplicate note
+    if duplicate:
+        return _("same issuer and notice number as fine %(id)s", id=duplicate.group(1))
     code = text.split(":", 1)[0]  # intake's quarantine notes: "<code>: <technical detail>"
     if code != text and code in LABELS["quarantine"]:
         return str(LABELS["quarantine"][code])
@@ -215,7 +301,7 @@ def liability_text(code: str | None, params: Mapping[str, str], english: str | N
     """Say the liability reason of an assessment (``fines.deadlines.assess``) in the user's language."""
     if code is None or code not in LIABILITY:
         return english or ""
-    values = dict(params)
+    values = {name: _shown_day(value) if name != "deadline_kind" else value for name, value in params.items()}
     if "deadline_kind" in values:
         values["what"] = str(DEADLINE_NAMES[values["deadline_kind"]]) % {"deadline": values["deadline"]}
     return str(LIABILITY[code]) % values

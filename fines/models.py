@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TenantScoped, utcnow
 from app.extensions import Model
+
+if TYPE_CHECKING:
+    from app.models import Client
 
 
 class IntakeMessage(TenantScoped, Model):
@@ -46,6 +49,7 @@ class IntakeMessage(TenantScoped, Model):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     fines: Mapped[list[Fine]] = relationship(back_populates="message", order_by="Fine.id")
+    client: Mapped[Client | None] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<IntakeMessage {self.id} {self.source} {self.status}>"
@@ -114,6 +118,7 @@ class Fine(TenantScoped, Model):
     personal_data_erased_at: Mapped[datetime | None] = mapped_column()
 
     message: Mapped[IntakeMessage] = relationship(back_populates="fines")
+    client: Mapped[Client | None] = relationship(viewonly=True)  # whose fine it is (staff lists load it eagerly)
     duplicate_of: Mapped[Fine | None] = relationship(remote_side="Fine.id")
     contract: Mapped[Contract | None] = relationship(back_populates="fines")
     events: Mapped[list[FineEvent]] = relationship(back_populates="fine", order_by="FineEvent.id")
@@ -149,6 +154,7 @@ class Contract(TenantScoped, Model):
     personal_data_erased_at: Mapped[datetime | None] = mapped_column()
 
     fines: Mapped[list[Fine]] = relationship(back_populates="contract")
+    client: Mapped[Client] = relationship(viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Contract {self.contract_number} {self.plate} {self.start_date}..{self.end_date or ''}>"

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Money", "find_structured_reference", "format_structured_reference", "parse_amount",
-           "structured_reference_valid"]
+__all__ = ["Money", "find_structured_reference", "format_structured_reference", "parse_amount", "parse_euros",
+           "reference_check_fails", "structured_reference_valid"]
 
 #: Currency marks as written, and their ISO 4217 codes.
 CURRENCY_MARKS: dict[str, str] = {
@@ -79,12 +79,37 @@ def parse_amount(text: str, *, require_currency: bool = False) -> Money | None:
     return None
 
 
+_TYPED_AMOUNT = re.compile(r"\d+(?:[.,]\d{1,2})?")
+
+
+def parse_euros(text: str) -> int:
+    """Read an amount a person typed in euros (``58,00``, ``58.00``, ``58``, ``1.234,56``, ``€ 1 234,5``) as cents.
+
+    The last ``.`` or ``,`` followed by one or two digits is the decimal mark; other marks, spaces
+    and apostrophes group thousands. Raise ``ValueError`` for anything else (or a negative amount).
+    """
+    cleaned = re.sub(r"(?i)^\s*(?:€|eur)\s*|\s*(?:€|eur)\s*$", "", text.strip())
+    cleaned = re.sub(r"[\s\u00a0\u202f']", "", cleaned)
+    decimal = re.search(r"[.,](\d{1,2})$", cleaned)
+    whole, cents = (cleaned[: decimal.start()], decimal.group(1).ljust(2, "0")) if decimal else (cleaned, "00")
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", whole):
+        whole = re.sub(r"[.,]", "", whole)
+    if not whole.isdigit() or not _TYPED_AMOUNT.fullmatch(f"{whole}.{cents}"):
+        raise ValueError(f"not an amount in euros: {text!r}")
+    return int(whole) * 100 + int(cents)
+
+
 def structured_reference_valid(digits: str) -> bool:
     """Check a Belgian structured communication: 12 digits, last two = first ten mod 97 (0 → 97)."""
     if len(digits) != 12 or not digits.isdigit():
         return False
     check = int(digits[:10]) % 97 or 97
     return check == int(digits[10:])
+
+
+def reference_check_fails(digits: str | None) -> bool:
+    """Tell whether 12 digits of a structured communication fail their mod-97 check (other text: no)."""
+    return digits is not None and len(digits) == 12 and digits.isdigit() and not structured_reference_valid(digits)
 
 
 def format_structured_reference(digits: str) -> str:

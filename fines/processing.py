@@ -378,6 +378,7 @@ def counts_by_state(client_id: int | None) -> dict[str, int]:
 def worklist(calendar: WorkCalendar, today: date, limit: int = 500) -> list[Fine]:
     """Fines agents should process today: ready ones, nearest deadline first."""
     return list(db.session.scalars(sa.select(Fine).where(Fine.state == FineState.READY.value)
+                                   .options(sa.orm.joinedload(Fine.client), sa.orm.joinedload(Fine.contract))
                                    .order_by(Fine.deadline.is_(None), Fine.deadline, Fine.id).limit(limit)))
 
 

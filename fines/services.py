@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from app import mail
+from app.clock import now as clock_now
 from app.extensions import db
 from app.models import Client
 from app.services import Actor, ServiceError, record
@@ -228,7 +229,7 @@ def _arrived(fine: Fine, settings: IntakeSettings) -> None:
     db.session.add(FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label="intake",
                              from_state="received", to_state=fine.state, note=fine.reason))
     if fine.state == "read":
-        processing.refresh(fine, settings.calendar, datetime.now(BRUSSELS))
+        processing.refresh(fine, settings.calendar, clock_now())
     else:
         processing.update_deadlines(fine, settings.calendar)
     db.session.flush()
@@ -352,23 +353,47 @@ def fine_fields(fine: Fine) -> dict[str, Any]:
     return values
 
 
-def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str) -> Fine:
-    """Apply an agent's correction of the read-out fields; the fine becomes read, and it is audited."""
-    from fines.extraction import structured_reference_valid
+#: Why a correction is refused, in English (``fines.labels.CORRECTION_ERRORS`` says them translated).
+CORRECTION_ERRORS: dict[str, str] = {
+    "final": "a {state} fine can no longer be corrected",
+    "plate": "{plate} is not a plate of {country}",
+    "reference_check": "this structured communication fails its mod-97 check",
+    "due_before_letter": "the due date lies before the letter date",
+    "offence_after_letter": "the offence lies after the letter date",
+}
+
+
+class CorrectionRefused(ServiceError):
+    """A correction the fine's rules refuse; ``code`` and ``params`` let the screen say why in any language."""
+
+    def __init__(self, code: str, field: str, **params: str) -> None:
+        super().__init__(CORRECTION_ERRORS[code].format(**params), field)
+        self.code = code
+        self.params = params
+
+
+def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str, keep_reference: bool = False) -> Fine:
+    """Apply an agent's correction of the read-out fields; the fine becomes read, and it is audited.
+
+    A structured communication whose check digits fail is refused, unless the agent confirms
+    (``keep_reference``) that it is kept exactly as printed; the audit entry says so.
+    """
+    from fines.money import reference_check_fails
     from fines.plates import normalise_plate
 
     if fine.state in ("processed", "closed", "cancelled", "duplicate"):
-        raise ServiceError(f"a {fine.state} fine can no longer be corrected", "state")
+        raise CorrectionRefused("final", "state", state=fine.state)
     cleaned = dict(values)
     if cleaned.get("plate"):
         plate = normalise_plate(str(cleaned["plate"]), (cleaned.get("plate_country") or None))
         if plate is None:
-            raise ServiceError(f"{cleaned['plate']!r} is not a plate of {cleaned.get('plate_country') or 'a known country'}",
-                               "plate")
+            raise CorrectionRefused("plate", "plate", plate=str(cleaned["plate"]),
+                                    country=str(cleaned.get("plate_country") or "?"))
         cleaned["plate"], cleaned["plate_country"] = plate.text, plate.country
     reference = "".join(ch for ch in str(cleaned.get("payment_reference") or "") if ch.isdigit())
-    if reference and len(reference) == 12 and not structured_reference_valid(reference):
-        raise ServiceError("this structured communication fails its mod-97 check", "payment_reference")
+    kept_as_printed = reference_check_fails(reference)
+    if kept_as_printed and not keep_reference:
+        raise CorrectionRefused("reference_check", "payment_reference")
     cleaned["payment_reference"] = reference or None
     offence = cleaned.get("offence_at")
     if isinstance(offence, datetime) and offence.tzinfo is None:
@@ -378,9 +403,9 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str)
             cleaned[key] = str(cleaned[key]).upper()
     letter, due = cleaned.get("letter_date"), cleaned.get("due_date")
     if letter and due and due < letter:
-        raise ServiceError("the due date lies before the letter date", "due_date")
+        raise CorrectionRefused("due_before_letter", "due_date")
     if cleaned.get("offence_at") and letter and cleaned["offence_at"].astimezone(BRUSSELS).date() > letter:
-        raise ServiceError("the offence lies after the letter date", "offence_at")
+        raise CorrectionRefused("offence_after_letter", "offence_at")
 
     before = fine_fields(fine)
     for name in FIELDS:
@@ -391,23 +416,24 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str)
     if fine.state in ("received", "review", "quarantined"):
         fine.state = "read"  # the event is written by correct_and_refresh
     fine.reason, fine.reason_code = None, None
-    fine.reviewed_at = datetime.now(BRUSSELS)
+    fine.reviewed_at = clock_now()
     fine.reviewed_by_id = actor.user_id
     db.session.flush()
     after = fine_fields(fine)
     changes = {k: [before[k], after[k]] for k in FIELDS if before[k] != after[k]}
-    record(actor, "fine.corrected", fine, note=note, changes=changes)
+    extra = {"reference_kept_as_printed": True} if kept_as_printed else {}
+    record(actor, "fine.corrected", fine, note=note, changes=changes, **extra)
     _link_duplicate(fine)
     return fine
 
 
 def correct_and_refresh(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str, calendar: WorkCalendar,
-                        now: datetime) -> Fine:
+                        now: datetime, keep_reference: bool = False) -> Fine:
     """Apply an agent's correction, then match the fine again (it may now find its contract)."""
     from fines import processing
 
     previous = fine.state
-    correct_fine(actor, fine, values, note=note)
+    correct_fine(actor, fine, values, note=note, keep_reference=keep_reference)
     if previous != "read" and fine.state == "read":
         from fines.models import FineEvent
 

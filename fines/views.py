@@ -18,28 +18,63 @@ from app.forms import apply_service_error
 from app.models import Client, Role
 from app.services import ServiceError, record
 from fines import exports, jobs, labels, outputs, privacy, processing, services, storage
+from fines.deadlines import cutoff_urgency
 from fines.forms import AssignForm, CorrectionForm, ReasonForm, UploadForm
+from fines.matching import addressed_elsewhere
+from fines.money import format_structured_reference
 from fines.models import Fine, IntakeMessage
+from fines.workflow import OPEN_STATES, FineState
 
 bp = Blueprint("fines", __name__, url_prefix="/fines", template_folder="templates")
-STATES = ("read", "review", "quarantined", "duplicate")
+#: The list's tabs, in the order work flows (every state has one).
+STATES = tuple(state.value for state in (
+    FineState.REVIEW, FineState.QUARANTINED, FineState.WAITING_INFO, FineState.READY, FineState.PROCESSED,
+    FineState.CLOSED, FineState.DUPLICATE, FineState.CANCELLED, FineState.RECEIVED, FineState.READ,
+    FineState.MATCHED))
 PAGE_SIZE = 50
+#: What a list of fines shows beside each one: its client, contract and original (no query per row).
+LIST_LOADING = (sa.orm.joinedload(Fine.client), sa.orm.joinedload(Fine.contract))
+_OPEN = frozenset(state.value for state in OPEN_STATES)
 
 
 @bp.record_once
 def _register(state: Any) -> None:
+    from app.audit_labels import add_value_labels
     from app.demo import add_demo_loader
     from app.web import add_nav_item
     from fines.demo import load_demo_fines
 
     add_nav_item(state.app, _l("Fines"), "fines.index", order=10)
     add_demo_loader(state.app, load_demo_fines)
+    add_value_labels(state.app, "Fine", {"from_state": lambda code: labels.label("state", code),
+                                         "to_state": lambda code: labels.label("state", code),
+                                         "note": labels.reason_text})
 
 
 @bp.app_template_global("fine_label")
 def fine_label(kind: str, value: str | None) -> str:
     """``{{ fine_label('state', f.state) }}``: the translated name of a workflow value."""
     return labels.label(kind, value)
+
+
+@bp.app_template_global("fine_urgency")
+def fine_urgency(fine: Fine) -> str | None:
+    """``{{ fine_urgency(f) }}``: how close an open fine's cut-off is (an ``Urgency`` value), else None."""
+    if fine.state not in _OPEN or fine.cutoff is None:
+        return None
+    return cutoff_urgency(fine.cutoff, today(), work_calendar()).value
+
+
+@bp.app_template_global("fine_elsewhere")
+def fine_elsewhere(fine: Fine) -> bool:
+    """``{{ fine_elsewhere(f) }}``: the letter is addressed to another company than the fine's client."""
+    return addressed_elsewhere(fine.addressee, fine.client.name if fine.client is not None else None)
+
+
+@bp.app_template_global("fine_message_reason")
+def fine_message_reason(text: str | None) -> str:
+    """``{{ fine_message_reason(msg.reason) }}``: why intake set a message aside, translated."""
+    return labels.message_reason(text)
 
 
 @bp.app_template_global("fine_reason")
@@ -57,12 +92,15 @@ def _client_choices() -> list[tuple[int, str]]:
 @login_required
 def index() -> Any:
     state = request.args.get("state")
-    query = sa.select(Fine).order_by(Fine.created_at.desc(), Fine.id.desc())
-    if state in STATES:
+    if state not in STATES:
+        state = None
+    query = sa.select(Fine).options(*LIST_LOADING).order_by(Fine.created_at.desc(), Fine.id.desc())
+    if state:
         query = query.where(Fine.state == state)
     page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=PAGE_SIZE, error_out=False)
-    counts = dict(db.session.execute(sa.select(Fine.state, sa.func.count()).group_by(Fine.state)).all())
-    return render_template("fines/index.html", page=page, state=state, counts=counts, states=STATES)
+    counts = processing.counts_by_state(None)  # one grouped COUNT (a client user's own, by tenancy)
+    return render_template("fines/index.html", page=page, state=state, counts=counts, states=STATES,
+                           total=sum(counts.values()))
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -88,7 +126,8 @@ def upload() -> Any:
                   (f" ({why})" if why else ""), "error" if fine.state == "quarantined" else "info")
         with_fine = {fine.filename for fine in result.fines}
         for refusal in result.message.refusals:  # files that did not even become a fine (not a PDF, say)
-            if refusal["filename"] not in with_fine:
+            # One message per refused file: intake's "no PDF attached" sums up the files already named.
+            if refusal["filename"] not in with_fine and refusal["code"] != "no_pdf":
                 flash(_("%(file)s refused: %(reason)s", file=refusal["filename"],
                         reason=labels.label("quarantine", refusal["code"])), "error")
         if len(result.fines) == 1:
@@ -100,18 +139,35 @@ def upload() -> Any:
 @bp.route("/<int:fine_id>")
 @login_required
 def detail(fine_id: int) -> Any:
-    fine = db.get_or_404(Fine, fine_id)
+    fine = _fine_or_404(fine_id)
     form = None
-    if current_user.is_staff and fine.state not in ("processed", "closed", "cancelled", "duplicate"):
+    if current_user.is_staff and fine.state not in CORRECTABLE_NOT:
         form = CorrectionForm(data=_form_data(fine))
     return _detail(fine, form)
+
+
+#: States whose fields can no longer be corrected.
+CORRECTABLE_NOT = ("processed", "closed", "cancelled", "duplicate")
+#: The correction form's field for each read-out field (the amount is typed in euros).
+FORM_FIELDS = {name: ("amount" if name == "amount_cents" else name) for name in services.FIELDS}
+
+
+def _fine_or_404(fine_id: int) -> Fine:
+    fine = db.session.scalar(sa.select(Fine).where(Fine.id == fine_id).options(
+        sa.orm.joinedload(Fine.client), sa.orm.joinedload(Fine.contract), sa.orm.joinedload(Fine.duplicate_of)))
+    if fine is None:
+        abort(404)
+    return fine
 
 
 def _detail(fine: Fine, form: Any, status: int = 200) -> Any:
     workflow = processing.to_json(fine, work_calendar(), today())
     fields = services.fine_fields(fine)
-    return render_template("fines/detail.html", fine=fine, form=form, fields=fields,
-                           facts=labels.shown_fields(fields, fine.currency), workflow=workflow,
+    offer_keep = form is not None and (bool(form.payment_reference.errors) or bool(form.keep_reference.data)
+                                       or labels.reference_check_fails(fine.payment_reference))
+    return render_template("fines/detail.html", fine=fine, form=form, fields=fields, form_fields=FORM_FIELDS,
+                           facts=labels.shown_fields(fields, fine.currency, reviewed=fine.reviewed_at is not None),
+                           workflow=workflow, offer_keep=offer_keep,
                            liability=labels.liability_text(workflow["liability_code"], workflow["liability_params"],
                                                            workflow["liability"]),
                            action_form=ReasonForm()), status
@@ -147,16 +203,20 @@ def page_image(fine_id: int, page: int) -> Any:
 @bp.route("/<int:fine_id>/review", methods=["POST"])
 @staff_required
 def review(fine_id: int) -> Any:
-    fine = db.get_or_404(Fine, fine_id)
+    fine = _fine_or_404(fine_id)
     form = CorrectionForm()
     if form.validate_on_submit():
-        values = {name: getattr(form, name).data for name in services.FIELDS}
+        values = {name: getattr(form, FORM_FIELDS[name]).data for name in services.FIELDS}
         try:
             services.correct_and_refresh(actor(), fine, values, note=form.note.data or "",
-                                         calendar=work_calendar(), now=now())
+                                         calendar=work_calendar(), now=now(),
+                                         keep_reference=bool(form.keep_reference.data))
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
+            fine = _fine_or_404(fine_id)
+            if isinstance(exc, services.CorrectionRefused):
+                exc = ServiceError(labels.correction_error(exc.code, exc.params), exc.field)
             apply_service_error(form, exc)
         else:
             flash(_("Fine %(id)s corrected.", id=fine.id), "info")
@@ -167,7 +227,7 @@ def review(fine_id: int) -> Any:
 @bp.route("/queue")
 @staff_required
 def queue() -> Any:
-    fines = db.session.scalars(sa.select(Fine).where(Fine.state.in_(("review", "quarantined")))
+    fines = db.session.scalars(sa.select(Fine).options(*LIST_LOADING).where(Fine.state.in_(("review", "quarantined")))
                                .order_by(Fine.created_at).limit(200)).all()
     return render_template("fines/queue.html", fines=fines)
 
@@ -175,7 +235,7 @@ def queue() -> Any:
 @bp.route("/triage")
 @staff_required
 def triage() -> Any:
-    messages = db.session.scalars(sa.select(IntakeMessage).where(IntakeMessage.status.in_(("triage", "quarantined")))
+    messages = db.session.scalars(sa.select(IntakeMessage).options(sa.orm.joinedload(IntakeMessage.client)).where(IntakeMessage.status.in_(("triage", "quarantined")))
                                   .order_by(IntakeMessage.received_at.desc()).limit(200)).all()
     return render_template("fines/triage.html", messages=messages)
 
@@ -202,7 +262,9 @@ def message(message_id: int) -> Any:
 
 
 def _form_data(fine: Fine) -> dict[str, Any]:
-    data = {name: getattr(fine, name) for name in services.FIELDS}
+    data = {FORM_FIELDS[name]: getattr(fine, name) for name in services.FIELDS}
+    if fine.payment_reference:  # as printed on the letter: +++123/4567/89012+++
+        data["payment_reference"] = format_structured_reference(fine.payment_reference)
     if fine.offence_at is not None:
         data["offence_at"] = fine.offence_at.astimezone(services.BRUSSELS).replace(tzinfo=None)
     return data
@@ -213,6 +275,13 @@ def _client_scope() -> int | None:
     if not current_user.is_staff:
         return current_user.client_id
     return request.args.get("client", type=int) or None
+
+
+def _action_refused(exc: ServiceError) -> str:
+    """Say in the user's language why processing, closing or cancelling a fine was refused."""
+    if exc.field == "reason":
+        return _("Say why the fine is cancelled.")
+    return _("The fine's state does not allow that (any more); the page shows what it allows now.")
 
 
 @bp.route("/<int:fine_id>/process", methods=["POST"])
@@ -227,9 +296,9 @@ def process_fine(fine_id: int) -> Any:
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_action_refused(exc), "error")
     else:
-        flash(_("Fine %(id)s %(outcome)s.", id=fine.id, outcome=outcome), "info")
+        flash(_("Fine %(id)s %(outcome)s.", id=fine.id, outcome=labels.label("outcome", outcome)), "info")
     return redirect(url_for("fines.detail", fine_id=fine.id))
 
 
@@ -245,7 +314,7 @@ def close_fine(fine_id: int) -> Any:
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_action_refused(exc), "error")
     return redirect(url_for("fines.detail", fine_id=fine.id))
 
 
@@ -261,7 +330,7 @@ def cancel_fine(fine_id: int) -> Any:
         db.session.commit()
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        flash(_action_refused(exc), "error")
     else:
         flash(_("Fine %(id)s cancelled.", id=fine.id), "info")
     return redirect(url_for("fines.detail", fine_id=fine.id))

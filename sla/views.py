@@ -46,12 +46,15 @@ QUEUE_STATES = ("open", "new", "acknowledged", "in_progress", "waiting_client", 
 
 @bp.record_once
 def _register(state: Any) -> None:
+    from app.audit_labels import add_value_labels
     from app.demo import add_demo_loader
     from app.web import add_nav_item
     from sla.demo import load_demo_tickets
 
     add_nav_item(state.app, _l("Support"), "support.index", order=30)
     add_demo_loader(state.app, load_demo_tickets)
+    add_value_labels(state.app, "Ticket", {"level": lambda code: ticket_label("level", code),
+                                           "impact": lambda code: ticket_label("impact", code)})
 
 
 def _clients() -> list[tuple[int, str]]:

@@ -24,6 +24,13 @@ def _calendar() -> Any:
     return work_calendar()
 
 
+def _now() -> datetime:
+    """The app's current instant: the test's frozen clock (``ctx`` freezes it)."""
+    from app.clock import now
+
+    return now()
+
+
 def make_fine(client_id: int, *, plate: str = "1ABC123", offence: datetime, letter: date | None = None,
               due: date | None = None, amount: int = 5800, kind: str = "immediate_collection",
               notice: str = "AN.1/2026", received: datetime | None = None) -> Any:
@@ -47,7 +54,7 @@ def make_fine(client_id: int, *, plate: str = "1ABC123", offence: datetime, lett
     db.session.flush()
     db.session.add(FineEvent(fine_id=fine.id, client_id=client_id, actor_label="intake", from_state="received",
                              to_state="read"))
-    processing.refresh(fine, _calendar(), received or datetime.now(timezone.utc))
+    processing.refresh(fine, _calendar(), received or _now())
     db.session.flush()
     return fine
 
@@ -63,12 +70,12 @@ def add_contract(client_id: int, number: str, start: date, end: date | None, *, 
     contract = contracts.save_contract(_actor(), client, {
         "contract_number": number, "plate": plate, "plate_country": "BE", "driver_name": driver,
         "driver_address": address, "start_date": start, "end_date": end, "instruction": instruction})
-    processing.rematch_plates({(client_id, contract.plate)}, _calendar(), datetime.now(timezone.utc), _actor())
+    processing.rematch_plates({(client_id, contract.plate)}, _calendar(), _now(), _actor())
     return contract
 
 
 @pytest.fixture()
-def ctx(app: Any, world: Any) -> Any:
+def ctx(app: Any, world: Any, clock: Any) -> Any:
     from app.extensions import db
 
     with app.app_context():
@@ -103,7 +110,7 @@ def test_a_back_dated_contract_matches_the_waiting_fine(ctx: Any) -> None:
     assert fine.state == "waiting_info"
     contracts.save_contract(_actor(), contract_client(contract), {**contract_values(contract), "start_date": date(2026, 4, 1)},
                             contract)
-    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), datetime.now(timezone.utc))
+    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
     assert fine.state == "ready"
 
 
@@ -141,7 +148,7 @@ def test_redirect_without_the_drivers_address_waits_for_it(ctx: Any) -> None:
     assert fine.state == "waiting_info" and "A-1" in fine.match_reason and fine.contract_id == contract.id
     contracts.save_contract(_actor(), contract_client(contract),
                             {**contract_values(contract), "driver_address": "Veldstraat 2, 9000 Gent"}, contract)
-    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), datetime.now(timezone.utc))
+    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
     assert fine.state == "ready"
 
 
@@ -153,7 +160,7 @@ def test_processing_a_redirect_produces_the_designation(ctx: Any) -> None:
                      due=date(2026, 12, 2))
     assert fine.designation_due == date(2026, 11, 12) and fine.deadline == date(2026, 11, 12)
     assert fine.cutoff == date(2026, 11, 4)  # 5 workdays back, skipping 11 November
-    assert processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar()) == "redirected"
+    assert processing.process(fine, _actor(), _now(), _calendar()) == "redirected"
     assert fine.state == "processed"
     item = exports.designation_of(fine, _calendar())
     assert item is not None and item.driver_name == "Jan Peeters" and item.plate == "1-ABC-123"
@@ -161,7 +168,7 @@ def test_processing_a_redirect_produces_the_designation(ctx: Any) -> None:
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
     batch = outputs.designations_csv(exports.designations(ctx.client_a, _calendar()))
     assert "Jan Peeters" in batch and "2026-11-12" in batch
-    processing.close(fine, _actor(), datetime.now(timezone.utc))
+    processing.close(fine, _actor(), _now())
     assert fine.state == "closed"
 
 
@@ -193,11 +200,11 @@ def test_refused_transitions_change_nothing(ctx: Any, action: str, message: str)
     before = (fine.state, len(fine.events))
     with pytest.raises(ServiceError, match=message):
         if action == "process_waiting":
-            processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar())
+            processing.process(fine, _actor(), _now(), _calendar())
         elif action == "cancel_without_reason":
             processing.cancel(fine, _actor(), "  ")
         else:
-            processing.close(fine, _actor(), datetime.now(timezone.utc))
+            processing.close(fine, _actor(), _now())
     assert (fine.state, len(fine.events)) == before
 
 
@@ -252,7 +259,8 @@ def test_scheduler_lock_lets_only_one_scheduler_run(app: Any) -> None:
             pass  # released: the next scheduler may start
 
 
-def test_morning_round_reminds_clients_only_in_working_hours(app: Any, world: Any, smtp_sink: Any) -> None:
+def test_morning_round_reminds_clients_only_in_working_hours(app: Any, world: Any, smtp_sink: Any,
+                                                            clock: Any) -> None:
     from app.extensions import db
     from fines import jobs
 
@@ -278,11 +286,11 @@ def test_driver_data_is_exported_and_erased(ctx: Any, app: Any) -> None:
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, driver="Jan Peeters")
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
-    processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar())
+    processing.process(fine, _actor(), _now(), _calendar())
     found = privacy.find_driver("peeters")
     exported = privacy.export_driver(found)
     assert exported["contracts"][0]["driver_name"] == "Jan Peeters" and exported["contracts"][0]["fines"][0]["id"] == fine.id
-    result = privacy.erase_driver(_actor(), found, app.config["DATA_DIR"], datetime.now(timezone.utc))
+    result = privacy.erase_driver(_actor(), found, app.config["DATA_DIR"], _now())
     assert result == {"contracts": 1, "pdfs_removed": 1}
     assert found[0].driver_name == privacy.ERASED and found[0].driver_address is None and fine.pdf_path == ""
     assert privacy.find_driver("peeters") == []
@@ -294,7 +302,7 @@ def test_closed_fines_past_retention_lose_their_pdf_and_text(ctx: Any, app: Any)
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
     fine.text = "Jan Peeters, Kerkstraat 1"
-    processing.process(fine, _actor(), datetime.now(timezone.utc), _calendar())
+    processing.process(fine, _actor(), _now(), _calendar())
     processing.close(fine, _actor(), datetime(2023, 1, 1, tzinfo=timezone.utc))
     assert privacy.expire_closed_fines(app.config["DATA_DIR"], datetime(2026, 11, 20, tzinfo=timezone.utc), 365) == 1
     assert fine.text is None and fine.pdf_path == "" and fine.personal_data_erased_at is not None
@@ -326,7 +334,7 @@ def test_batch_matching_reaches_the_same_states_as_one_by_one(ctx: Any) -> None:
             client_id=ctx.client_a, state="read", contract_id=None, match_reason=None, deadline=None, cutoff=None))
     db.session.execute(sa.update(Fine).where(Fine.id.in_([f.id for f in singles])).values(state="cancelled"))
     db.session.flush()
-    assert processing.match_pending(_calendar(), datetime.now(timezone.utc), client_id=ctx.client_a) == len(batch)
+    assert processing.match_pending(_calendar(), _now(), client_id=ctx.client_a) == len(batch)
     db.session.expire_all()
     got = [(f.state, f.contract_id, f.match_reason, f.deadline, f.cutoff) for f in
            (db.session.get(Fine, b.id) for b in batch)]
@@ -392,7 +400,7 @@ def test_bulk_insert_fills_python_defaults_and_stores_json(ctx: Any) -> None:
     from app.extensions import db
     from app.models import AuditEntry
 
-    before = datetime.now(timezone.utc)
+    before = _now()
     bulk_insert(db.session, AuditEntry.__table__, [
         {"actor_label": "bench", "action": "x.bulk", "client_id": ctx.client_a, "details": {"n": n, "who": "é"}}
         for n in range(3)])
@@ -452,3 +460,38 @@ def test_matching_and_the_sweep_read_through_indexes_not_scans(ctx: Any) -> None
                                      Fine.cutoff <= date(2026, 1, 10))
     plan = _plan(sweep)
     assert "ix_fines_state_cutoff" in plan or "ix_fines_client_id_state_cutoff" in plan, plan
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc),
+                                datetime(2027, 7, 20, 7, 30, tzinfo=timezone.utc),  # the day after a holiday
+                                datetime(2027, 3, 6, 11, 0, tzinfo=timezone.utc)],  # a Saturday
+                         ids=["monday", "after-21-july", "saturday"])
+def test_the_demo_fines_are_dated_around_today_in_every_stage(app: Any, clock: Any, at: datetime) -> None:
+    """Whatever day the demo starts, a new user sees fines before, at and after their cut-off, and every stage."""
+    from collections import Counter
+
+    from app import services
+    from app.clock import today, work_calendar
+    from app.extensions import db
+    from fines.deadlines import cutoff_urgency
+    from fines.demo import load_demo_fines
+    from fines.models import Fine
+
+    clock.set(at)
+    with app.app_context():
+        for code, name in (("ACME", "ACME Lease NV"), ("BRAFL", "Brabant Fleet BV")):
+            services.add_client(services.Actor("test"), code, name, app.config["INTAKE_DOMAIN"])
+        load_demo_fines(app)
+        db.session.commit()
+        fines = list(db.session.scalars(sa.select(Fine).order_by(Fine.id)))
+        states = Counter(f.state for f in fines)
+        assert states["ready"] >= 5 and states["waiting_info"] == 1 and states["review"] == 1
+        assert states["duplicate"] == 1 and {f.outcome for f in fines if f.state == "processed"} == {
+            "redirected", "recharged"}
+        day, calendar = today(), work_calendar()
+        urgencies = {cutoff_urgency(f.cutoff, day, calendar).value for f in fines if f.state == "ready"}
+        assert {"overdue", "cutoff_today" if calendar.is_workday(day) else "this_week", "this_week",
+                "later"} <= urgencies
+        assert all(f.letter_date is not None and f.letter_date <= day for f in fines)  # no letter from the future
+        assert all(f.offence_at is not None and f.offence_at.date() < f.letter_date for f in fines)
+        assert sum(1 for f in fines if f.addressee == "Luxauto Lease SA") == 1

@@ -49,6 +49,21 @@ def account(d: Dovecot, security: str = "tls", *, port: int | None = None, host:
                        ca_file=d.ca_file if ca_file is True else ca_file or None, timeout=5.0, **extra)
 
 
+#: How long a test waits for a condition before it fails: generous, since a loaded CI machine is slow;
+#: a condition that holds returns at once, so the suite is not slower for it.
+PATIENCE = 30.0
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = PATIENCE, step: float = 0.02) -> bool:
+    """Poll ``predicate`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(step)
+    return True
+
+
 def imaplib2_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.endswith((" reader", " writer", " handler"))]
 
@@ -57,15 +72,37 @@ def imaplib2_threads() -> list[threading.Thread]:
 def _no_leftover_connections() -> Iterator[None]:
     """Every path, failures included, must stop imaplib2's three threads per connection."""
     yield
-    deadline = time.monotonic() + 3
-    while imaplib2_threads() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: not imaplib2_threads())
     assert imaplib2_threads() == []
+
+
+class SignallingMailbox(Mailbox):
+    """A mailbox that says when it has started waiting for mail (so a test delivers then, not after a sleep)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.waiting = threading.Event()
+
+    def _take_news(self) -> bool:
+        news = super()._take_news()
+        self.waiting.set()  # the first look happened: from here on a delivery is news
+        return news
+
+
+def deliver_when_waiting(d: Dovecot, waiting: threading.Event) -> threading.Thread:
+    """Deliver a message from a thread as soon as ``waiting`` is set."""
+    def deliver() -> None:
+        if waiting.wait(PATIENCE):
+            d.deliver(fine(9))
+
+    thread = threading.Thread(target=deliver, daemon=True)
+    thread.start()
+    return thread
 
 
 def run_watch(acc: ImapAccount, handle: Callable[[Mailbox], None], stop: threading.Event,
               **kwargs: Any) -> list[float]:
-    """Run ``watch`` in a thread (back-off recorded, not slept); fail if it outlives 15 s."""
+    """Run ``watch`` in a thread (back-off recorded, not slept); fail if it outlives the test's patience."""
     pauses: list[float] = []
     errors: list[BaseException] = []
 
@@ -77,9 +114,9 @@ def run_watch(acc: ImapAccount, handle: Callable[[Mailbox], None], stop: threadi
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    thread.join(timeout=15)
+    thread.join(timeout=PATIENCE)
     stop.set()
-    thread.join(timeout=10)
+    thread.join(timeout=PATIENCE)
     assert not thread.is_alive(), "watch did not stop"
     assert errors == []
     return pauses
@@ -169,39 +206,29 @@ def test_move_takes_the_message_out_of_the_folder_into_processed(dovecot: Doveco
 # -- waiting for mail ----------------------------------------------------------------------------
 
 
-def deliver_later(d: Dovecot, delay: float = 0.3) -> threading.Thread:
-    def deliver() -> None:
-        time.sleep(delay)
-        d.deliver(fine(9))
-
-    thread = threading.Thread(target=deliver, daemon=True)
-    thread.start()
-    return thread
-
-
 @pytest.mark.parametrize("ignore", [(), ("IDLE",)], ids=["idle", "poll"])
-def test_wait_for_mail_returns_promptly_when_a_message_arrives(dovecot: Dovecot, ignore: tuple[str, ...]) -> None:
-    with Mailbox(account(dovecot), ignore_capabilities=ignore, poll_interval=0.2) as mailbox:
+def test_wait_for_mail_returns_when_a_message_arrives(dovecot: Dovecot, ignore: tuple[str, ...]) -> None:
+    with SignallingMailbox(account(dovecot), ignore_capabilities=ignore, poll_interval=0.2) as mailbox:
         assert mailbox.supports_idle() is (ignore == ())
-        delivery = deliver_later(dovecot)
-        started = time.monotonic()
-        assert mailbox.wait_for_mail(10) is True
-        assert time.monotonic() - started < 3
-        delivery.join(timeout=5)
+        delivery = deliver_when_waiting(dovecot, mailbox.waiting)
+        # True, not a timeout: the arrival ended the wait (False would mean the whole wait ran out).
+        assert mailbox.wait_for_mail(PATIENCE * 2) is True
+        delivery.join(timeout=PATIENCE)
         assert len(mailbox.uids()) == 1
 
 
 @pytest.mark.parametrize("ignore", [(), ("IDLE",)], ids=["idle", "poll"])
 def test_wait_for_mail_returns_false_on_timeout_and_on_interrupt(dovecot: Dovecot, ignore: tuple[str, ...]) -> None:
-    with Mailbox(account(dovecot), ignore_capabilities=ignore, poll_interval=0.2) as mailbox:
+    with SignallingMailbox(account(dovecot), ignore_capabilities=ignore, poll_interval=0.2) as mailbox:
         started = time.monotonic()
         assert mailbox.wait_for_mail(1) is False
-        assert 0.9 < time.monotonic() - started < 3.5
+        assert time.monotonic() - started >= 0.9  # it did wait out its timeout
         interrupt = threading.Event()
-        threading.Timer(0.3, interrupt.set).start()
+        mailbox.waiting.clear()
+        threading.Thread(target=lambda: mailbox.waiting.wait(PATIENCE) and interrupt.set(), daemon=True).start()
         started = time.monotonic()
-        assert mailbox.wait_for_mail(20, interrupt=interrupt) is False
-        assert time.monotonic() - started < 2
+        assert mailbox.wait_for_mail(PATIENCE * 4, interrupt=interrupt) is False
+        assert time.monotonic() - started < PATIENCE * 2  # ended by the interrupt, long before its timeout
         assert mailbox.uids() == []  # the connection is still usable
 
 
@@ -270,10 +297,19 @@ def test_watch_hands_over_mail_that_arrives_while_it_waits(dovecot: Dovecot) -> 
             seen.set()
             stop.set()
 
-    deliver_later(dovecot, 0.5)
-    started = time.monotonic()
-    run_watch(account(dovecot), handle, stop)
-    assert seen.is_set() and time.monotonic() - started < 5
+    mailboxes: list[SignallingMailbox] = []
+
+    def factory(acc: ImapAccount) -> Mailbox:
+        mailboxes.append(SignallingMailbox(acc))
+        return mailboxes[-1]
+
+    waiting = threading.Event()
+    threading.Thread(target=lambda: wait_until(lambda: bool(mailboxes) and mailboxes[0].waiting.is_set())
+                     and waiting.set(), daemon=True).start()
+    delivery = deliver_when_waiting(dovecot, waiting)
+    run_watch(account(dovecot), handle, stop, mailbox_factory=factory)
+    delivery.join(timeout=PATIENCE)
+    assert seen.is_set()  # handed over while watching, not after the watch gave up
     assert intake.fetched == [fine(9)]
 
 
@@ -304,10 +340,18 @@ def test_watch_backs_off_step_by_step_and_resets_after_success() -> None:
 
 def test_watch_stops_promptly_while_backing_off() -> None:
     stop = threading.Event()
+    attempts: list[int] = []
+
+    class CountingMailbox(Mailbox):
+        def connect(self) -> None:
+            attempts.append(1)
+            super().connect()
+
     acc = ImapAccount(name="down", host="127.0.0.1", port=1, username="u", password="p", security="plain")
-    thread = threading.Thread(target=watch, args=(acc, lambda mailbox: None, stop), kwargs={"backoff": (60,)})
+    thread = threading.Thread(target=watch, args=(acc, lambda mailbox: None, stop),
+                              kwargs={"backoff": (600,), "mailbox_factory": CountingMailbox})
     thread.start()
-    time.sleep(0.3)
+    assert wait_until(lambda: bool(attempts))  # it failed to connect and is backing off for 600 s
     stop.set()
-    thread.join(timeout=3)
-    assert not thread.is_alive()
+    thread.join(timeout=PATIENCE)
+    assert not thread.is_alive() and len(attempts) == 1  # stopped within the back-off, not after it

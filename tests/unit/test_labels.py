@@ -52,15 +52,17 @@ def test_matching_reasons_read_back_unchanged_in_english_and_translated_in_dutch
                                                                                 MISSING["driver_address"]])),
                  STEP_NOTES["matched"].format(number="K-1"), STEP_NOTES["complete"]]
     with force_locale("en"):
-        assert [labels.reason_text(s) for s in sentences] == sentences
+        english = [labels.reason_text(s) for s in sentences]
+    # The same sentences, with the day written for people instead of ISO.
+    assert english == [s.replace("2026-10-28", "28 October 2026") for s in sentences]
     with force_locale("nl"):
         dutch = [labels.reason_text(s) for s in sentences]
-    assert dutch[0] == "Geen leasecontract voor nummerplaat 1-ABC-123 op 2026-10-28."
-    assert dutch[1] == "2 leasecontracten voor nummerplaat 1-ABC-123 overlappen op 2026-10-28: K-1, K-2."
+    assert dutch[0] == "Geen leasecontract voor nummerplaat 1-ABC-123 op 28 oktober 2026."
+    assert dutch[1] == "2 leasecontracten voor nummerplaat 1-ABC-123 overlappen op 28 oktober 2026: K-1, K-2."
     assert dutch[3] == "contract K-1: ontbreekt de naam van de bestuurder, het postadres van de bestuurder"
     assert dutch[5] == "gegevens volledig"
     with force_locale("fr"):
-        assert labels.reason_text(sentences[0]) == "Aucun contrat de leasing pour la plaque 1-ABC-123 le 2026-10-28."
+        assert labels.reason_text(sentences[0]) == "Aucun contrat de leasing pour la plaque 1-ABC-123 le 28 octobre 2026."
         assert labels.reason_text("redirected") == "conducteur désigné"
         assert labels.reason_text("Called the lessee, address follows") == "Called the lessee, address follows"
         assert labels.reason_text("encrypted: the PDF asks for a password") == (
@@ -78,8 +80,43 @@ def test_liability_reasons_read_the_same_in_english_and_are_translated(request_c
         values["what"] = DEADLINE_NAMES["designation"].format(deadline="2026-11-17")
     english = LIABILITY_REASONS[code].format(**values)
     with force_locale("en"):
-        assert labels.liability_text(code, params, english) == english
+        said = labels.liability_text(code, params, english)
+    # The English sentence, its dates written for people: "12 November 2026", never ISO.
+    assert said == re.sub(r"2026-11-(\d+)", lambda m: f"{int(m.group(1))} November 2026", english)
     with force_locale("nl"):
         dutch = labels.liability_text(code, params, english)
-    assert dutch != english and all(value in dutch for value in params.values() if value.startswith("2026"))
+    assert dutch != english and "2026-" not in dutch
+    assert all(f"{int(value[-2:])} november 2026" in dutch for value in params.values() if value.startswith("2026"))
     assert labels.liability_text(None, {}, None) == ""
+
+
+@pytest.mark.parametrize(("typed", "cents"), [("58,00", 5800), ("58.00", 5800), ("58", 5800), ("1.234,56", 123456),
+                                              ("1 234,5", 123450), ("€ 12,30", 1230), ("1,234.56", 123456),
+                                              ("0,05", 5)])
+def test_an_amount_is_typed_in_euros_and_kept_in_cents(typed: str, cents: int) -> None:
+    from fines.money import parse_euros
+
+    assert parse_euros(typed) == cents
+
+
+@pytest.mark.parametrize("typed", ["abc", "-5", "1.2.3", "58,5,0", ""])
+def test_what_is_not_an_amount_in_euros_is_refused(typed: str) -> None:
+    from fines.money import parse_euros
+
+    with pytest.raises(ValueError):
+        parse_euros(typed)
+
+
+@pytest.mark.parametrize(("addressee", "client", "elsewhere"), [
+    ("ACME LEASE N.V.", "ACME Lease NV", False),
+    ("Acme Lease", "ACME Lease NV", False),
+    ("AcmeLease nv", "ACME Lease NV", False),
+    ("Brabant Fleet", "Brabant Fleet BV", False),
+    ("Luxauto Lease SA", "ACME Lease NV", True),
+    ("Beta Fleet BV", "Alpha Lease NV", True),  # "lease" and "fleet" say nothing about which company
+    (None, "ACME Lease NV", False),  # nothing read: nothing to warn about
+])
+def test_a_letter_addressed_to_another_company_is_noticed(addressee: str | None, client: str, elsewhere: bool) -> None:
+    from fines.matching import addressed_elsewhere
+
+    assert addressed_elsewhere(addressee, client) is elsewhere

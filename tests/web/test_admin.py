@@ -103,3 +103,23 @@ def test_audit_log_lists_changes_and_filters_by_client(client: Any, world: Any) 
 def test_agents_do_not_administer(client: Any, world: Any) -> None:
     support.login(client, world.agent)
     assert client.get("/admin/clients").status_code == 404
+
+
+def test_audit_log_names_a_features_codes_in_words(client: Any, world: Any) -> None:
+    # The seeded incident was recorded with impact "few" and level 2: the log says what they mean.
+    support.login(client, world.admin)
+    page = client.get(f"/admin/audit?client={world.client_b}").get_data(as_text=True)
+    assert "Incident reported" in page
+    with client.application.app_context():
+        from app.extensions import db
+        from app.models import AuditEntry
+        from app.services import Actor, record
+        from sla.models import Ticket
+
+        ticket = db.session.get(Ticket, world.ticket_b_id)
+        record(Actor("test"), "ticket.corrected", ticket, level=3, impact="all", reason="wider than reported")
+        db.session.commit()
+        assert db.session.query(AuditEntry).filter_by(action="ticket.corrected").count() == 1
+    page = client.get(f"/admin/audit?client={world.client_b}").get_data(as_text=True)
+    assert "All users" in page
+    assert "Impact:</span> all<" not in page

@@ -76,13 +76,14 @@ def test_agent_corrects_a_fine_and_the_correction_is_audited(app: Any, client: A
     form = {"csrf_token": support.csrf_token(page), "kind": "immediate_collection", "language": "nl",
             "issuer": "Politiezone Gent", "notice_number": "PV-1", "plate": "1-abc-124", "plate_country": "BE",
             "offence_at": "2026-10-28T14:35", "letter_date": "2026-11-02", "due_date": "2026-12-02",
-            "amount_cents": "5800", "currency": "eur", "payment_reference": "+++090/9337/55493+++",
+            "amount": "58,00", "currency": "eur", "payment_reference": "+++090/9337/55493+++",
             "addressee": "Beta Fleet BV", "note": "plate misread"}
     response = client.post(f"/fines/{world.fine_b_id}/review", data=form)
     assert response.status_code == 302
     with app.app_context():
         fine = db.session.get(Fine, world.fine_b_id)
         assert (fine.plate, fine.currency, fine.payment_reference) == ("1ABC124", "EUR", "090933755493")
+        assert fine.amount_cents == 5800  # typed in euros, kept in cents
         assert fine.state == "waiting_info"  # corrected, then matched: Beta has no contract for this plate
         entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "fine.corrected"))
         assert entry.details["note"] == "plate misread" and entry.details["changes"]["plate"] == ["1ABC123", "1ABC124"]
@@ -91,11 +92,215 @@ def test_agent_corrects_a_fine_and_the_correction_is_audited(app: Any, client: A
 def test_a_correction_with_a_bad_structured_communication_is_refused(app: Any, client: Any, world: Any) -> None:
     support.login(client, world.agent)
     page = client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
+    assert 'name="keep_reference"' not in page  # offered only once the check fails
     response = client.post(f"/fines/{world.fine_b_id}/review", data={
         "csrf_token": support.csrf_token(page), "kind": "other", "language": "nl", "payment_reference": "090933755494",
         "note": "x"})
     assert response.status_code == 422
-    assert "mod-97" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    # Summarised at the top of the page, linked to the field, and the way out offered beside it.
+    summary = html[html.index('class="error-summary"'):html.index("</div>", html.index('class="error-summary"'))]
+    assert 'href="#payment_reference"' in summary and "mod-97" in summary
+    assert html.index('class="error-summary"') < html.index('class="pages"')
+    assert 'name="keep_reference"' in html
+
+
+def _correct(client: Any, fine_id: int, **values: str) -> Any:
+    page = client.get(f"/fines/{fine_id}").get_data(as_text=True)
+    form = {"csrf_token": support.csrf_token(page), "kind": "immediate_collection", "language": "fr",
+            "issuer": "Politiezone Gent", "notice_number": "PV-1", "plate": "1ABC123", "plate_country": "BE",
+            "offence_at": "2026-10-30T08:12", "letter_date": "2026-11-05", "due_date": "2026-12-05",
+            "amount": "116,00", "currency": "EUR", "payment_reference": "+++123/4567/89012+++",
+            "addressee": "Beta Fleet BV", "note": "as printed on the letter", **values}
+    return client.post(f"/fines/{fine_id}/review", data=form)
+
+
+def test_an_agent_keeps_a_failing_reference_as_printed_after_confirming(app: Any, client: Any, world: Any,
+                                                                         clock: Any) -> None:
+    from app.extensions import db
+    from app.models import AuditEntry
+    from fines.models import Fine
+
+    support.login(client, world.agent)
+    assert _correct(client, world.fine_b_id).status_code == 422  # not without confirming
+    response = _correct(client, world.fine_b_id, keep_reference="y")
+    assert response.status_code == 302
+    with app.app_context():
+        fine = db.session.get(Fine, world.fine_b_id)
+        assert fine.payment_reference == "123456789012" and fine.amount_cents == 11600
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "fine.corrected"))
+        assert entry.details["reference_kept_as_printed"] is True
+        fine.state = "processed"  # the fields are then shown, not offered for correction
+        db.session.commit()
+    page = client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
+    assert "+++123/4567/89012+++ (kept as printed, check digits fail)" in page
+    assert "€116.00" in page
+
+
+def test_an_amount_that_is_not_euros_is_refused_beside_its_field(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.agent)
+    response = _correct(client, world.fine_b_id, amount="58 euro en 5 cent", payment_reference="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'href="#amount"' in html and "Enter the amount in euros, for example 58,00." in html
+
+
+def _fine(client_id: int, **values: Any) -> int:
+    """A fine row for ``client_id`` with the given fields (no files behind it)."""
+    from app.extensions import db
+    from fines.models import Fine, IntakeMessage
+
+    n = db.session.scalar(sa.select(sa.func.count()).select_from(Fine)) or 0
+    message = IntakeMessage(source="upload", message_key=f"<t-{n}@test>", raw_path="mail/none.eml",
+                            raw_sha256="0" * 64, size=0, status="processed", client_id=client_id, recipients=[],
+                            refusals=[], replies_sent=[])
+    fine = Fine(message=message, client_id=client_id, message_key=message.message_key, pdf_path="pdf/none.pdf",
+                pdf_sha256=f"{n:064d}", size=0, confidence={}, problems=[],
+                **{"state": "read", "issuer": "Politiezone Gent", "notice_number": f"PV-{100 + n}", **values})
+    db.session.add_all([message, fine])
+    db.session.flush()
+    return int(fine.id)
+
+
+def _statements(app: Any) -> Any:
+    """Count the SQL statements run while the context is open."""
+    import contextlib
+
+    from app.extensions import db
+
+    @contextlib.contextmanager
+    def counting() -> Any:
+        seen: list[str] = []
+
+        def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", before)
+
+    return counting()
+
+
+def test_staff_see_whose_fine_it_is_in_every_list_without_a_query_per_fine(app: Any, client: Any,
+                                                                            world: Any, clock: Any) -> None:
+    from datetime import date
+
+    from app.extensions import db
+    from fines.models import Fine
+
+    with app.app_context():
+        db.session.execute(sa.update(Fine).values(state="ready", cutoff=date(2026, 11, 20)))
+        db.session.commit()
+    support.login(client, world.agent)
+    pages = {url: client.get(url).get_data(as_text=True) for url in ("/fines/", "/fines/worklist")}
+    for url, page in pages.items():
+        assert "BETA" in page and "Beta Fleet BV" in page, url
+    with _statements(app) as few:
+        client.get("/fines/")
+    with app.app_context():
+        for n in range(6):
+            _fine(world.client_a if n % 2 else world.client_b, state="review")
+            _fine(world.client_a, state="ready", cutoff=date(2026, 11, 16))
+        db.session.commit()
+    with _statements(app) as many:
+        listing = client.get("/fines/").get_data(as_text=True)
+    assert len(many) == len(few), "a query per fine"
+    assert "Alpha Lease NV" in listing and "Beta Fleet BV" in listing
+    for url in ("/fines/queue", "/fines/worklist"):
+        with _statements(app) as seen:
+            page = client.get(url).get_data(as_text=True)
+        assert "Alpha Lease NV" in page and len(seen) <= len(few) + 1, url
+    assert "cut-off today" in client.get("/fines/worklist").get_data(as_text=True)  # in words, not colour alone
+
+
+def test_the_list_has_a_tab_with_its_count_for_every_state(app: Any, client: Any, world: Any) -> None:
+    from app.extensions import db
+    from fines.workflow import FineState
+
+    with app.app_context():
+        for state in ("waiting_info", "ready", "ready", "processed", "closed"):
+            _fine(world.client_b, state=state)
+        db.session.commit()
+    support.login(client, world.agent)
+    with _statements(app) as seen:
+        page = client.get("/fines/").get_data(as_text=True)
+    assert sum(1 for s in seen if "GROUP BY" in s.upper()) == 1  # one grouped COUNT for every tab
+    tabs = page[page.index('class="tabs fine-tabs"'):page.index("</nav>", page.index('class="tabs fine-tabs"'))]
+    for state in FineState:
+        assert f"?state={state.value}" in tabs, state
+    assert "waiting for information <span class=\"count\">(1)" in tabs and "ready <span class=\"count\">(2)" in tabs
+    assert "processed <span class=\"count\">(1)" in tabs and "closed <span class=\"count\">(1)" in tabs
+    assert "All <span class=\"count\">(6)" in tabs
+    ready = client.get("/fines/?state=ready").get_data(as_text=True)
+    assert ready.count('class="badge state-ready"') == 2
+    client.post("/logout", data={"csrf_token": support.csrf_token(page)})
+    support.login(client, world.user_a)  # a client counts only its own fines
+    own = client.get("/fines/").get_data(as_text=True)
+    assert "All <span class=\"count\">(0)" in own
+
+
+def test_a_duplicate_links_to_its_original_and_offers_no_cut_off_liability_or_cancel(
+        app: Any, client: Any, world: Any, clock: Any) -> None:
+    from datetime import date
+
+    from app.extensions import db
+
+    with app.app_context():
+        copy = _fine(world.client_b, state="duplicate", duplicate_of_id=world.fine_b_id, notice_number="PV-1",
+                     letter_date=date(2026, 11, 2), due_date=date(2026, 12, 2), cutoff=date(2026, 11, 10),
+                     deadline=date(2026, 11, 17), reason=f"same issuer and notice number as fine {world.fine_b_id}")
+        db.session.commit()
+    support.login(client, world.user_b)
+    page = client.get(f"/fines/{copy}").get_data(as_text=True)
+    assert f'href="/fines/{world.fine_b_id}"' in page and "Go to the original" in page
+    for absent in ("cut-off", "Your cut-off", "Liability", "bears the", "Cancel", 'name="reason"'):
+        assert absent not in page, absent
+    listing = client.get("/fines/?state=duplicate").get_data(as_text=True)
+    assert f"of fine {world.fine_b_id}" in listing and "10/11/2026" not in listing
+
+
+def test_a_letter_addressed_to_another_company_is_flagged(app: Any, client: Any, world: Any) -> None:
+    from app.extensions import db
+
+    with app.app_context():
+        other = _fine(world.client_b, addressee="Luxauto Lease SA")
+        own = _fine(world.client_b, addressee="BETA FLEET B.V.")
+        db.session.commit()
+    support.login(client, world.user_b)
+    page = client.get(f"/fines/{other}").get_data(as_text=True)
+    assert "Addressed to another company." in page and "“Luxauto Lease SA”, not to Beta Fleet BV" in page
+    assert "Addressed to another company." not in client.get(f"/fines/{own}").get_data(as_text=True)
+    listing = client.get("/fines/").get_data(as_text=True)
+    assert listing.count("other addressee") == 1  # an icon with text, on the one letter
+    dutch = client.get(f"/fines/{other}", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "Gericht aan een ander bedrijf." in dutch
+
+
+def test_a_refused_upload_says_so_once_per_refused_file(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.user_a)
+    response = _upload(client, [("notes.txt", b"just text"), ("photo.jpg", b"\xff\xd8\xff")])
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.count('class="flash error"') == 2
+    assert "notes.txt refused" in page and "photo.jpg refused" in page and "No PDF was attached" not in page
+
+
+def test_a_fine_page_writes_dates_and_amounts_for_its_language(app: Any, client: Any, world: Any, clock: Any) -> None:
+    support.login(client, world.user_a)
+    response = _upload(client, [("boete.pdf", LETTER)])
+    url = response.headers["Location"]
+    dutch = client.get(url, headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "2 december 2026" in dutch and "€\u00a058,00" in dutch and "28 oktober 2026" in dutch
+    french = client.get(url, headers={"Accept-Language": "fr-BE"}).get_data(as_text=True)
+    assert "2 décembre 2026" in french and "58,00\u00a0€" in french
+    for html in (dutch, french):
+        assert "2026-12-02" not in html.replace('datetime="', "") and "2026-10-28" not in html
+    listing = client.get("/fines/", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "28/10/2026 14:35" in listing and "€\u00a058,00" in listing
 
 
 def test_client_users_cannot_correct(app: Any, client: Any, world: Any) -> None:
@@ -149,3 +354,15 @@ def test_the_extractions_own_notes_are_for_agents_only(app: Any, client: Any, wo
     client.post("/logout", data={"csrf_token": support.csrf_token(page)})
     support.login(client, world.agent)
     assert "plate: 2 candidates (1ABC123, 1ABC128)" in client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
+
+
+def test_a_refused_cancellation_says_why_in_the_users_language(app: Any, client: Any, world: Any) -> None:
+    support.login(client, world.user_b)
+    page = client.get(f"/fines/{world.fine_b_id}").get_data(as_text=True)
+    assert '<label for="cancel-reason">' in page  # the reason has a label, not only a placeholder
+    response = client.post(f"/fines/{world.fine_b_id}/cancel", data={"csrf_token": support.csrf_token(page),
+                                                                      "reason": " "},
+                           headers={"Accept-Language": "nl-BE"})
+    assert response.status_code == 302
+    shown = client.get(response.headers["Location"], headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "Zeg waarom de boete geannuleerd wordt." in shown

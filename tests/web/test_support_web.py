@@ -226,7 +226,24 @@ def test_monthly_report_in_the_browser_and_as_csv(app: Any, client: Any, world: 
     assert csv_text.startswith("scope,category,incidents") and "all,4,1," in csv_text
 
 
-def test_metrics_expose_open_tickets_by_category_and_clock_state(client: Any, world: Any, clock: Any) -> None:
+def _samples(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
     text = client.get("/metrics").get_data(as_text=True)
-    assert 'fleetdesk_tickets_open{category="4",clock_state=' in text
-    assert "fleetdesk_ticket_reaction_working_seconds" in text
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples}
+
+
+def test_metrics_expose_open_tickets_by_category_and_clock_state(client: Any, world: Any, clock: Any) -> None:
+    # The seeded incident (level 2, a few users: category 4) is open and its reaction clock runs.
+    samples = _samples(client)
+    open_category_4 = {labels: value for (name, labels), value in samples.items()
+                       if name == "fleetdesk_tickets_open" and ("category", "4") in labels}
+    assert sum(open_category_4.values()) == 1
+    reaction_count = ("fleetdesk_ticket_reaction_working_seconds_count", (("category", "4"),))
+    before = samples.get(reaction_count, 0.0)
+    support.login(client, world.agent)
+    response = support.post_form(client, f"/support/{world.ticket_b_id}/act", {"action": "acknowledge"},
+                                 token_from=f"/support/{world.ticket_b_id}")
+    assert response.status_code == 302
+    assert _samples(client)[reaction_count] == before + 1
