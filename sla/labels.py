@@ -4,13 +4,16 @@ The database keeps the identifiers (``waiting_client``); people read these label
 """
 from __future__ import annotations
 
+import re
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # the name the message extractor knows, kept lazy
 from flask_babel.speaklater import LazyString
 
 from sla.forms import IMPACT_CHOICES, LEVEL_CHOICES
 
-__all__ = ["ACTION_FIELDS", "CLIENT_COMMENT", "ERRORS", "LABELS", "error", "label"]
+__all__ = ["ACTION_FIELDS", "CLIENT_COMMENT", "ERRORS", "LABELS", "error", "label", "outage_reason"]
 
 LABELS: dict[str, dict[str, LazyString]] = {
     "state": {
@@ -150,6 +153,20 @@ def error(message: str) -> str:
     """Return a service's refusal in the user's language (unknown ones as they are)."""
     found = ERRORS.get(message)
     return str(found) if found is not None else message
+
+
+#: How the prober words an outage it recorded (``sla.uptime_services.record_check``), read back for display.
+PROBE_REASON = re.compile(r"(?P<count>\d+) failed checks: (?P<detail>.*)", re.S)
+
+
+def outage_reason(text: str | None) -> str:
+    """Say an outage's reason in the user's language: the prober's own words translated, an agent's as typed."""
+    if not text:
+        return ""
+    found = PROBE_REASON.fullmatch(text)
+    if found is None:
+        return text
+    return _("%(count)s failed checks in a row: %(detail)s", count=int(found["count"]), detail=found["detail"])
 
 
 def label(kind: str, value: object) -> str:

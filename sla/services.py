@@ -202,8 +202,7 @@ def refresh(ticket: Ticket, now: datetime, calendar: WorkCalendar) -> SlaStatus:
     recorded = {(e.data or {}).get("to") for e in ticket.events if e.kind == "escalated"}
     for moment, old, new in status.escalations:
         if new not in recorded:
-            add_event(ticket, "escalated", Actor("sla"), moment, data={"from": old, "to": new},
-                   body=f"category {old} → {new}")
+            add_event(ticket, "escalated", Actor("sla"), moment, data={"from": old, "to": new})
             metrics.ESCALATIONS.labels(to=str(new)).inc()
     ticket.category = status.category
     ticket.is_open = ticket.state in OPEN_STATES

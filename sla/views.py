@@ -34,6 +34,12 @@ def ticket_label(kind: str, value: object) -> str:
     return labels.label(kind, value)
 
 
+@bp.app_template_global("outage_reason")
+def outage_reason(text: str | None) -> str:
+    """``{{ outage_reason(o.reason) }}``: why a period counts as down, in the user's language."""
+    return labels.outage_reason(text)
+
+
 @bp.app_template_filter("desk_month")
 def desk_month(value: date) -> str:
     """A month as words in the user's language: ``November 2026`` / ``november 2026``."""

@@ -29,6 +29,23 @@ def require(service: str, available: bool, reason: str) -> None:
     pytest.skip(f"{service} unavailable: {reason}")
 
 
+def sample_corpus() -> "Path":
+    """Where the sample corpus of fines is: ``FLEETDESK_SAMPLE_CORPUS``, else ``shared/corpus/fines`` beside the repository."""
+    from pathlib import Path
+
+    configured = os.environ.get("FLEETDESK_SAMPLE_CORPUS")
+    return Path(configured) if configured else Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "fines"
+
+
+def require_sample_corpus(*names: str) -> "Path":
+    """Return the sample corpus folder holding ``names``; skip without it, or fail in CI."""
+    folder = sample_corpus()
+    missing = [name for name in names if not (folder / name).exists()]
+    require("the sample corpus of fines", folder.is_dir() and not missing,
+            f"{', '.join(missing) or 'the folder'} missing at {folder} (set FLEETDESK_SAMPLE_CORPUS)")
+    return folder
+
+
 def postgres_problem() -> str | None:
     """Return why the test PostgreSQL server cannot be used, or None when it can."""
     try:

@@ -8,26 +8,15 @@ fixtures in ``tests/fixtures/fines``.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from fines.extraction import extract_fields
 from fines.pdftext import extract_text
-from tests.support import require, require_binary
+from tests.support import require, require_binary, sample_corpus
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-
-
-def corpus_folder() -> Path:
-    """Where the sample corpus is: ``FLEETDESK_SAMPLE_CORPUS``, else ``../shared/corpus/fines`` beside the repository."""
-    configured = os.environ.get("FLEETDESK_SAMPLE_CORPUS")
-    return Path(configured) if configured else REPOSITORY.parent / "shared" / "corpus" / "fines"
-
-
-CORPUS = corpus_folder()
+CORPUS = sample_corpus()
 FIELDS = ("kind", "language", "issuer", "notice_number", "plate", "plate_country", "offence_at", "letter_date",
           "due_date", "amount_cents", "currency", "payment_reference", "addressee")
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -14,9 +13,9 @@ from fines.contracts_csv import (
     parse_contracts_csv,
     write_contracts_csv,
 )
+from tests import support
 from fines.deadlines import Instruction
 
-CORPUS = Path("/work/shared/corpus/fines/contracts.csv")
 HEADER = "client_code,contract_number,plate,driver,start_date,end_date,instruction"
 GOOD = "LEASEA,LEASEA-1001,1-ABC-123,Tom Claes,2025-02-01,2026-05-27,recharge"
 KNOWN = {"LEASEA", "FLEETB", "MOBIC"}
@@ -246,9 +245,8 @@ def test_export_accepts_the_instruction_as_a_plain_string() -> None:
     assert parse(write_contracts_csv([row])).rows == [row]
 
 
-@pytest.mark.skipif(not CORPUS.exists(), reason="the shared fines corpus is not present")
 def test_the_corpus_contracts_parse_without_errors() -> None:
-    text = CORPUS.read_text(encoding="utf-8")
+    text = (support.require_sample_corpus("contracts.csv") / "contracts.csv").read_text(encoding="utf-8")
     parsed = parse(text)
     assert parsed.errors == []
     assert len(parsed.rows) == sum(1 for line in text.splitlines()[1:] if line.strip())

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import csv
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 
 from fines.contracts_csv import parse_contracts_csv
 from fines.matching import ContractPeriod, match_contract, overlaps
+from tests import support
 
-CORPUS = Path("/work/shared/corpus/fines")
 
 
 def period(id: int, number: str, plate: str, start: date, end: date | None) -> ContractPeriod:
@@ -107,9 +106,8 @@ def test_overlaps_lists_every_pair_sharing_a_day(periods: list[ContractPeriod],
     assert [(a.contract_number, b.contract_number) for a, b in overlaps(periods)] == expected
 
 
-@pytest.mark.skipif(not (CORPUS / "expected_matches.csv").exists() or not (CORPUS / "contracts.csv").exists(),
-                    reason="the shared fines corpus is not present")
 def test_corpus_fines_match_their_expected_contracts() -> None:
+    CORPUS = support.require_sample_corpus("contracts.csv", "expected_matches.csv")
     parsed = parse_contracts_csv((CORPUS / "contracts.csv").read_text(encoding="utf-8"),
                                  default_client_code=None, known_client_codes=None, allowed_client_codes=None)
     assert parsed.errors == []

@@ -247,3 +247,33 @@ def test_metrics_expose_open_tickets_by_category_and_clock_state(client: Any, wo
                                  token_from=f"/support/{world.ticket_b_id}")
     assert response.status_code == 302
     assert _samples(client)[reaction_count] == before + 1
+
+
+def test_an_escalation_reads_in_the_readers_language_on_the_ticket_page(app: Any, client: Any, world: Any,
+                                                                         clock: Any) -> None:
+    from datetime import timedelta
+
+    from app.clock import work_calendar
+    from app.extensions import db
+    from app.models import Client
+    from app.services import Actor
+    from sla import services
+
+    with app.app_context():  # category 3 (level 4, a few users) reported Monday 10:00; unresolved for two days
+        beta = db.session.get(Client, world.client_b)
+        ticket = services.open_ticket(Actor("test"), client=beta, reporter=None, title="Exports stall",
+                                      description="exports stall", level=4, impact="few", channel="phone",
+                                      now=clock(), calendar=work_calendar())
+        db.session.commit()
+        ticket_id = ticket.id
+    clock.advance(timedelta(days=2))
+    with app.app_context():  # the scheduler's round records the escalation at its own moment
+        from sla.models import Ticket
+
+        services.refresh(db.session.get(Ticket, ticket_id), clock(), work_calendar())
+        db.session.commit()
+    support.login(client, world.agent)
+    english = client.get(f"/support/{ticket_id}").get_data(as_text=True)
+    assert "Category 3 → 2" in english
+    dutch = client.get(f"/support/{ticket_id}", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "Interventiecategorie 3 → 2" in dutch and "category 3" not in dutch

@@ -127,3 +127,22 @@ def test_the_availability_bars_are_scaled_so_the_target_line_and_small_outages_s
     october_bar, november_bar = float(fill.search(october).group(1)), float(fill.search(november).group(1))
     assert "98.83%" in october and 76 < october_bar < 77 and november_bar == 100.0
     assert months.count("no data") == 9  # September to November measured, the nine months before not
+
+
+def test_an_outage_the_prober_recorded_gives_its_reason_in_the_readers_language(app: Any, client: Any, world: Any,
+                                                                                 clock: Any) -> None:
+    from app.extensions import db
+    from sla.probes import ProbeResult
+    from sla.uptime_services import record_check
+
+    with app.app_context():
+        first = datetime(2026, 11, 12, 9, 0, tzinfo=timezone.utc)  # Thursday 10:00 in Brussels
+        for minute in range(3):
+            record_check("web", ProbeResult(ok=False, detail="503"), first.replace(minute=minute), 3)
+        record_check("web", ProbeResult(ok=True, detail="200"), first.replace(minute=20), 3)
+        db.session.commit()
+    support.login(client, world.user_a)
+    english = client.get("/uptime/").get_data(as_text=True)
+    assert "3 failed checks in a row: 503" in english
+    dutch = client.get("/uptime/", headers={"Accept-Language": "nl"}).get_data(as_text=True)
+    assert "3 mislukte controles na elkaar: 503" in dutch and "failed checks" not in dutch
