@@ -20,8 +20,8 @@ from fines.money import format_structured_reference, reference_check_fails
 from fines.workflow import MISSING as WORKFLOW_MISSING
 from fines.workflow import STEP_NOTES
 
-__all__ = ["LABELS", "correction_error", "label", "liability_text", "message_reason", "reason_text", "shown_fields",
-           "upload_reason"]
+__all__ = ["EXTRACTION_NOTES", "LABELS", "correction_error", "extraction_note", "extraction_notes", "label",
+           "liability_text", "message_reason", "reason_text", "shown_fields", "upload_reason"]
 
 LABELS: dict[str, dict[str, LazyString]] = {
     "state": {
@@ -122,6 +122,36 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "addressee": _l("Addressee"),
     },
 }
+
+
+#: The extraction's notes on a doubtful fine (``fines.extraction``), as it words them.
+EXTRACTION_NOTES: dict[str, LazyString] = {
+    "implausible amount": _l("the amount is implausible"),
+    "structured communication fails mod-97 check": _l("the structured reference's check digits fail (mod 97)"),
+    "offence after letter date": _l("the offence is dated after the letter"),
+    "due date before letter date": _l("the due date is before the letter date"),
+    "offence after due date": _l("the offence is dated after the due date"),
+    "offence time missing": _l("the time of the offence is missing"),
+}
+_PLATE_NOTE = re.compile(r"plate does not match (?P<country>[A-Z]{1,3}) pattern")
+_MISSING_NOTE = re.compile(r"(?P<field>[a-z_]+) missing")
+
+
+def extraction_note(text: str) -> str:
+    """Say one of the extraction's notes in the user's language (an unknown note as written)."""
+    known = EXTRACTION_NOTES.get(text)
+    if known is not None:
+        return str(known)
+    if found := _PLATE_NOTE.fullmatch(text):
+        return _("the plate does not look like a plate of %(country)s", country=found["country"])
+    if (found := _MISSING_NOTE.fullmatch(text)) and found["field"] in LABELS["field"]:
+        return _("%(field)s not found in the letter", field=label("field", found["field"]))
+    return text
+
+
+def extraction_notes(text: str | None) -> str:
+    """A fine's stored notes (``; ``-separated, as intake joins them), each in the user's language."""
+    return "; ".join(extraction_note(note) for note in (text or "").split("; ") if note)
 
 
 def label(kind: str, value: str | None) -> str:

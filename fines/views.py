@@ -71,6 +71,12 @@ def fine_elsewhere(fine: Fine) -> bool:
     return addressed_elsewhere(fine.addressee, fine.client.name if fine.client is not None else None)
 
 
+@bp.app_template_global("fine_notes")
+def fine_notes(text: str | None) -> str:
+    """``{{ fine_notes(fine.reason) }}``: the extraction's notes on a doubtful fine, translated."""
+    return labels.extraction_notes(text)
+
+
 @bp.app_template_global("fine_message_reason")
 def fine_message_reason(text: str | None) -> str:
     """``{{ fine_message_reason(msg.reason) }}``: why intake set a message aside, translated."""

@@ -120,3 +120,17 @@ def test_a_letter_addressed_to_another_company_is_noticed(addressee: str | None,
     from fines.matching import addressed_elsewhere
 
     assert addressed_elsewhere(addressee, client) is elsewhere
+
+
+def test_every_note_the_extraction_writes_is_said_in_dutch(request_context: None) -> None:
+    source = (ROOT / "fines" / "extraction.py").read_text(encoding="utf-8")
+    literals = set(re.findall(r'problems\.append\("([^"]+)"\)', source))
+    assert len(literals) >= 5, "the scan found too few of the extraction's notes"
+    assert literals <= set(labels.EXTRACTION_NOTES), sorted(literals - set(labels.EXTRACTION_NOTES))
+    with force_locale("nl"):
+        assert labels.extraction_note("plate does not match FR pattern") == \
+            "de nummerplaat lijkt niet op een nummerplaat uit FR"
+        assert labels.extraction_notes("plate missing; offence time missing") == \
+            "Nummerplaat niet gevonden in de brief; het uur van de overtreding ontbreekt"
+        assert labels.extraction_note("plate: 2 candidates (1ABC123, 1ABC128)") == \
+            "plate: 2 candidates (1ABC123, 1ABC128)"  # a note it does not know stays as written
