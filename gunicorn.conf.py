@@ -19,6 +19,16 @@ if not _metrics_dir:
 bind = os.environ.get("FLEETDESK_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("FLEETDESK_WORKERS", "4"))
 accesslog = "-"
+# A request that has not answered in 60 s is stuck: gunicorn kills its worker (and with it any PDF
+# worker it started: those die with their parent). No request waits for PDF reading or OCR any
+# more (uploads are read in the background, fines.tasks); the slowest request left, a contract
+# import of 150,000 rows, takes about 12 s (bench/contract_import.py), so 60 s leaves room for a
+# loaded server without letting a stuck worker hold its slot for long. The default, 30 s, was
+# not chosen: it killed imports.
+timeout = int(os.environ.get("FLEETDESK_WORKER_TIMEOUT", "60"))
+# On a restart or shutdown a worker gets this long to finish its request and the background
+# readings it holds (a fine not read by then stays "received" and the scheduler reads it).
+graceful_timeout = int(os.environ.get("FLEETDESK_GRACEFUL_TIMEOUT", "30"))
 forwarded_allow_ips = os.environ.get("FLEETDESK_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 

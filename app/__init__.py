@@ -42,10 +42,10 @@ def register_config(app: Flask, override: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations, login manager and CSRF protection to the app."""
+    """Bind the database, migrations, login manager, CSRF protection and rate limiter to the app."""
     from app import tenancy  # noqa: F401 - installs the tenant-scoping session events
     from app.database import configure_engine_events
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_calendar(app: Flask) -> None:
@@ -63,9 +64,18 @@ def register_calendar(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Load users per request, scope client users to their client, set security headers."""
+    """Trust the configured proxies, load users per request, scope client users, set security headers."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from app import auth, security
 
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops:  # the client's address, scheme and host as the proxy saw them (never trusted without a proxy)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    if app.config["ENV"] == "production" and str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+        logging.getLogger(__name__).warning(
+            "login failures are counted per process (FLEETDESK_RATELIMIT_STORAGE_URI=memory://); "
+            "with several workers set it to a shared store such as redis://127.0.0.1:6379")
     security.configure_hasher(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
     auth.init_security(app)
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import services
+from app import params, services
 from app.auth import actor, admin_required
 from app.extensions import db
 from app.forms import ClientForm, UserForm, apply_service_error
@@ -69,7 +69,7 @@ def client_edit(client_id: int) -> Any:
 @admin_required
 def users() -> Any:
     query = sa.select(User).order_by(User.role, User.email)
-    client_id = request.args.get("client", type=int)
+    client_id = params.id_arg("client")
     if client_id:
         query = query.where(User.client_id == client_id)
     return render_template("admin/users.html", users=db.session.scalars(query).all())
@@ -140,9 +140,9 @@ def user_edit(user_id: int) -> Any:
 @bp.route("/audit")
 @admin_required
 def audit() -> Any:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = params.page_arg()
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    client_id = request.args.get("client", type=int)
+    client_id = params.id_arg("client")
     if client_id:
         query = query.where(AuditEntry.client_id == client_id)
     entries = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)

@@ -27,6 +27,8 @@ ACTION_LABELS: Mapping[str, Any] = {
     "fines.upload": _l("Fines uploaded"),
     "fines.cli": _l("Fines taken in from the command line"),
     "fines.message_assigned": _l("E-mail assigned to a client"),
+    "fines.message_retried": _l("Refused e-mail read again"),
+    "fines.mail_imported": _l("Saved e-mail taken in from the command line"),
     "fines.matched_again": _l("Fines matched again"),
     "fines.reminder_sent": _l("Cut-off reminder sent"),
     "fine.corrected": _l("Fine corrected in review"),

@@ -2,23 +2,31 @@
 from __future__ import annotations
 
 import functools
+import logging
+import math
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
+from limits import RateLimitItem, RateLimitItemPerSecond
 
-from app import security, services
-from app.db import utcnow
-from app.extensions import db, login_manager
+from app import params, security, services
+from app.clock import now
+from app.extensions import db, limiter, login_manager
 from app.forms import AccountForm, LoginForm, apply_service_error
 from app.models import Role, User
 from app.tenancy import bind_tenant, unbind_tenant
 
+logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
+#: The session key holding the login session's token (``app.models.UserSession``).
+SESSION_TOKEN = "login_session"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -61,6 +69,8 @@ def init_security(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         if user is None or not user.active or user.session_generation != int(generation):
             return None  # password changed or account deactivated: the old session ends
+        if services.live_session(user.id, session.get(SESSION_TOKEN), now()) is None:
+            return None  # logged out, or past its absolute lifetime: a copied cookie gets nothing
         return user
 
     @app.before_request
@@ -97,14 +107,50 @@ def init_security(app: Flask) -> None:
                                          "Reload the page and try again; nothing was changed.")), 403
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Accept only a local path as the place to go after logging in."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+def _login_limits() -> tuple[RateLimitItem, RateLimitItem]:
+    """How many failed logins a window allows per account and per client address."""
+    cfg = current_app.config
+    window = int(cfg["LOGIN_WINDOW_SECONDS"])
+    return (RateLimitItemPerSecond(int(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]), window),
+            RateLimitItemPerSecond(int(cfg["LOGIN_MAX_FAILURES_PER_IP"]), window))
+
+
+def _limit_keys(email: str, ip: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    return ("login-account", email.strip().lower()), ("login-ip", ip)
+
+
+def login_failures(email: str, ip: str) -> tuple[int, int]:
+    """Failed logins counted in the current window for this account and this address."""
+    per_account, per_ip = _login_limits()
+    account_key, ip_key = _limit_keys(email, ip)
+    counts = []
+    for item, key in ((per_account, account_key), (per_ip, ip_key)):
+        stats = limiter.limiter.get_window_stats(item, *key)
+        counts.append(item.amount - stats.remaining)
+    return counts[0], counts[1]
+
+
+def _retry_after(email: str, ip: str) -> int | None:
+    """Seconds until this account and address may try again, or None when they may try now.
+
+    Only failures are counted and a refused attempt is not, so a lock ends a window after the
+    failures that caused it, however often someone knocks meanwhile.
+    """
+    per_account, per_ip = _login_limits()
+    account_key, ip_key = _limit_keys(email, ip)
+    waits = []
+    for item, key in ((per_account, account_key), (per_ip, ip_key)):
+        if not limiter.limiter.test(item, *key):
+            reset_at = limiter.limiter.get_window_stats(item, *key).reset_time
+            waits.append(max(1, math.ceil(reset_at - time.time())))
+    return max(waits) if waits else None
+
+
+def _count_failure(email: str, ip: str) -> None:
+    per_account, per_ip = _login_limits()
+    account_key, ip_key = _limit_keys(email, ip)
+    limiter.limiter.hit(per_account, *account_key)
+    limiter.limiter.hit(per_ip, *ip_key)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -112,33 +158,41 @@ def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("web.dashboard"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        cfg = current_app.config
-        limit = security.RateLimit(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], cfg["LOGIN_MAX_FAILURES_PER_IP"],
-                                   cfg["LOGIN_WINDOW_SECONDS"])
+        email, ip = form.email.data or "", request.remote_addr or "unknown"
+        wait = _retry_after(email, ip)
+        if wait is not None:
+            logger.warning("login refused (too many failures) for %s from %s", email, ip)
+            status, headers = 429, {"Retry-After": str(wait)}
+            flash(_("Too many failed logins. Try again at %(time)s.",
+                    time=format_time(now() + timedelta(seconds=wait), "short")), "error")
+            return render_template("login.html", form=form), status, headers
         try:
-            user = services.authenticate(form.email.data or "", form.password.data or "",
-                                         request.remote_addr or "unknown", utcnow(), limit)
+            user = services.authenticate(email, form.password.data or "", ip, now())
         except services.LoginRefused as refused:
-            db.session.commit()  # keep the failed attempt: it feeds the rate limit
+            _count_failure(email, ip)
             status = refused.status
-            flash(_("Too many failed logins. Try again in a few minutes.") if status == 429
-                  else _("Wrong e-mail address or password."), "error")
+            flash(_("Wrong e-mail address or password."), "error")
         else:
+            token = services.start_session(user, now(), timedelta(hours=current_app.config["SESSION_MAX_AGE_HOURS"]),
+                                           ip)
             db.session.commit()
             session.clear()  # no session fixation: a fresh session for the logged-in user
             login_user(user)
+            session[SESSION_TOKEN] = token
             session.permanent = True
-            return redirect(_safe_next(request.args.get("next")) or url_for("web.dashboard"))
+            return redirect(params.next_arg() or url_for("web.dashboard"))
     elif request.method == "POST":
         status = 400
-    return render_template("login.html", form=form), status
+    return render_template("login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    services.end_session(session.get(SESSION_TOKEN), now())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -157,6 +211,7 @@ def account() -> Any:
                     raise services.ServiceError(_("The current password is wrong."), "current_password")
                 services.set_password(actor(), user, form.new_password.data,
                                       current_app.config["PASSWORD_MIN_LENGTH"])
+                services.end_other_sessions(user, session.get(SESSION_TOKEN), now())
             user.locale = form.locale.data or None
             db.session.commit()
         except services.ServiceError as exc:

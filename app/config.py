@@ -37,8 +37,11 @@ class Config:
     IMAP_ACCOUNTS = "[]"  # JSON list of {name, host, port, username, password, security, ca_file, folder, ...}
     INTAKE_MAX_MESSAGE_BYTES = 60 * 1024 * 1024
     INTAKE_MAX_PDF_BYTES = 25 * 1024 * 1024
-    PDF_TIMEOUT_SECONDS = 90
+    PDF_TIMEOUT_SECONDS = 90  # wall time for one PDF; the worker's whole process group is killed after it
+    PDF_CPU_SECONDS = 60  # CPU time for one PDF (RLIMIT_CPU)
     PDF_MEMORY_MB = 1536
+    PDF_MAX_PAGES = 50  # more pages than a fine letter ever has: refused before any page is read
+    FINES_READ_WORKERS = 2  # uploads read in the background by at most this many threads per web process
     INTAKE_POLL_MINUTES = 2
 
     # Security.
@@ -49,7 +52,13 @@ class Config:
     PASSWORD_MIN_LENGTH = 12
     ARGON2_TIME_COST: int | None = None  # None: argon2-cffi's recommended parameters
     ARGON2_MEMORY_KIB: int | None = None
-    SESSION_HOURS = 8
+    SESSION_HOURS = 8  # idle timeout: a session unused this long ends (the cookie's signature ages)
+    SESSION_MAX_AGE_HOURS = 12  # absolute lifetime from login, however much the session is used
+    # Proxy hops in front of the app (TLS proxy: 1) whose X-Forwarded-For/-Proto/-Host are trusted.
+    TRUSTED_PROXIES = 0
+    # Where login failures are counted (Flask-Limiter): memory:// is per process; production with
+    # several workers wants a shared store such as redis://127.0.0.1:6379.
+    RATELIMIT_STORAGE_URI = "memory://"
     METRICS_TOKEN: str | None = None  # when set, /metrics wants "Authorization: Bearer <token>"
     HSTS = False  # set when served over HTTPS only
 
@@ -81,7 +90,6 @@ class Config:
 
     # Scheduler.
     SCHEDULER_TIMEZONE = "Europe/Brussels"
-    LOGIN_ATTEMPT_RETENTION_DAYS = 30
 
 
 _INT_KEYS = {
@@ -92,12 +100,16 @@ _INT_KEYS = {
     "LOGIN_WINDOW_SECONDS",
     "PASSWORD_MIN_LENGTH",
     "SESSION_HOURS",
-    "LOGIN_ATTEMPT_RETENTION_DAYS",
+    "SESSION_MAX_AGE_HOURS",
+    "TRUSTED_PROXIES",
     "ARGON2_TIME_COST",
     "INTAKE_MAX_MESSAGE_BYTES",
     "INTAKE_MAX_PDF_BYTES",
     "PDF_TIMEOUT_SECONDS",
+    "PDF_CPU_SECONDS",
     "PDF_MEMORY_MB",
+    "PDF_MAX_PAGES",
+    "FINES_READ_WORKERS",
     "INTAKE_POLL_MINUTES",
     "FINE_RETENTION_DAYS",
     "REMINDER_CUTOFF_WORKDAYS",
@@ -170,6 +182,12 @@ def load(instance_path: str, override: Mapping[str, Any] | None = None,
     cfg["REMEMBER_COOKIE_SECURE"] = production
     cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(cfg["SESSION_HOURS"]))
+    if int(cfg["TRUSTED_PROXIES"]) < 0 or int(cfg["SESSION_MAX_AGE_HOURS"]) < 1:
+        raise ConfigurationError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more and {PREFIX}SESSION_MAX_AGE_HOURS 1 or more")
+    # Flask-Limiter: a moving window, so a lock ends exactly a window after the failures that caused it.
+    cfg.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    cfg.setdefault("RATELIMIT_KEY_PREFIX", "fleetdesk")
+    cfg["RATELIMIT_HEADERS_ENABLED"] = False
     cfg["WTF_CSRF_TIME_LIMIT"] = int(cfg["SESSION_HOURS"]) * 3600
     cfg["BABEL_DEFAULT_LOCALE"] = "en"
     cfg["BABEL_DEFAULT_TIMEZONE"] = "Europe/Brussels"

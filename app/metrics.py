@@ -20,6 +20,10 @@ from app.version import __version__
 
 logger = logging.getLogger(__name__)
 
+#: Label values stay few: any other HTTP method a client invents is counted as "other", the endpoint
+#: is a route's name (or "unmatched"), the status a code the app itself answered with.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 REQUESTS = Counter("fleetdesk_http_requests", "HTTP requests answered, by endpoint, method and status.",
                    ["endpoint", "method", "status"])
 LATENCY = Histogram("fleetdesk_http_request_duration_seconds", "Time to answer an HTTP request, by endpoint.",
@@ -56,7 +60,8 @@ def init_app(app: Flask) -> None:
             started = g.pop("metrics_started", None)
             if started is not None:
                 LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - started)
-            REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
+            method = request.method if request.method in KNOWN_METHODS else "other"
+            REQUESTS.labels(endpoint=endpoint, method=method, status=str(response.status_code)).inc()
         return response
 
     @app.route("/metrics")

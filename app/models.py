@@ -1,4 +1,4 @@
-"""Platform models: clients (tenants), users, the audit log and login attempts."""
+"""Platform models: clients (tenants), users, their login sessions and the audit log."""
 from __future__ import annotations
 
 import enum
@@ -115,17 +115,22 @@ class AuditEntry(TenantScoped, Model):
         return f"<AuditEntry {self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}>"
 
 
-class LoginAttempt(Model):
-    """One login try; recent failures drive the rate limit, old rows are pruned."""
+class UserSession(Model):
+    """One login: the session cookie carries its token; logout, expiry or a password change ends it.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (sa.Index("ix_login_attempts_email_at", "email", "at"), sa.Index("ix_login_attempts_ip_at", "ip", "at"))
+    Only the token's SHA-256 is stored, so the table alone lets nobody in. ``expires_at`` is the
+    absolute end counted from login; using the session does not move it.
+    """
+
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    email: Mapped[str] = mapped_column(sa.String(254))
-    ip: Mapped[str] = mapped_column(sa.String(45))
-    success: Mapped[bool] = mapped_column()
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
 
     def __repr__(self) -> str:
-        return f"<LoginAttempt {self.email} {'ok' if self.success else 'failed'}>"
+        return f"<UserSession {self.id} user={self.user_id} {'ended' if self.ended_at else 'live'}>"

@@ -63,16 +63,16 @@ def run_job(app: Flask, job_id: str) -> object:
         return result
 
 
-def _prune_login_attempts(now: Any) -> int:
-    from app.services import prune_login_attempts
+def _prune_sessions(now: Any) -> int:
+    from app.services import prune_sessions
 
-    return prune_login_attempts(now, current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"])
+    return prune_sessions(now)
 
 
 def init_app(app: Flask) -> None:
     """Declare the platform's own jobs."""
-    add_job(app, JobSpec("platform.prune_login_attempts", _prune_login_attempts, {"hour": 3, "minute": 10},
-                         "Delete login attempts past their retention (privacy)."))
+    add_job(app, JobSpec("platform.prune_sessions", _prune_sessions, {"hour": 3, "minute": 10},
+                         "Delete login sessions a day after they ended or expired (privacy)."))
 
 
 @click.group("scheduler")

@@ -1,7 +1,9 @@
-"""Password hashing and the login rate-limit rule (no Flask, no database)."""
+"""Password hashing, password rules and secret redaction (no Flask, no database)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -58,14 +60,35 @@ def password_problem(password: str, min_length: int) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    """How many failed logins are allowed per account and per address within a window."""
+REDACTED = "(redacted)"
+#: Setting names whose whole value is a secret (or holds some, like the IMAP accounts' JSON).
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|IMAP_ACCOUNTS",
+                          re.IGNORECASE)
+#: ``scheme://user:password@host``: the password part of a URL (also ``redis://:password@host``).
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<secret>[^@\s]*)(?P<tail>@)")
+#: ``?password=...`` in a URL and ``password=...`` in a libpq connection string.
+_PARAM_SECRET = re.compile(r"(?P<head>(?:^|[?&;\s])(?:password|passwd|pass|secret|token|[a-z_]*key)\s*=\s*)"
+                           r"(?P<secret>[^&;\s]*)", re.IGNORECASE)
+#: An AWS access key id wherever it appears.
+_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 
-    per_account: int
-    per_ip: int
-    window_seconds: int
 
-    def blocked(self, failures_for_account: int, failures_for_ip: int) -> bool:
-        """Tell whether one more attempt must be refused before even checking the password."""
-        return failures_for_account >= self.per_account or failures_for_ip >= self.per_ip
+def redact_text(text: str) -> str:
+    """Hide the secrets inside a value: URL passwords, password parameters, AWS key ids."""
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED + m.group("tail"), text)
+    text = _PARAM_SECRET.sub(lambda m: m.group("head") + REDACTED, text)
+    return _AWS_KEY_ID.sub(REDACTED, text)
+
+
+def redact_secrets(value: Any, name: str = "") -> Any:
+    """Return ``value`` with every secret hidden: whole values under secret-sounding names, and
+    passwords inside URLs and connection strings, at any depth of dicts and lists."""
+    if name and _SECRET_NAME.search(name):
+        return REDACTED if value not in (None, "") else value
+    if isinstance(value, Mapping):
+        return {key: redact_secrets(item, str(key)) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [redact_secrets(item) for item in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return redact_text(str(value))

@@ -4,8 +4,10 @@ Services validate, change the session and flush; the caller (request or CLI) com
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from app import security
 from app.extensions import db
-from app.models import AuditEntry, Client, LoginAttempt, Role, User
+from app.models import AuditEntry, Client, Role, User, UserSession
 
 logger = logging.getLogger(__name__)
 
@@ -217,24 +219,13 @@ def _plain(value: Any) -> Any:
 
 # --- authentication ------------------------------------------------------------------------
 
-def authenticate(email: str, password: str, ip: str, now: datetime, limit: security.RateLimit) -> User:
-    """Return the user for these credentials or raise ``LoginRefused``; every try is recorded."""
+def authenticate(email: str, password: str, ip: str, now: datetime) -> User:
+    """Return the user for these credentials or raise ``LoginRefused`` (the caller counts failures)."""
     email = email.strip().lower()
-    since = now - timedelta(seconds=limit.window_seconds)
-    failures = sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.at >= since, LoginAttempt.success.is_(False))
-    by_account = db.session.scalar(failures.where(LoginAttempt.email == email)) or 0
-    by_ip = db.session.scalar(failures.where(LoginAttempt.ip == ip)) or 0
-    if limit.blocked(by_account, by_ip):
-        logger.warning("login rate limit hit for %s from %s", email, ip)
-        db.session.add(LoginAttempt(at=now, email=email, ip=ip, success=False))
-        raise LoginRefused("Too many failed logins. Try again in a few minutes.", 429)
-
     user = db.session.scalar(sa.select(User).where(User.email == email))
     ok = security.verify_password(user.password_hash if user else security.dummy_hash(), password)
-    ok = ok and user is not None and user.active
-    db.session.add(LoginAttempt(at=now, email=email, ip=ip, success=ok))
-    if not ok or user is None:
+    if not ok or user is None or not user.active:
+        logger.info("failed login for %s from %s", email, ip)
         raise LoginRefused("Wrong e-mail address or password.", 401)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
@@ -243,7 +234,47 @@ def authenticate(email: str, password: str, ip: str, now: datetime, limit: secur
     return user
 
 
-def prune_login_attempts(now: datetime, keep_days: int) -> int:
-    """Delete login attempts older than ``keep_days`` (they hold addresses: keep them no longer)."""
-    result = db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=keep_days)))
+def start_session(user: User, now: datetime, max_age: timedelta, ip: str | None) -> str:
+    """Open a login session for ``user`` lasting at most ``max_age``; return its token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_sha256=_digest(token), user_id=user.id, created_at=now,
+                               expires_at=now + max_age, ip=ip))
+    db.session.flush()
+    return token
+
+
+def live_session(user_id: int, token: str | None, now: datetime) -> UserSession | None:
+    """The session behind ``token`` when it is ``user_id``'s, not ended and not past its lifetime."""
+    if not token:
+        return None
+    found = db.session.scalar(sa.select(UserSession).where(UserSession.token_sha256 == _digest(token)))
+    if found is None or found.user_id != user_id or found.ended_at is not None or found.expires_at <= now:
+        return None
+    return found
+
+
+def end_session(token: str | None, now: datetime) -> None:
+    """End the session behind ``token`` (logout): a copy of its cookie no longer gets in."""
+    if token:
+        db.session.execute(sa.update(UserSession).where(UserSession.token_sha256 == _digest(token),
+                                                        UserSession.ended_at.is_(None)).values(ended_at=now))
+
+
+def end_other_sessions(user: User, keep_token: str | None, now: datetime) -> None:
+    """End every session of ``user`` but the one behind ``keep_token`` (after a password change)."""
+    query = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    if keep_token:
+        query = query.where(UserSession.token_sha256 != _digest(keep_token))
+    db.session.execute(query.values(ended_at=now))
+
+
+def prune_sessions(now: datetime, keep_days: int = 1) -> int:
+    """Delete sessions that ended or expired more than ``keep_days`` ago (they hold addresses)."""
+    cutoff = now - timedelta(days=keep_days)
+    result = db.session.execute(sa.delete(UserSession).where(
+        sa.or_(UserSession.expires_at < cutoff, UserSession.ended_at < cutoff)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

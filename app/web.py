@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import AuditEntry, Client, Role
+from app.params import BadParameter
 
 bp = Blueprint("web", __name__)
 
@@ -99,6 +100,30 @@ def healthz() -> Any:
 
 def _error(code: int, title: str, message: str) -> Any:
     return render_template("error.html", code=code, title=title, message=message), code
+
+
+def _wants_json() -> bool:
+    """Files and API answers (``.csv``, ``.json``) get errors as JSON, pages get a page."""
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return request.path.endswith((".csv", ".json")) or best == "application/json"
+
+
+@bp.app_errorhandler(400)
+def bad_request(error: Any) -> Any:
+    if isinstance(error, BadParameter):
+        message = str(error.description)
+    else:
+        message = _("The request could not be understood; nothing was changed.")
+    if _wants_json():
+        return {"error": "bad_request", "parameter": getattr(error, "parameter", None), "message": message}, 400
+    return _error(400, _("Bad request"), message)
+
+
+@bp.app_errorhandler(410)
+def gone(error: Any) -> Any:
+    message = str(error.description) if error.description != type(error).description else _(
+        "This was erased and cannot be shown any more.")
+    return _error(410, _("Gone"), message)
 
 
 @bp.app_errorhandler(404)

@@ -28,13 +28,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from app.db import utcnow
+from app.security import redact_secrets
 from app.version import __version__
 from app.workcalendar import WorkCalendar
 from backups.manifest import Manifest, Part, backup_id, check_parts, sha256_file
 from backups.policy import POLICIES, BackupRecord, Tier, business_date, to_prune
 
 logger = logging.getLogger(__name__)
-SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "IMAP_ACCOUNTS", "DATABASE_URL")
 
 
 class BackupError(RuntimeError):
@@ -187,13 +187,14 @@ def _archive_files(data_dir: Path, target: Path) -> None:
 
 
 def redacted_config(config: Any) -> dict[str, Any]:
-    """The configuration without its secrets (they are set again from the environment on restore)."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        if not key.isupper() or callable(value):
-            continue
-        out[key] = "(redacted)" if any(word in key for word in SECRET_WORDS) else value
-    return out
+    """The configuration without its secrets (they are set again from the environment on restore).
+
+    Values under secret-sounding names go whole; passwords inside URLs and connection strings
+    (``postgresql://user:password@host``, ``redis://:password@host``) go, the rest of the URL stays.
+    """
+    plain = {key: value for key, value in config.items() if key.isupper() and not callable(value)}
+    redacted: dict[str, Any] = redact_secrets(plain)
+    return redacted
 
 
 def _versions() -> dict[str, Any]:

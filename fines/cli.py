@@ -70,6 +70,83 @@ def ingest(client_code: str, files: tuple[Path, ...], as_json: bool) -> None:
                 click.echo(f"{path}: " + ", ".join(f"{k}={v}" for k, v in report.items() if k != "file"))
 
 
+@fines_cli.command("import-mail")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--client", "client_code", default=None, help="Client the mail is for (default: by its recipient).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message.")
+@with_appcontext
+def import_mail(files: tuple[Path, ...], client_code: str | None, as_json: bool) -> None:
+    """Take in saved e-mail (.eml files, mbox files) through the same intake as the mailboxes.
+
+    A message that cannot be read is quarantined and the next one is read; no automatic reply is
+    sent. Exits with 1 only when a file cannot be read at all.
+    """
+    try:
+        client = client_by_code(client_code) if client_code else None
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    settings = services.IntakeSettings.from_config(current_app.config)
+    unreadable = 0
+    with jobs.sandbox_for(current_app.config) as sandbox:
+        for path in files:
+            try:
+                messages = services.messages_in_file(path)
+            except OSError as exc:
+                unreadable += 1
+                click.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
+                continue
+            for number, raw in enumerate(messages, start=1):
+                try:
+                    result = services.ingest_message(raw, source="cli", settings=settings, sandbox=sandbox,
+                                                     client=client, replies_enabled=False)
+                    db.session.commit()
+                except Exception as exc:  # quarantine this one (raw bytes kept) and read the next
+                    db.session.rollback()
+                    current_app.logger.exception("intake of %s message %d failed; quarantined", path, number)
+                    result = services.quarantine_message(raw, source="cli", settings=settings, error=exc)
+                    db.session.commit()
+                record(cli_actor(), "fines.mail_imported", result.message, file=str(path), number=number,
+                       fines=[f.id for f in result.fines])
+                db.session.commit()
+                fine_ids = [f.id for f in result.fines]
+                report = {"file": str(path), "number": number, "message_id": result.message.id,
+                          "outcome": result.message.status, "reason": result.message.reason, "pdfs": result.pdfs,
+                          "fines": fine_ids, "states": [f.state for f in result.fines]}
+                if as_json:
+                    click.echo(json.dumps(report, ensure_ascii=False))
+                else:
+                    where = f"{path}#{number}" if len(messages) > 1 else str(path)
+                    click.echo(f"{where}: {result.message.status}, {result.pdfs} PDF(s), fines "
+                               f"{', '.join(map(str, fine_ids)) or '-'}"
+                               + (f" ({result.message.reason})" if result.message.reason else ""))
+    if unreadable:
+        sys.exit(1)
+
+
+@fines_cli.command("retry-mail")
+@click.argument("message_ids", nargs=-1, required=True, type=int)
+@with_appcontext
+def retry_mail(message_ids: tuple[int, ...]) -> None:
+    """Read refused (quarantined) e-mails again from their stored bytes, after a fix."""
+    from fines.models import IntakeMessage
+
+    settings = services.IntakeSettings.from_config(current_app.config)
+    with jobs.sandbox_for(current_app.config) as sandbox:
+        for message_id in message_ids:
+            message = db.session.get(IntakeMessage, message_id)
+            if message is None:
+                raise click.ClickException(f"no message {message_id}")
+            before = message.status
+            result = services.retry_message(cli_actor(), message, settings=settings, sandbox=sandbox)
+            db.session.commit()
+            if before != "quarantined":
+                click.echo(f"message {message_id}: {before}, not in quarantine; nothing to do")
+                continue
+            click.echo(f"message {message_id}: {message.status}, {result.pdfs} PDF(s), fines "
+                       f"{', '.join(str(f.id) for f in result.fines) or '-'}"
+                       + (f" ({message.reason})" if message.reason else ""))
+
+
 @fines_cli.command("match")
 @click.option("--client", "client_code", default=None, help="Only this client's fines.")
 @with_appcontext
@@ -90,6 +167,19 @@ def match(client_code: str | None) -> None:
     db.session.commit()
     states = processing.counts_by_state(client_id)
     click.echo(f"{count} open fine(s) matched again; now " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
+
+
+@fines_cli.command("gc-blobs")
+@click.option("--dry-run", is_flag=True, help="Only list the files that would be removed.")
+@with_appcontext
+def gc_blobs(dry_run: bool) -> None:
+    """Remove stored files older than an hour that no message or fine names (left by a crash)."""
+    from app.clock import now
+
+    removed = services.remove_orphan_blobs(current_app.config["DATA_DIR"], now(), dry_run=dry_run)
+    for relative in removed:
+        click.echo(relative)
+    click.echo(f"{len(removed)} file(s) {'would be removed' if dry_run else 'removed'}", err=True)
 
 
 @fines_cli.command("fetch")

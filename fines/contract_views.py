@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app import params
 from app.auth import actor
 from app.clock import now, work_calendar
 from app.extensions import db
@@ -46,11 +47,12 @@ def _clients() -> list[Client]:
 @login_required
 def index() -> Any:
     query = sa.select(Contract).options(sa.orm.joinedload(Contract.client)).order_by(Contract.plate, Contract.start_date)
-    q = (request.args.get("q") or "").strip().upper().replace("-", "").replace(" ", "")
+    text = params.text_arg("q") or ""
+    q = text.upper().replace("-", "").replace(" ", "")
     if q:
         query = query.where(sa.or_(Contract.plate.contains(q), Contract.contract_number.ilike(f"%{q}%")))
-    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=PAGE_SIZE, error_out=False)
-    return render_template("fines/contracts.html", page=page, q=request.args.get("q") or "")
+    page = db.paginate(query, page=params.page_arg(), per_page=PAGE_SIZE, error_out=False)
+    return render_template("fines/contracts.html", page=page, q=text)
 
 
 def _form(contract: Contract | None = None) -> ContractForm:
@@ -140,9 +142,7 @@ def import_csv() -> Any:
 @bp.route("/export.csv")
 @login_required
 def export_csv() -> Any:
-    client_id = None if current_user.is_staff else current_user.client_id
-    if current_user.is_staff and request.args.get("client", type=int):
-        client_id = request.args.get("client", type=int)
+    client_id = params.id_arg("client") if current_user.is_staff else current_user.client_id
     text = contracts.export_contracts(client_id)
     response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="contracts.csv"'

@@ -21,7 +21,8 @@ spanning lines moves the following rows down. A row with an error is left out of
 
 Export writes every column, extras included, so an export imports again unchanged. A text value
 starting with ``= + - @`` (or a tab or carriage return) is written behind an apostrophe so that a
-spreadsheet opening the export does not run it as a formula; import removes that apostrophe again.
+spreadsheet opening the export does not run it as a formula (``app.csvout``, the writer of every
+export); import removes that apostrophe again.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import date
 
+from app.csvout import unneutralise, write_csv
 from fines.deadlines import Instruction
 from fines.plates import FORMATS, Plate, format_plate, plate_is_valid, normalise_plate
 
@@ -81,7 +83,6 @@ _INSTRUCTIONS = {
 
 #: Countries whose plate formats ``fines.plates`` knows, so a plate of theirs can be checked.
 _CHECKED_COUNTRIES = frozenset({country for country, _ in FORMATS} | {"DE", "FR"})
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
 _YEARS = (1900, 2199)  # plausible contract years
@@ -191,17 +192,6 @@ def _parse_date(value: str) -> date | None:
     return parsed if _YEARS[0] <= parsed.year <= _YEARS[1] else None
 
 
-def _unescape(value: str) -> str:
-    """Undo the export's formula guard: ``'=x`` is read back as ``=x``."""
-    if len(value) > 1 and value[0] == "'" and value[1] in _FORMULA_START:
-        return value[1:]
-    return value
-
-
-def _escape(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def parse_contracts_csv(
     text: str,
     *,
@@ -285,7 +275,7 @@ def _parse_row(
 ) -> tuple[ContractRow | None, list[RowError]]:
     errors: list[RowError] = []
     width = len(cells)
-    values = {name: _unescape(cells[index].strip()) if index < width else ""
+    values = {name: unneutralise(cells[index].strip()) if index < width else ""
               for name, index in position.items()}
 
     def cell(name: str) -> str:
@@ -414,21 +404,8 @@ def _period(row: ContractRow) -> str:
 
 def write_contracts_csv(rows: Iterable[ContractRow]) -> str:
     """Write contracts in the import format, every column included; lines end in ``\\n``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS + EXTRA_COLUMNS)
-    for row in rows:
-        writer.writerow([
-            _escape(row.client_code),
-            _escape(row.contract_number),
-            row.plate,
-            _escape(row.driver or ""),
-            row.start_date.isoformat(),
-            row.end_date.isoformat() if row.end_date else "",
-            row.instruction.value,
-            row.plate_country,
-            _escape(row.driver_email or ""),
-            _escape(row.driver_address or ""),
-            _escape(row.vehicle or ""),
-        ])
-    return out.getvalue()
+    return write_csv(COLUMNS + EXTRA_COLUMNS, (
+        [row.client_code, row.contract_number, row.plate, row.driver, row.start_date.isoformat(),
+         row.end_date.isoformat() if row.end_date else None, row.instruction.value, row.plate_country,
+         row.driver_email, row.driver_address, row.vehicle]
+        for row in rows))

@@ -67,6 +67,10 @@ class AssignForm(FlaskForm):
     client_id = SelectField(_l("Client"), coerce=int, choices=[])
 
 
+class RetryForm(FlaskForm):
+    """Read a refused e-mail again (the CSRF token is its only field)."""
+
+
 class ContractForm(FlaskForm):
     client_id = SelectField(_l("Client"), coerce=int, choices=[], validate_choice=False)
     contract_number = StringField(_l("Contract number"), validators=[DataRequired(), Length(max=64)])

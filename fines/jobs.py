@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, record
 from fines import processing, services
-from fines.imap import ImapAccount, ImapError, Mailbox, watch
+from fines.imap import ImapAccount, ImapError, Mailbox, MessageNotFound, watch
 from fines.sandbox import PdfSandbox
 
 logger = logging.getLogger(__name__)
@@ -38,8 +38,9 @@ def configured_accounts(config: Any) -> list[ImapAccount]:
 
 
 def sandbox_for(config: Any) -> PdfSandbox:
-    """A PDF sandbox with the configured limits."""
-    return PdfSandbox(timeout=float(config["PDF_TIMEOUT_SECONDS"]), memory_mb=int(config["PDF_MEMORY_MB"]))
+    """A PDF sandbox with the configured limits (wall time, CPU time, memory, pages)."""
+    return PdfSandbox(timeout=float(config["PDF_TIMEOUT_SECONDS"]), memory_mb=int(config["PDF_MEMORY_MB"]),
+                      cpu_seconds=int(config["PDF_CPU_SECONDS"]), max_pages=int(config["PDF_MAX_PAGES"]))
 
 
 def drain_mailbox(mailbox: Mailbox, account: ImapAccount, settings: services.IntakeSettings,
@@ -49,19 +50,26 @@ def drain_mailbox(mailbox: Mailbox, account: ImapAccount, settings: services.Int
     Per message: fetch (BODY.PEEK), store and read, commit, then move it to Processed or
     Quarantine, then send replies. A crash anywhere leaves either nothing stored (the message is
     fetched again) or a stored message still in the folder, which the next run recognises by its
-    UID and only moves.
+    UID and only moves. Intake failing on one message quarantines that message (raw bytes kept,
+    reason ``intake_error``) and goes on with the next; only the server or the database being
+    away stops the run.
     """
     results = []
     for uid in mailbox.uids():
-        fetched = mailbox.fetch(uid)
+        try:
+            fetched = mailbox.fetch(uid)
+        except MessageNotFound:  # moved or expunged by someone else since the search
+            continue
         ref = services.ImapRef(account.name, fetched.folder, fetched.uidvalidity, fetched.uid)
         try:
             result = services.ingest_message(fetched.raw, source="imap", settings=settings, sandbox=sandbox, imap=ref)
             db.session.commit()
-        except Exception:
+        except Exception as exc:
             db.session.rollback()
-            logger.exception("intake of %s uid %s failed; left in %s for the next run", account.name, uid, fetched.folder)
-            raise
+            logger.exception("intake of %s uid %s failed; quarantining it", account.name, uid)
+            # If this fails too (the database is away), the message stays in the folder for the next run.
+            result = services.quarantine_message(fetched.raw, source="imap", settings=settings, error=exc, imap=ref)
+            db.session.commit()
         target = account.processed_folder if result.destination == "processed" else account.quarantine_folder
         mailbox.move(uid, target)
         if result.created and services.send_replies(result, settings):
@@ -148,6 +156,29 @@ def reminder_mail(client: Client, fines: list[Any], recipients: list[str], mail_
     return msg
 
 
+def read_received(now: datetime) -> int:
+    """Read the fines a stopped web process left ``received`` (each in its own transaction); return how many.
+
+    A fine is left alone for its first minutes: the web process that stored it reads it then.
+    """
+    from fines import tasks
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    waiting = services.unread_fines(now - timedelta(seconds=READ_GRACE_SECONDS))
+    db.session.rollback()  # end this job's read transaction: each fine is read in its own
+    return sum(1 for fine_id in waiting if tasks.read_now(app, fine_id) is not None)
+
+
+#: How long a stored fine is left to the web process that received it before the scheduler reads it.
+READ_GRACE_SECONDS = 120
+
+
+def collect_blobs(now: datetime) -> int:
+    """Daily: remove stored files no row names any more (older than an hour); return how many."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return len(services.remove_orphan_blobs(app.config["DATA_DIR"], now))
+
+
 def expire_fines(now: datetime) -> int:
     """Daily: closed fines past the retention lose their PDFs and personal data."""
     from fines import privacy
@@ -167,3 +198,7 @@ def init_app(app: Flask) -> None:
                          "Remind clients of fines near their cut-off; worklist for agents."))
     add_job(app, JobSpec("fines.expire", expire_fines, {"hour": 2, "minute": 30},
                          "Remove PDFs and personal data of closed fines past their retention."))
+    add_job(app, JobSpec("fines.read_received", read_received, {"seconds": 60},
+                         "Read uploaded fines a stopped web process left unread.", trigger="interval"))
+    add_job(app, JobSpec("fines.gc_blobs", collect_blobs, {"hour": 3, "minute": 40},
+                         "Remove stored files that no row names (left by a crash)."))

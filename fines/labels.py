@@ -75,8 +75,20 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "too_complex": _l("The PDF is too complex to read within the memory limit."),
         "timeout": _l("Reading the PDF took too long."),
         "crashed": _l("The PDF reader stopped on this file."),
+        "too_many_pages": _l("The PDF has more pages than a fine letter; it was not read."),
+        "cpu_limit": _l("Reading the PDF needed more computing time than allowed."),
         "not_pdf": _l("The file is not a PDF."),
         "no_pdf": _l("No PDF was attached."),
+        # Why a whole e-mail was refused (``IntakeMessage.reason``: "<code>: <technical detail>").
+        "empty": _l("The e-mail is empty."),
+        "not_mail": _l("These bytes are not an e-mail: no e-mail headers were found."),
+        "headers_too_large": _l("The e-mail's headers are larger than FleetDesk reads."),
+        "too_many_headers": _l("The e-mail has more header lines than FleetDesk reads."),
+        "too_many_encoded_words": _l("A header of the e-mail holds more encoded words than FleetDesk reads."),
+        "too_many_parts": _l("The e-mail has more parts than FleetDesk reads."),
+        "too_deep": _l("The e-mail nests forwarded messages deeper than FleetDesk reads."),
+        "unparseable": _l("The e-mail could not be taken apart."),
+        "intake_error": _l("Intake failed on this e-mail; it was set aside so that the next ones are read."),
     },
     # ``IntakeMessage.status`` and ``IntakeMessage.source``.
     "message_status": {
@@ -135,6 +147,7 @@ EXTRACTION_NOTES: dict[str, LazyString] = {
 }
 _PLATE_NOTE = re.compile(r"plate does not match (?P<country>[A-Z]{1,3}) pattern")
 _MISSING_NOTE = re.compile(r"(?P<field>[a-z_]+) missing")
+_PAGE_NOTE = re.compile(r"page_unreadable:(?P<number>\d+)")
 
 
 def extraction_note(text: str) -> str:
@@ -146,6 +159,8 @@ def extraction_note(text: str) -> str:
         return _("the plate does not look like a plate of %(country)s", country=found["country"])
     if (found := _MISSING_NOTE.fullmatch(text)) and found["field"] in LABELS["field"]:
         return _("%(field)s not found in the letter", field=label("field", found["field"]))
+    if found := _PAGE_NOTE.fullmatch(text):  # the PDF reader's "page_unreadable:<number>"
+        return _("page %(number)s could not be read", number=found["number"])
     return text
 
 
@@ -222,6 +237,9 @@ def message_reason(text: str | None) -> str:
         return ""
     if text == "no PDF attached":
         return str(LABELS["quarantine"]["no_pdf"])
+    code, _colon, detail = text.partition(": ")  # a refused e-mail: "<code>: <technical detail>"
+    if code in LABELS["quarantine"]:
+        return str(LABELS["quarantine"][code]) + (f" ({detail})" if detail else "")
     for start, translated in MESSAGE_REASONS:
         if text.startswith(start):
             return str(translated) % {"detail": text[len(start):]}

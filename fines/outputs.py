@@ -4,13 +4,13 @@ Pure: values in, bytes or text out. The PDF uses fpdf2's core fonts (no files ne
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from fpdf import FPDF
+
+from app.csvout import write_csv
 
 
 @dataclass(frozen=True)
@@ -110,25 +110,18 @@ RECHARGE_COLUMNS = ("fine_id", "client_code", "contract_number", "lessee", "issu
 
 
 def designations_csv(items: Iterable[Designation]) -> str:
-    """A batch of designations, one line per fine."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(DESIGNATION_COLUMNS)
-    for d in items:
-        writer.writerow([d.fine_id, d.client_code, d.issuer or "", d.notice_number or "", d.plate,
-                         d.offence_at.isoformat() if d.offence_at else "", d.contract_number, d.driver_name,
-                         d.driver_address, d.driver_email or "", d.deadline.isoformat() if d.deadline else ""])
-    return out.getvalue()
+    """A batch of designations, one line per fine (formula-like cells neutralised)."""
+    return write_csv(DESIGNATION_COLUMNS, (
+        [d.fine_id, d.client_code, d.issuer, d.notice_number, d.plate,
+         d.offence_at.isoformat() if d.offence_at else None, d.contract_number, d.driver_name,
+         d.driver_address, d.driver_email, d.deadline.isoformat() if d.deadline else None]
+        for d in items))
 
 
 def recharges_csv(lines: Iterable[RechargeLine]) -> str:
-    """Recharge lines for a client and period (amounts in the currency's units, two decimals)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(RECHARGE_COLUMNS)
-    for r in lines:
-        writer.writerow([r.fine_id, r.client_code, r.contract_number, r.lessee, r.issuer or "", r.notice_number or "",
-                         r.plate, r.offence_at.isoformat() if r.offence_at else "", f"{r.amount_cents / 100:.2f}",
-                         r.currency, r.payment_reference or "", r.due_date.isoformat() if r.due_date else "",
-                         r.processed_on.isoformat()])
-    return out.getvalue()
+    """Recharge lines for a client and period (amounts in the currency's units, two decimals; a credit stays negative)."""
+    return write_csv(RECHARGE_COLUMNS, (
+        [r.fine_id, r.client_code, r.contract_number, r.lessee, r.issuer, r.notice_number, r.plate,
+         r.offence_at.isoformat() if r.offence_at else None, f"{r.amount_cents / 100:.2f}", r.currency,
+         r.payment_reference, r.due_date.isoformat() if r.due_date else None, r.processed_on.isoformat()]
+        for r in lines), numeric=("amount",))

@@ -23,8 +23,8 @@ import pypdfium2 as pdfium
 
 __all__ = ["DocumentText", "PageText", "PdfProblem", "ReasonCode", "extract_text", "sniff_pdf"]
 
-ReasonCode = Literal["encrypted", "unreadable", "no_text", "ocr_unavailable"]
-Source = Literal["text", "ocr"]
+ReasonCode = Literal["encrypted", "unreadable", "no_text", "ocr_unavailable", "too_many_pages"]
+Source = Literal["text", "ocr", "failed"]
 TextEngine = Literal["pdfium", "pdfplumber"]
 
 #: Fewer letters/digits than this on a page means "no text layer worth reading" (a scan,
@@ -34,6 +34,9 @@ MIN_TEXT_CHARS = 20
 #: label/value lines together and in reading order (3, fully automatic, may split columns;
 #: 6, a uniform block, misreads letters next to digits more often on the sample scans).
 TESSERACT_PSM = "4"
+#: More pages than a fine letter ever has: refused from the page count, before any page is read
+#: (a page tree may list one page 200,000 times, which costs nothing to send and hours to read).
+MAX_PAGES = 50
 PDF_MAGIC = b"%PDF-"
 SNIFF_WINDOW = 1024
 
@@ -52,7 +55,7 @@ class PdfProblem(Exception):
 
 @dataclass(frozen=True)
 class PageText:
-    """The text of one page (1-based ``number``) and where it came from."""
+    """The text of one page (1-based ``number``) and where it came from (``failed``: it could not be read)."""
 
     number: int
     text: str
@@ -75,6 +78,11 @@ class DocumentText:
         """How many pages were read by OCR."""
         return sum(1 for page in self.pages if page.source == "ocr")
 
+    @property
+    def failed_pages(self) -> tuple[int, ...]:
+        """The numbers of the pages that could not be read (the others were)."""
+        return tuple(page.number for page in self.pages if page.source == "failed")
+
 
 def sniff_pdf(data: bytes) -> bool:
     """Tell whether ``data`` looks like a PDF (``%PDF-`` within its first 1024 bytes)."""
@@ -82,21 +90,30 @@ def sniff_pdf(data: bytes) -> bool:
 
 
 def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu", dpi: int = 300,
-                 text_engine: TextEngine = "pdfium", ocr_timeout: float = 180.0) -> DocumentText:
+                 text_engine: TextEngine = "pdfium", ocr_timeout: float = 180.0,
+                 max_pages: int = MAX_PAGES) -> DocumentText:
     """Return the text of every page of the PDF in ``data``, OCRing pages without a text layer.
 
-    Raises ``PdfProblem`` with reason ``encrypted`` (a password is needed), ``unreadable`` (not a
-    PDF, or too damaged to open), ``ocr_unavailable`` (a page needs OCR and tesseract is not
-    installed) or ``no_text`` (nothing readable, even with OCR).
+    A page that cannot be read (its text layer or its rendering fails) is kept as a ``failed``
+    page and the others are read. Raises ``PdfProblem`` with reason ``encrypted`` (a password is
+    needed), ``unreadable`` (not a PDF, or too damaged to open), ``too_many_pages`` (more than
+    ``max_pages``, known from the page tree before any page is read), ``ocr_unavailable`` (a page
+    needs OCR and tesseract is not installed) or ``no_text`` (nothing readable, even with OCR).
     """
     if not sniff_pdf(data):
         raise PdfProblem("unreadable", "not a PDF (no %PDF- header in the first 1024 bytes)")
     document = _open(data)
     try:
+        count = len(document)
+        if count > max_pages:
+            raise PdfProblem("too_many_pages", f"the page tree lists {count} pages; at most {max_pages} are read")
         layer = _text_layer(document, data, text_engine)
         pages: list[PageText] = []
         tesseract: str | None = None
         for index, text in enumerate(layer):
+            if text is None:
+                pages.append(PageText(index + 1, "", "failed"))
+                continue
             if _has_text(text) or not ocr:
                 pages.append(PageText(index + 1, text, "text"))
                 continue
@@ -106,6 +123,9 @@ def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu
                     raise PdfProblem("ocr_unavailable",
                                      f"page {index + 1} has no text layer and tesseract is not installed")
             image = _render_pgm(document, index, dpi)
+            if image is None:
+                pages.append(PageText(index + 1, text, "failed"))
+                continue
             pages.append(PageText(index + 1, _ocr(tesseract, image, languages, dpi, ocr_timeout, index + 1), "ocr"))
     finally:
         document.close()
@@ -124,12 +144,13 @@ def _open(data: bytes) -> pdfium.PdfDocument:
         raise PdfProblem("unreadable", f"the PDF cannot be opened: {exc}") from exc
 
 
-def _text_layer(document: pdfium.PdfDocument, data: bytes, engine: TextEngine) -> list[str]:
+def _text_layer(document: pdfium.PdfDocument, data: bytes, engine: TextEngine) -> list[str | None]:
+    """The text layer of every page; None for a page whose text layer cannot be read."""
     if engine == "pdfplumber":
-        return _text_layer_pdfplumber(data)
-    texts: list[str] = []
-    try:
-        for index in range(len(document)):
+        return _text_layer_pdfplumber(data, len(document))
+    texts: list[str | None] = []
+    for index in range(len(document)):
+        try:
             page = document[index]
             try:
                 textpage = page.get_textpage()
@@ -139,18 +160,21 @@ def _text_layer(document: pdfium.PdfDocument, data: bytes, engine: TextEngine) -
                     textpage.close()
             finally:
                 page.close()
-    except pdfium.PdfiumError as exc:
-        raise PdfProblem("unreadable", f"the text layer cannot be read: {exc}") from exc
+        except (pdfium.PdfiumError, ValueError):
+            texts.append(None)
+    if texts and all(text is None for text in texts):
+        raise PdfProblem("unreadable", "no page's text layer can be read")
     return texts
 
 
-def _text_layer_pdfplumber(data: bytes) -> list[str]:
+def _text_layer_pdfplumber(data: bytes, max_pages: int) -> list[str | None]:
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            return [_clean(page.extract_text() or "") for page in pdf.pages]
+            # pdfminer walks the page tree itself (it may list more pages than PDFium counted).
+            return [_clean(page.extract_text() or "") for page in pdf.pages[:max_pages]]
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise PdfProblem("encrypted", "the PDF is protected by a password") from exc
     except Exception as exc:  # pdfminer raises many unrelated types on damaged input
@@ -169,8 +193,13 @@ def _has_text(text: str) -> bool:
     return sum(1 for char in text if char.isalnum()) >= MIN_TEXT_CHARS
 
 
-def _render_pgm(document: pdfium.PdfDocument, index: int, dpi: int) -> bytes:
-    """Render one page in grey and return it as a binary PGM (no Pillow needed, tesseract reads it)."""
+def _render_pgm(document: pdfium.PdfDocument, index: int, dpi: int) -> bytes | None:
+    """Render one page in grey as a binary PGM (no Pillow needed, tesseract reads it); None when it cannot be.
+
+    PDFium refuses some pages (a broken page object), and pypdfium2 raises ``ValueError: Crop
+    exceeds page dimensions`` for a page whose size rounds to nothing: the page is then noted as
+    failed and the document's other pages are still read.
+    """
     try:
         page = document[index]
         try:
@@ -182,8 +211,8 @@ def _render_pgm(document: pdfium.PdfDocument, index: int, dpi: int) -> bytes:
                 bitmap.close()
         finally:
             page.close()
-    except pdfium.PdfiumError as exc:
-        raise PdfProblem("unreadable", f"page {index + 1} cannot be rendered: {exc}") from exc
+    except (pdfium.PdfiumError, ValueError):
+        return None
     if stride == width:
         pixels = buffer[: width * height]
     else:

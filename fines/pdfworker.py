@@ -1,18 +1,29 @@
 """The child process that reads untrusted PDFs: ``python -m fines.pdfworker``.
 
 It serves requests on stdin/stdout, one at a time, framed as an 8-byte big-endian length and a
-JSON header, then the PDF bytes. The parent (``fines.sandbox``) sets its memory limit and kills it
-when a request overruns its time, so a PDF bomb or an endless loop only ever costs this process.
+JSON header, then the PDF bytes. It runs in its own session and process group (the parent,
+``fines.sandbox``, kills the whole group when a request overruns its wall time, so a ``tesseract``
+child goes too); it limits its own memory (``RLIMIT_AS``, inherited by its children) and, per
+request, its CPU time (``RLIMIT_CPU``: the kernel stops it with SIGXCPU); and it dies with its
+parent (``PR_SET_PDEATHSIG`` on Linux, and a thread that watches the parent's pid as a fallback),
+taking its group with it. A PDF bomb or an endless loop only ever costs this process group.
 """
 from __future__ import annotations
 
+import argparse
+import ctypes
 import json
 import os
+import resource
+import signal
 import struct
 import sys
+import threading
+import time
 from typing import IO, Any
 
 _FRAME = struct.Struct(">Q")
+PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
 def read_frame(stream: IO[bytes]) -> bytes | None:
@@ -64,8 +75,9 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
     from fines.extraction import extract_fields
     from fines.pdftext import PdfProblem, extract_text
 
+    max_pages = int(request.get("max_pages", 50))
     try:
-        document = extract_text(data, ocr=bool(request.get("ocr", True)))
+        document = extract_text(data, ocr=bool(request.get("ocr", True)), max_pages=max_pages)
     except PdfProblem as problem:
         return {"ok": False, "reason": problem.reason_code, "message": problem.message}
     fields = extract_fields(document.text)
@@ -73,7 +85,8 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
         # pdfium's text layer is the fast first pass; pdfplumber orders words by their position
         # on the page, which reads some multi-column layouts better: keep the better reading.
         try:
-            second = extract_text(data, ocr=bool(request.get("ocr", True)), text_engine="pdfplumber")
+            second = extract_text(data, ocr=bool(request.get("ocr", True)), text_engine="pdfplumber",
+                                  max_pages=max_pages)
         except PdfProblem:
             second = None
         if second is not None:
@@ -87,12 +100,50 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
         "text": document.text,
         "fields": fields.as_json(request.get("filename") or ""),
         "confidence": dict(fields.confidence),
-        "problems": list(fields.problems),
-        "needs_review": fields.needs_review,
+        # A page that could not be read is a code and its number; the words are chosen at display.
+        "problems": list(fields.problems) + [f"page_unreadable:{n}" for n in document.failed_pages],
+        "needs_review": fields.needs_review or bool(document.failed_pages),
     }
 
 
-def serve(inp: IO[bytes], out: IO[bytes]) -> None:
+def _kill_group(*_: object) -> None:
+    """End this worker and everything it started (its process group), at once."""
+    os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def confine(parent: int, memory_mb: int) -> None:
+    """Limit this process's memory, and make it (and its group) die with ``parent``."""
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGTERM, _kill_group)
+    if sys.platform.startswith("linux"):
+        # SIGTERM, not SIGKILL: the handler takes the group (a running tesseract) along.
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        _kill_group()
+
+    def watch_parent() -> None:
+        # The fallback where no death signal exists, and for when the main thread is inside C code
+        # (a Python signal handler only runs between bytecodes).
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        _kill_group()
+
+    threading.Thread(target=watch_parent, name="watch-parent", daemon=True).start()
+
+
+def limit_cpu(seconds: int) -> None:
+    """Allow the next request ``seconds`` of CPU time on top of what this worker has used so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + 1 + seconds
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def serve(inp: IO[bytes], out: IO[bytes], cpu_seconds: int | None = None) -> None:
     """Answer requests until the parent closes stdin."""
     while True:
         header = read_frame(inp)
@@ -101,6 +152,8 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         data = read_frame(inp)
         if data is None:
             return
+        if cpu_seconds:
+            limit_cpu(cpu_seconds)
         try:
             reply = handle(json.loads(header), data)
         except MemoryError:
@@ -112,11 +165,17 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         write_frame(out, json.dumps(reply).encode())
 
 
-def main() -> None:
-    """Serve on the real stdin/stdout; anything a library prints goes to stderr instead."""
+def main(argv: list[str] | None = None) -> None:
+    """Confine this process, then serve on the real stdin/stdout (what a library prints goes to stderr)."""
+    parser = argparse.ArgumentParser(prog="python -m fines.pdfworker")
+    parser.add_argument("--parent", type=int, default=os.getppid())
+    parser.add_argument("--memory-mb", type=int, default=1536)
+    parser.add_argument("--cpu-seconds", type=int, default=60)
+    args = parser.parse_args(argv)
+    confine(args.parent, args.memory_mb)
     protocol_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(sys.stdin.buffer, protocol_out)
+    serve(sys.stdin.buffer, protocol_out, args.cpu_seconds)
 
 
 if __name__ == "__main__":

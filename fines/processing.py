@@ -27,6 +27,7 @@ from fines.workflow import STEP_NOTES, FineState, TransitionRefused, check_trans
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor(label="system")
+INTAKE = Actor(label="intake")  # the reading of a stored fine: its first step
 MATCHABLE = {FineState.READ.value, FineState.MATCHED.value, FineState.WAITING_INFO.value, FineState.READY.value}
 
 
@@ -43,7 +44,7 @@ def transition(fine: Fine, target: str, actor: Actor, *, note: str | None = None
     if at is not None:
         event.at = at
     db.session.add(event)
-    if actor is not SYSTEM:  # automatic steps are in the fine's own events; people's also in the audit log
+    if actor is not SYSTEM and actor is not INTAKE:  # automatic steps are in the fine's own events; people's also in the audit log
         record(actor, "fine.state_changed", fine, from_state=fine.state, to_state=target, note=note)
     fine.state = target
 

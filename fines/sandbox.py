@@ -1,18 +1,24 @@
-"""Parse untrusted PDFs in a child process with a time limit and a memory limit.
+"""Parse untrusted PDFs in a child process under time, CPU, memory and page limits.
 
 One worker process is kept and reused (starting Python and the PDF libraries per file would cost
-more than parsing). A request that overruns its wall-clock limit gets the worker killed; one that
-exhausts its memory limit makes the worker fail; either way the caller receives a reason and the
-next request gets a fresh worker. The parent never parses PDF bytes itself.
+more than parsing). It runs in a session and process group of its own, limits its own memory and
+CPU time and dies with its parent (``fines.pdfworker``). A request that overruns its wall-clock
+limit gets the worker's whole group killed (a ``tesseract`` it started included); one that
+exhausts its memory or CPU limit makes the worker die; either way the caller receives a reason
+code and the next request gets a fresh worker. The parent never parses PDF bytes itself.
+
+The worker's death signal follows the *thread* that started it: start and use a sandbox in one
+thread (the background reader, the IMAP watcher and the scheduler each keep their own).
 """
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import os
-import resource
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -22,6 +28,8 @@ from typing import Any
 from fines.pdfworker import read_frame, write_frame
 
 logger = logging.getLogger(__name__)
+#: A page preview is one page at a modest resolution: it never needs the reading's full time.
+RENDER_TIMEOUT = 20.0
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,8 @@ class ParseOutcome:
     """What the worker made of one PDF."""
 
     ok: bool
-    reason: str | None = None  # encrypted, unreadable, no_text, timeout, too_complex, crashed, ...
+    # encrypted, unreadable, no_text, too_many_pages, timeout, cpu_limit, too_complex, crashed, ...
+    reason: str | None = None
     message: str | None = None
     pages: int = 0
     ocr_pages: int = 0
@@ -44,9 +53,12 @@ class ParseOutcome:
 class PdfSandbox:
     """A reusable PDF worker under limits; use as a context manager or call ``close``."""
 
-    def __init__(self, timeout: float = 60.0, memory_mb: int = 1536) -> None:
+    def __init__(self, timeout: float = 60.0, memory_mb: int = 1536, cpu_seconds: int | None = None,
+                 max_pages: int = 50) -> None:
         self.timeout = timeout
         self.memory_mb = memory_mb
+        self.cpu_seconds = cpu_seconds if cpu_seconds is not None else max(1, int(timeout))
+        self.max_pages = max_pages
         self._proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> PdfSandbox:
@@ -55,17 +67,22 @@ class PdfSandbox:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _limits(self) -> None:  # runs in the child before exec
-        limit = self.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    @property
+    def worker_pid(self) -> int | None:
+        """The running worker's pid (also its process group and session id), if one runs."""
+        return self._proc.pid if self._proc is not None else None
 
     def _start(self) -> subprocess.Popen[bytes]:
-        if self._proc is None or self._proc.poll() is not None:
+        if self._proc is not None and _exited(self._proc):
+            self.close()
+        if self._proc is None:
             env = {**os.environ, "OMP_THREAD_LIMIT": "1", "PYTHONWARNINGS": "ignore"}
+            # No preexec_fn (unsafe in a process with threads): the worker confines itself.
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "fines.pdfworker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL, preexec_fn=self._limits, env=env, close_fds=True,
+                [sys.executable, "-m", "fines.pdfworker", "--parent", str(os.getpid()),
+                 "--memory-mb", str(self.memory_mb), "--cpu-seconds", str(self.cpu_seconds)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                close_fds=True, start_new_session=True,
             )
         return self._proc
 
@@ -75,7 +92,8 @@ class PdfSandbox:
         proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None
         try:
-            write_frame(proc.stdin, json.dumps({"filename": filename, "ocr": ocr}).encode())
+            write_frame(proc.stdin, json.dumps({"filename": filename, "ocr": ocr,
+                                                "max_pages": self.max_pages}).encode())
             write_frame(proc.stdin, data)
         except (BrokenPipeError, OSError):
             return self._failed("crashed", "the PDF reader stopped while receiving the file", started)
@@ -83,9 +101,14 @@ class PdfSandbox:
             return self._failed("timeout", f"reading took longer than {self.timeout:.0f} s", started)
         reply = read_frame(proc.stdout)
         if reply is None:
-            code = proc.wait(timeout=5)
-            self._proc = None
-            reason = "too_complex" if code in (-9, -6, 1) else "crashed"
+            self.close(kill=True)
+            code = proc.returncode
+            if code == -signal.SIGXCPU:
+                reason = "cpu_limit"
+            elif code in (-signal.SIGKILL, -signal.SIGABRT, 1):
+                reason = "too_complex"
+            else:
+                reason = "crashed"
             return ParseOutcome(False, reason, f"the PDF reader stopped (exit {code})",
                                 seconds=time.monotonic() - started)
         payload = json.loads(reply)
@@ -109,7 +132,7 @@ class PdfSandbox:
         except OSError:
             self.close(kill=True)
             return None
-        if not self._wait_readable(proc, time.monotonic() + self.timeout):
+        if not self._wait_readable(proc, time.monotonic() + min(self.timeout, RENDER_TIMEOUT)):
             self.close(kill=True)
             return None
         reply = read_frame(proc.stdout)
@@ -134,19 +157,31 @@ class PdfSandbox:
         return ParseOutcome(False, reason, message, seconds=time.monotonic() - started)
 
     def close(self, kill: bool = False) -> None:
-        """Stop the worker: at once with ``kill``, else let it finish (killed if it does not)."""
+        """Stop the worker and everything it started (an idle worker loses nothing by being killed).
+
+        The group is killed before the worker is reaped: until then its pid, which names the
+        group, cannot be given to another process.
+        """
         proc, self._proc = self._proc, None
         if proc is None:
             return
         try:
-            if kill:
-                proc.kill()
-            if proc.stdin:
-                proc.stdin.close()
-            proc.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired):
-            proc.kill()
-            proc.wait(timeout=5)
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
         finally:
-            if proc.stdout:
-                proc.stdout.close()
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+
+
+def _exited(proc: subprocess.Popen[bytes]) -> bool:
+    """Whether the worker has exited, without reaping it (so its group can still be killed by its pid)."""
+    if proc.returncode is not None:
+        return True
+    try:
+        return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True

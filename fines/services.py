@@ -8,11 +8,11 @@ number (the later copy is kept as a duplicate linked to the first).
 from __future__ import annotations
 
 import logging
+import mailbox
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,6 +76,7 @@ class IngestResult:
     fines: list[Fine]
     created: bool
     outgoing: list[tuple[str, EmailMessage]] = field(default_factory=list)
+    pdfs: int = 0  # PDFs found in the message (several may be one fine)
 
     @property
     def destination(self) -> str:
@@ -83,28 +84,145 @@ class IngestResult:
         return "processed" if self.message.status == "processed" else "quarantine"
 
 
-def ingest_message(raw: bytes, *, source: str, settings: IntakeSettings, sandbox: PdfSandbox,
+def ingest_message(raw: bytes, *, source: str, settings: IntakeSettings, sandbox: PdfSandbox | None,
                    imap: ImapRef | None = None, client: Client | None = None,
                    replies_enabled: bool = True) -> IngestResult:
-    """Store and read one message; flushes, never commits."""
-    if imap is not None:
-        existing = db.session.scalar(sa.select(IntakeMessage).where(
-            IntakeMessage.account == imap.account, IntakeMessage.folder == imap.folder,
-            IntakeMessage.uidvalidity == imap.uidvalidity, IntakeMessage.uid == imap.uid))
-        if existing is not None:  # stored before a crash, not yet moved: do not take it in twice
-            return IngestResult(existing, list(existing.fines), created=False)
+    """Store and read one message; flushes, never commits.
 
-    raw_path, raw_sha = storage.store_blob(settings.data_dir, "mail", raw, ".eml")
+    A message that cannot be read is quarantined with its reason code; nothing about one message
+    raises (but the database or the disk being away does).
+    """
+    existing = _stored_from_imap(imap)
+    if existing is not None:  # stored before a crash, not yet moved: do not take it in twice
+        return IngestResult(existing, list(existing.fines), created=False)
+    message = _store_message(raw, source, settings, imap)
+    return _take_in(message, raw, settings=settings, sandbox=sandbox, client=client, replies_enabled=replies_enabled)
+
+
+def quarantine_message(raw: bytes, *, source: str, settings: IntakeSettings, error: BaseException,
+                       imap: ImapRef | None = None) -> IngestResult:
+    """Keep a message that intake failed on, unread, in quarantine (call after rolling back); flushes.
+
+    Its raw bytes are stored, so it can be read again (``retry_message``) once the cause is fixed.
+    """
+    existing = _stored_from_imap(imap)
+    if existing is not None:
+        return IngestResult(existing, list(existing.fines), created=False)
+    message = _store_message(raw, source, settings, imap)
+    _show_headers(message, raw)
+    _refuse(message, "intake_error", type(error).__name__)
+    db.session.flush()
+    return IngestResult(message, [], created=True)
+
+
+def retry_message(actor: Actor, message: IntakeMessage, *, settings: IntakeSettings,
+                  sandbox: PdfSandbox | None) -> IngestResult:
+    """Read a quarantined message again from its stored bytes (after a fix); flushes, never commits.
+
+    Idempotent: a message no longer in quarantine is left as it is, and its PDFs become the same
+    fines again (Message-ID plus sha256). No automatic reply is sent.
+    """
+    if message.status != "quarantined":
+        return IngestResult(message, list(message.fines), created=False)
+    raw = storage.read_blob(settings.data_dir, message.raw_path)
+    client = db.session.get(Client, message.client_id) if message.client_id else None
+    previous = message.reason
+    result = _take_in(message, raw, settings=settings, sandbox=sandbox, client=client, replies_enabled=False)
+    record(actor, "fines.message_retried", message, before=previous, status=message.status,
+           fines=[f.id for f in result.fines])
+    return result
+
+
+_STAGED_BLOBS = "fleetdesk.staged_blobs"
+_NEW_BLOBS = "fleetdesk.new_blobs"
+
+
+def publish_after_flush(staged: storage.StagedBlob) -> None:
+    """Move ``staged`` into place once the row that names it is flushed; a rollback removes it again.
+
+    So no blob exists without its row: a transaction rolled back before the flush discards the
+    temporary file, one rolled back after it deletes the file it created, and only a crash between
+    rename and commit leaves an orphan (``fleetdesk fines gc-blobs`` removes those).
+    """
+    db.session.info.setdefault(_STAGED_BLOBS, []).append(staged)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_flush")
+def _publish_staged(session: sa.orm.Session, flush_context: Any) -> None:
+    for staged in session.info.pop(_STAGED_BLOBS, []):
+        if staged.publish():
+            session.info.setdefault(_NEW_BLOBS, []).append(staged.target)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _blobs_kept(session: sa.orm.Session) -> None:
+    session.info.pop(_NEW_BLOBS, None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _blobs_undone(session: sa.orm.Session) -> None:
+    for staged in session.info.pop(_STAGED_BLOBS, []):
+        staged.discard()
+    for path in session.info.pop(_NEW_BLOBS, []):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+        else:
+            logger.info("removed %s: its row was rolled back", path)
+
+
+#: A stored file younger than this may still be waiting for its row's commit.
+ORPHAN_AGE_SECONDS = 3600
+
+
+def remove_orphan_blobs(data_dir: str, now: datetime, *, dry_run: bool = False) -> list[str]:
+    """Remove the stored files (and left-over temporary files) older than an hour that no row names.
+
+    Returns their paths relative to the data directory; with ``dry_run`` nothing is removed.
+    """
+    candidates = list(storage.stored_blobs(data_dir, ORPHAN_AGE_SECONDS, now.timestamp()))
+    orphans: list[str] = []
+    for start in range(0, len(candidates), 500):
+        batch = dict(candidates[start:start + 500])
+        named = set(db.session.scalars(sa.select(Fine.pdf_path).where(Fine.pdf_path.in_(batch))))
+        named |= set(db.session.scalars(sa.select(IntakeMessage.raw_path).where(IntakeMessage.raw_path.in_(batch))))
+        for relative, path in batch.items():
+            if relative in named:
+                continue
+            orphans.append(relative)
+            if not dry_run:
+                path.unlink(missing_ok=True)
+    if orphans:
+        logger.info("%s %d stored file(s) no row names", "found" if dry_run else "removed", len(orphans))
+    return orphans
+
+
+def _stored_from_imap(imap: ImapRef | None) -> IntakeMessage | None:
+    if imap is None:
+        return None
+    return db.session.scalar(sa.select(IntakeMessage).where(
+        IntakeMessage.account == imap.account, IntakeMessage.folder == imap.folder,
+        IntakeMessage.uidvalidity == imap.uidvalidity, IntakeMessage.uid == imap.uid))
+
+
+def _store_message(raw: bytes, source: str, settings: IntakeSettings, imap: ImapRef | None) -> IntakeMessage:
+    """Keep the raw bytes first (content-addressed) and add the message's row."""
+    staged = storage.stage_blob(settings.data_dir, "mail", raw, ".eml")
     message = IntakeMessage(source=source, account=imap.account if imap else None, folder=imap.folder if imap else None,
                             uidvalidity=imap.uidvalidity if imap else None, uid=imap.uid if imap else None,
-                            message_key=raw_sha, raw_path=raw_path, raw_sha256=raw_sha, size=len(raw),
-                            status="processed", recipients=[], refusals=[], replies_sent=[])
+                            message_key=staged.sha256, raw_path=staged.relative, raw_sha256=staged.sha256,
+                            size=len(raw), status="processed", recipients=[], refusals=[], replies_sent=[])
     db.session.add(message)
+    publish_after_flush(staged)
+    return message
 
+
+def _take_in(message: IntakeMessage, raw: bytes, *, settings: IntakeSettings, sandbox: PdfSandbox | None,
+             client: Client | None, replies_enabled: bool) -> IngestResult:
+    """Read a stored message: limits, parsing, routing, then its PDFs."""
     if len(raw) > settings.max_message_bytes:
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(raw[:256 * 1024])
-        message.sender = _header(headers, "From")
-        message.subject = _header(headers, "Subject")
+        _show_headers(message, raw)
         message.status, message.reason = "quarantined", (
             f"message of {len(raw) / 1048576:.0f} MB exceeds the {settings.max_message_bytes / 1048576:.0f} MB limit")
         refusal = replies.Refusal(message.subject or "message", "too_large")
@@ -117,11 +235,18 @@ def ingest_message(raw: bytes, *, source: str, settings: IntakeSettings, sandbox
     try:
         contents = mime.parse_mail(raw)
     except mime.MalformedMail as exc:
-        message.status, message.reason = "quarantined", f"malformed e-mail: {exc}"
+        _show_headers(message, raw)
+        _refuse(message, exc.code, exc.detail)
+        db.session.flush()
+        return IngestResult(message, [], created=True)
+    except Exception as exc:  # a parser bug must cost this one message, never the mailbox
+        logger.exception("message %s (sha256 %s) could not be taken apart", message.id, message.raw_sha256)
+        _show_headers(message, raw)
+        _refuse(message, "unparseable", type(exc).__name__)
         db.session.flush()
         return IngestResult(message, [], created=True)
 
-    message.message_key = (contents.message_id or f"sha256:{raw_sha}")[:255]
+    message.message_key = (contents.message_id or f"sha256:{message.raw_sha256}")[:255]
     message.sender = (contents.sender or "")[:320] or None
     message.subject = contents.subject
     message.recipients = list(contents.recipients)
@@ -131,19 +256,35 @@ def ingest_message(raw: bytes, *, source: str, settings: IntakeSettings, sandbox
         message.status, message.reason = "triage", "no client has any of these addresses: " + (
             ", ".join(contents.recipients) or "(no recipient)")
         db.session.flush()
-        return IngestResult(message, [], created=True)
+        return IngestResult(message, [], created=True, pdfs=len(contents.pdfs))
     return _read_contents(message, contents, client, settings, sandbox, replies_enabled)
 
 
+def _show_headers(message: IntakeMessage, raw: bytes) -> None:
+    """Fill in who sent a refused message and its subject, from its headers alone (bounded)."""
+    headers = mime.read_headers(raw)
+    message.sender = (headers.sender or "")[:320] or None
+    message.subject = headers.subject
+    message.recipients = list(headers.recipients)[:50]
+
+
+def _refuse(message: IntakeMessage, code: str, detail: str = "") -> None:
+    """Quarantine a message that was not read: its reason is a code (``fines.labels``) and a technical detail."""
+    message.status = "quarantined"
+    message.reason = (f"{code}: {detail}" if detail else code)[:500]
+
+
 def _read_contents(message: IntakeMessage, contents: mime.MailContents, client: Client, settings: IntakeSettings,
-                   sandbox: PdfSandbox, replies_enabled: bool) -> IngestResult:
+                   sandbox: PdfSandbox | None, replies_enabled: bool) -> IngestResult:
     message.client_id = client.id
     message.status, message.reason = "processed", None
     db.session.flush()
-    result = IngestResult(message, [], created=True)
+    result = IngestResult(message, [], created=True, pdfs=len(contents.pdfs))
     refusals = [replies.Refusal(a.filename or a.content_type, "not_pdf") for a in contents.refused]
     for attachment in contents.pdfs:
         fine = _read_pdf(message, client, attachment, settings, sandbox)
+        if fine in result.fines:  # the same PDF twice in one message (forwarded twice): one fine
+            continue
         result.fines.append(fine)
         if fine.state == "quarantined":
             refusals.append(replies.Refusal(attachment.filename or "document.pdf", fine.reason_code or "unreadable",
@@ -164,8 +305,11 @@ def _read_contents(message: IntakeMessage, contents: mime.MailContents, client: 
 
 
 def assign_message(actor: Actor, message: IntakeMessage, client: Client, *, settings: IntakeSettings,
-                   sandbox: PdfSandbox) -> IngestResult:
-    """Give a message from triage to a client and read its PDFs (no automatic replies)."""
+                   sandbox: PdfSandbox | None) -> IngestResult:
+    """Give a message from triage to a client and read its PDFs (no automatic replies).
+
+    Without a ``sandbox`` its fines are stored ``received``, for ``read_fine``.
+    """
     if message.status != "triage":
         raise ServiceError("only messages in triage can be assigned", "client")
     contents = mime.parse_mail(storage.read_blob(settings.data_dir, message.raw_path))
@@ -195,39 +339,71 @@ def route(recipients: tuple[str, ...] | list[str]) -> Client | None:
 
 
 def _read_pdf(message: IntakeMessage, client: Client, attachment: mime.Attachment, settings: IntakeSettings,
-              sandbox: PdfSandbox) -> Fine:
+              sandbox: PdfSandbox | None) -> Fine:
+    """Store one PDF as a fine and read it; without a ``sandbox`` it stays ``received`` for ``read_fine``."""
     digest = attachment.sha256
     existing = db.session.scalar(sa.select(Fine).where(Fine.message_key == message.message_key,
                                                         Fine.pdf_sha256 == digest))
     if existing is not None:  # the same mail again (another UID, or forwarded twice): same fine
         return existing
-    pdf_path, _ = storage.store_blob(settings.data_dir, "pdf", attachment.data, ".pdf")
+    staged = storage.stage_blob(settings.data_dir, "pdf", attachment.data, ".pdf")
     fine = Fine(message=message, client_id=client.id, message_key=message.message_key,
-                filename=attachment.filename, pdf_path=pdf_path, pdf_sha256=digest, size=len(attachment.data),
-                confidence={}, problems=[])
+                filename=attachment.filename, pdf_path=staged.relative, pdf_sha256=digest, size=len(attachment.data),
+                state="received", confidence={}, problems=[])
     db.session.add(fine)
+    publish_after_flush(staged)
     if len(attachment.data) > settings.max_pdf_bytes:
-        _quarantine(fine, "too_large", f"PDF of {len(attachment.data) / 1048576:.0f} MB exceeds the "
-                                       f"{settings.max_pdf_bytes / 1048576:.0f} MB limit")
-        db.session.flush()
-        _arrived(fine, settings)
+        _arrived(fine, _quarantine(fine, "too_large", f"PDF of {len(attachment.data) / 1048576:.0f} MB exceeds the "
+                                                      f"{settings.max_pdf_bytes / 1048576:.0f} MB limit"), settings)
         return fine
-    outcome = sandbox.parse(attachment.data, attachment.filename)
-    apply_outcome(fine, outcome)
-    db.session.flush()
-    if fine.state in ("read", "review"):
-        _link_duplicate(fine)
-    _arrived(fine, settings)
+    if sandbox is not None:
+        _read_stored(fine, attachment.data, settings, sandbox)
     return fine
 
 
-def _arrived(fine: Fine, settings: IntakeSettings) -> None:
-    """Record the fine's first step and, once read, match it to its contract."""
-    from fines import processing
-    from fines.models import FineEvent
+def read_fine(fine_id: int, *, settings: IntakeSettings, sandbox: PdfSandbox) -> Fine | None:
+    """Read the PDF of a fine stored as ``received`` and move the fine on; flushes, never commits.
 
-    db.session.add(FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label="intake",
-                             from_state="received", to_state=fine.state, note=fine.reason))
+    The one reading service, whoever calls it (the web process's background reader, the scheduler
+    catching up after a restart, later a task queue). Safe to call twice: a fine that is no longer
+    ``received``, or that another reader holds (PostgreSQL row lock), is left alone (None).
+    """
+    fine = db.session.scalar(sa.select(Fine).where(Fine.id == fine_id, Fine.state == "received")
+                             .with_for_update(skip_locked=True))
+    if fine is None:
+        return None
+    try:
+        data = storage.read_blob(settings.data_dir, fine.pdf_path)
+    except FileNotFoundError:
+        _arrived(fine, _quarantine(fine, "unreadable", "the stored PDF is missing"), settings)
+        return fine
+    _read_stored(fine, data, settings, sandbox)
+    return fine
+
+
+def unread_fines(older_than: datetime, limit: int = 50) -> list[int]:
+    """Fines still ``received`` since before ``older_than`` (their reader stopped): oldest first."""
+    return list(db.session.scalars(sa.select(Fine.id).where(Fine.state == "received", Fine.created_at < older_than)
+                                   .order_by(Fine.created_at, Fine.id).limit(limit)))
+
+
+def _read_stored(fine: Fine, data: bytes, settings: IntakeSettings, sandbox: PdfSandbox) -> None:
+    outcome = sandbox.parse(data, fine.filename)
+    _arrived(fine, apply_outcome(fine, outcome), settings)
+
+
+def _arrived(fine: Fine, target: str, settings: IntakeSettings) -> None:
+    """Move the received fine to what its reading found (its first step) and, once read, match it."""
+    from fines import processing
+
+    if target in ("read", "review"):
+        original = _original_of(fine)
+        if original is not None:
+            fine.duplicate_of_id = original.id
+            fine.reason = f"same issuer and notice number as fine {original.id}"
+            target = "duplicate"
+    db.session.flush()
+    processing.transition(fine, target, processing.INTAKE, note=fine.reason)
     if fine.state == "read":
         processing.refresh(fine, settings.calendar, clock_now())
     else:
@@ -235,12 +411,11 @@ def _arrived(fine: Fine, settings: IntakeSettings) -> None:
     db.session.flush()
 
 
-def apply_outcome(fine: Fine, outcome: ParseOutcome) -> None:
-    """Copy what the PDF reader found onto the fine and decide its state."""
+def apply_outcome(fine: Fine, outcome: ParseOutcome) -> str:
+    """Copy what the PDF reader found onto the fine; return the state it moves to (the caller moves it)."""
     fine.pages, fine.ocr_pages = outcome.pages, outcome.ocr_pages
     if not outcome.ok:
-        _quarantine(fine, outcome.reason or "unreadable", outcome.message or "unreadable PDF")
-        return
+        return _quarantine(fine, outcome.reason or "unreadable", outcome.message or "unreadable PDF")
     fine.text = outcome.text[:200_000]
     values = outcome.fields
     for name in FIELDS:
@@ -248,16 +423,16 @@ def apply_outcome(fine: Fine, outcome: ParseOutcome) -> None:
     fine.confidence = dict(outcome.confidence)
     fine.problems = list(outcome.problems)
     if not (fine.notice_number or fine.plate or fine.amount_cents):
-        _quarantine(fine, "no_fine", "no notice number, plate or amount found: this does not look like a fine")
-        return
-    fine.state = "review" if outcome.needs_review else "read"
+        return _quarantine(fine, "no_fine", "no notice number, plate or amount found: this does not look like a fine")
     fine.reason = "; ".join(outcome.problems)[:500] or None
+    return "review" if outcome.needs_review else "read"
 
 
-def _quarantine(fine: Fine, code: str, message: str) -> None:
-    fine.state = "quarantined"
+def _quarantine(fine: Fine, code: str, message: str) -> str:
+    """Note why the fine is quarantined (a code, and the technical detail for agents); return the state."""
     fine.reason_code = code
     fine.reason = f"{code}: {message}"[:500]
+    return "quarantined"
 
 
 def _typed(name: str, value: Any) -> Any:
@@ -270,33 +445,64 @@ def _typed(name: str, value: Any) -> Any:
     return value
 
 
+def _original_of(fine: Fine) -> Fine | None:
+    """The fine already received for this client with the same issuer and notice number, if any."""
+    if not (fine.issuer and fine.notice_number and fine.client_id):
+        return None
+    return db.session.scalar(sa.select(Fine).where(
+        Fine.client_id == fine.client_id, Fine.issuer == fine.issuer, Fine.notice_number == fine.notice_number,
+        Fine.id != fine.id, Fine.state.not_in(("duplicate", "received"))).order_by(Fine.id).limit(1))
+
+
 def _link_duplicate(fine: Fine) -> None:
     """Link a fine already received for this client (same issuer and notice number)."""
-    if not (fine.issuer and fine.notice_number and fine.client_id):
-        return
-    first = db.session.scalar(sa.select(Fine).where(
-        Fine.client_id == fine.client_id, Fine.issuer == fine.issuer, Fine.notice_number == fine.notice_number,
-        Fine.id != fine.id, Fine.state != "duplicate").order_by(Fine.id).limit(1))
+    first = _original_of(fine)
     if first is not None:
         fine.state, fine.duplicate_of_id = "duplicate", first.id
         fine.reason = f"same issuer and notice number as fine {first.id}"
 
 
 def ingest_files(files: list[tuple[str, bytes]], *, client: Client, actor: Actor, source: str,
-                 settings: IntakeSettings, sandbox: PdfSandbox) -> IngestResult:
-    """Take in uploaded or command-line files through the same pipeline as e-mail."""
+                 settings: IntakeSettings, sandbox: PdfSandbox | None) -> IngestResult:
+    """Take in uploaded or command-line files through the same pipeline as e-mail.
+
+    Without a ``sandbox`` the fines are only stored (``received``): the caller has them read in the
+    background (``fines.tasks.read_later``) after its commit.
+    """
+    # A browser sends any file name (RFC 2231 may carry CR/LF): keep what a header can hold.
+    names = ["".join(ch for ch in Path(name.replace("\\", "/")).name if ch.isprintable())[:200] or "upload.pdf"
+             for name, _ in files]
     msg = EmailMessage()
     msg["From"] = actor.label if "@" in actor.label else settings.mail_from
     msg["To"] = client.intake_address
-    msg["Subject"] = f"{source} by {actor.label}: " + ", ".join(name for name, _ in files)[:200]
+    msg["Subject"] = f"{source} by {actor.label}: " + ", ".join(names)[:200]
     msg.set_content(f"Files taken in by {source}.")
-    for name, data in files:
-        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=Path(name).name)
+    for name, (_, data) in zip(names, files):
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     result = ingest_message(msg.as_bytes(), source=source, settings=settings, sandbox=sandbox, client=client,
                             replies_enabled=False)
-    record(actor, f"fines.{source}", result.message, client_id=client.id, files=[name for name, _ in files],
+    record(actor, f"fines.{source}", result.message, client_id=client.id, files=names,
            fines=[f.id for f in result.fines])
     return result
+
+
+def messages_in_file(path: Path | str) -> list[bytes]:
+    """The messages saved in a file: an mbox (its first line is ``From ``) or one ``.eml``.
+
+    Raises ``OSError`` when the file cannot be read at all.
+    """
+    data = Path(path).read_bytes()
+    if not data.removeprefix(mime.BOM).lstrip(b"\r\n").startswith(b"From "):
+        return [data]
+    with tempfile.TemporaryDirectory() as tmp:
+        if data.startswith(mime.BOM):  # the mailbox module would take the first "From " line for body text
+            path = Path(tmp) / "mbox"
+            path.write_bytes(data.removeprefix(mime.BOM))
+        box = mailbox.mbox(str(path), create=False)
+        try:
+            return [box.get_bytes(key) for key in box.keys()]
+        finally:
+            box.close()
 
 
 def send_replies(result: IngestResult, settings: IntakeSettings) -> list[str]:
@@ -311,11 +517,6 @@ def send_replies(result: IngestResult, settings: IntakeSettings) -> list[str]:
     if sent:
         result.message.replies_sent = list(result.message.replies_sent or []) + sent
     return sent
-
-
-def _header(headers: Any, name: str) -> str | None:
-    value = headers.get(name)
-    return " ".join(str(value).split())[:500] if value else None
 
 
 def file_report(path: Path | str, result: IngestResult, calendar: WorkCalendar | None = None,

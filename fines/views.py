@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,21 +10,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app import params
 from app.auth import actor, staff_required
 from app.clock import now, today, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
 from app.models import Client, Role
 from app.services import ServiceError, record
-from fines import exports, jobs, labels, outputs, privacy, processing, services, storage
+from fines import exports, jobs, labels, outputs, privacy, processing, services, storage, tasks
 from fines.deadlines import cutoff_urgency
-from fines.forms import AssignForm, CorrectionForm, ReasonForm, UploadForm
+from fines.forms import AssignForm, CorrectionForm, ReasonForm, RetryForm, UploadForm
 from fines.matching import addressed_elsewhere
 from fines.money import format_structured_reference
 from fines.models import Fine, IntakeMessage
 from fines.workflow import OPEN_STATES, FineState
 
-bp = Blueprint("fines", __name__, url_prefix="/fines", template_folder="templates")
+bp = Blueprint("fines", __name__, url_prefix="/fines", template_folder="templates", static_folder="static")
 #: The list's tabs, in the order work flows (every state has one).
 STATES = tuple(state.value for state in (
     FineState.REVIEW, FineState.QUARANTINED, FineState.WAITING_INFO, FineState.READY, FineState.PROCESSED,
@@ -97,13 +97,11 @@ def _client_choices() -> list[tuple[int, str]]:
 @bp.route("/")
 @login_required
 def index() -> Any:
-    state = request.args.get("state")
-    if state not in STATES:
-        state = None
+    state = params.choice_arg("state", STATES)
     query = sa.select(Fine).options(*LIST_LOADING).order_by(Fine.created_at.desc(), Fine.id.desc())
     if state:
         query = query.where(Fine.state == state)
-    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=PAGE_SIZE, error_out=False)
+    page = db.paginate(query, page=params.page_arg(), per_page=PAGE_SIZE, error_out=False)
     counts = processing.counts_by_state(None)  # one grouped COUNT (a client user's own, by tenancy)
     return render_template("fines/index.html", page=page, state=state, counts=counts, states=STATES,
                            total=sum(counts.values()))
@@ -122,11 +120,16 @@ def upload() -> Any:
             abort(404)
         files = [(f.filename or "upload.pdf", f.read()) for f in form.files.data if f]
         settings = services.IntakeSettings.from_config(current_app.config)
-        with jobs.sandbox_for(current_app.config) as sandbox:
-            result = services.ingest_files(files, client=client, actor=actor(), source="upload", settings=settings,
-                                           sandbox=sandbox)
+        # Stored now, read in the background: the request never waits for the PDF reader (OCR).
+        result = services.ingest_files(files, client=client, actor=actor(), source="upload", settings=settings,
+                                       sandbox=None)
         db.session.commit()
+        tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
+                         [f.id for f in result.fines if f.state == "received"])
         for fine in result.fines:
+            if fine.state == "received":
+                flash(_("%(file)s: received, being read.", file=fine.filename), "info")
+                continue
             why = labels.upload_reason(fine.state, fine.reason_code, fine.reason, staff=staff)
             flash(_("%(file)s: %(state)s", file=fine.filename, state=labels.label("state", fine.state)) +
                   (f" ({why})" if why else ""), "error" if fine.state == "quarantined" else "info")
@@ -179,11 +182,30 @@ def _detail(fine: Fine, form: Any, status: int = 200) -> Any:
                            action_form=ReasonForm()), status
 
 
+def _fine_with_pdf_or_gone(fine_id: int) -> Fine:
+    """The fine, or 404; 410 (gone, with the reason) when privacy erasure removed its PDF."""
+    fine = db.get_or_404(Fine, fine_id)
+    if not fine.pdf_path:
+        abort(410, _("This fine's PDF was erased under the privacy rules; it cannot be shown any more."))
+    return fine
+
+
+@bp.route("/<int:fine_id>/state.json")
+@login_required
+def state(fine_id: int) -> Any:
+    """The fine's state, for a page waiting until the fine has been read."""
+    fine = db.get_or_404(Fine, fine_id)
+    return {"state": fine.state}
+
+
 @bp.route("/<int:fine_id>/pdf")
 @login_required
 def pdf(fine_id: int) -> Any:
-    fine = db.get_or_404(Fine, fine_id)
-    data = storage.read_blob(current_app.config["DATA_DIR"], fine.pdf_path)
+    fine = _fine_with_pdf_or_gone(fine_id)
+    try:
+        data = storage.read_blob(current_app.config["DATA_DIR"], fine.pdf_path)
+    except FileNotFoundError:
+        abort(404)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="fine-{fine.id}.pdf"'
     # Shown in a frame of our own page only; the PDF may load nothing from anywhere.
@@ -195,10 +217,14 @@ def pdf(fine_id: int) -> Any:
 @bp.route("/<int:fine_id>/pages/<int:page>.png")
 @login_required
 def page_image(fine_id: int, page: int) -> Any:
-    fine = db.get_or_404(Fine, fine_id)
+    fine = _fine_with_pdf_or_gone(fine_id)
     if not 1 <= page <= (fine.pages or 1):
         abort(404)
-    png = services.page_preview(fine, page, current_app.config["DATA_DIR"], lambda: jobs.sandbox_for(current_app.config))
+    try:
+        png = services.page_preview(fine, page, current_app.config["DATA_DIR"],
+                                    lambda: jobs.sandbox_for(current_app.config))
+    except FileNotFoundError:
+        abort(404)
     if png is None:
         abort(404)
     response = Response(png, mimetype="image/png")
@@ -257,14 +283,31 @@ def message(message_id: int) -> Any:
         if form.validate_on_submit():
             client = db.get_or_404(Client, form.client_id.data)
             settings = services.IntakeSettings.from_config(current_app.config)
-            with jobs.sandbox_for(current_app.config) as sandbox:
-                services.assign_message(actor(), msg, client, settings=settings, sandbox=sandbox)
+            result = services.assign_message(actor(), msg, client, settings=settings, sandbox=None)
             db.session.commit()
+            tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
+                             [f.id for f in result.fines if f.state == "received"])
             flash(_("Message assigned to %(code)s.", code=client.code), "info")
             return redirect(url_for("fines.message", message_id=msg.id))
     elif request.method == "POST":
         abort(404 if current_user.role is Role.CLIENT else 405)
-    return render_template("fines/message.html", msg=msg, form=form)
+    retry = RetryForm() if current_user.is_staff and msg.status == "quarantined" else None
+    return render_template("fines/message.html", msg=msg, form=form, retry=retry)
+
+
+@bp.route("/messages/<int:message_id>/retry", methods=["POST"])
+@staff_required
+def retry_message(message_id: int) -> Any:
+    """Read a refused e-mail again from its stored bytes (after a fix)."""
+    msg = db.get_or_404(IntakeMessage, message_id)
+    if RetryForm().validate_on_submit():
+        settings = services.IntakeSettings.from_config(current_app.config)
+        result = services.retry_message(actor(), msg, settings=settings, sandbox=None)
+        db.session.commit()
+        tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
+                         [f.id for f in result.fines if f.state == "received"])
+        flash(_("Message read again: %(status)s.", status=labels.label("message_status", msg.status)), "info")
+    return redirect(url_for("fines.message", message_id=msg.id))
 
 
 def _form_data(fine: Fine) -> dict[str, Any]:
@@ -280,7 +323,7 @@ def _client_scope() -> int | None:
     """The client whose data a request is about: the user's own, or the one an agent filters on."""
     if not current_user.is_staff:
         return current_user.client_id
-    return request.args.get("client", type=int) or None
+    return params.id_arg("client")
 
 
 def _action_refused(exc: ServiceError) -> str:
@@ -364,20 +407,10 @@ def designations_csv() -> Any:
 @bp.route("/recharges.csv")
 @login_required
 def recharges_csv() -> Any:
-    start = _date_arg("from") or today().replace(day=1)
-    end = _date_arg("to") or today()
+    start = params.date_arg("from") or today().replace(day=1)
+    end = params.date_arg("to") or today()
     lines = exports.recharge_lines(_client_scope(), start, end, work_calendar())
     return _csv(outputs.recharges_csv(lines), f"recharges-{start}-{end}.csv")
-
-
-def _date_arg(name: str) -> date | None:
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        abort(400)
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -409,7 +442,7 @@ def worklist() -> Any:
 @staff_required
 def privacy_page() -> Any:
     """Find a driver's data; export it as JSON or erase it (agents and admins, audited)."""
-    query = (request.values.get("q") or "").strip()
+    query = ((request.form.get("q") or "").strip() if request.method == "POST" else params.text_arg("q")) or ""
     found: list[Any] = []
     form = ReasonForm()
     if query:

@@ -1,8 +1,6 @@
 """Monthly SLA reports: per client and overall, per category."""
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.csvout import write_csv
 from app.extensions import db
 from app.workcalendar import WorkCalendar
 from sla.clock import SlaStatus
@@ -92,20 +91,15 @@ def monthly(client_id: int | None, month: date, now: datetime, calendar: WorkCal
     return summarise((t, status_of(t, now, calendar)) for t in db.session.scalars(query))
 
 
+REPORT_COLUMNS = ("scope", "category", "incidents", "reaction_met_pct", "intervention_met_pct", "reaction_median_h",
+                  "reaction_p90_h", "intervention_median_h", "intervention_p90_h", "escalations",
+                  "status_reports_missed", "chargeable")
+
+
 def as_csv(lines: list[CategoryLine], label: str) -> str:
     """The report as CSV (one line per category)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["scope", "category", "incidents", "reaction_met_pct", "intervention_met_pct",
-                     "reaction_median_h", "reaction_p90_h", "intervention_median_h", "intervention_p90_h",
-                     "escalations", "status_reports_missed", "chargeable"])
-    for line in lines:
-        writer.writerow([label, line.category, line.incidents, _blank(line.reaction_met_pct),
-                         _blank(line.intervention_met_pct), _blank(line.reaction_median_h), _blank(line.reaction_p90_h),
-                         _blank(line.intervention_median_h), _blank(line.intervention_p90_h), line.escalations,
-                         line.status_reports_missed, line.chargeable])
-    return out.getvalue()
-
-
-def _blank(value: float | None) -> str:
-    return "" if value is None else f"{value}"
+    return write_csv(REPORT_COLUMNS, (
+        [label, line.category, line.incidents, line.reaction_met_pct, line.intervention_met_pct,
+         line.reaction_median_h, line.reaction_p90_h, line.intervention_median_h, line.intervention_p90_h,
+         line.escalations, line.status_reports_missed, line.chargeable]
+        for line in lines))

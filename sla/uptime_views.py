@@ -5,11 +5,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
+from app import params
 from app.auth import actor, admin_required, staff_required
 from app.clock import now, work_calendar
 from app.extensions import db
@@ -42,14 +43,10 @@ def _dashboard_panel() -> dict[str, Any]:
 
 
 def _month() -> tuple[int, int]:
-    value = request.args.get("month")
-    local = now().astimezone(work_calendar().zone)
-    if not value:
+    parsed = params.month_arg()
+    if parsed is None:
+        local = now().astimezone(work_calendar().zone)
         return local.year, local.month
-    try:
-        parsed = date.fromisoformat(value + "-01")
-    except ValueError:
-        abort(400)
     return parsed.year, parsed.month
 
 

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from app import params
 from app.auth import actor, staff_required
 from app.clock import now, today, work_calendar
 from app.extensions import db
@@ -76,8 +77,9 @@ def index() -> Any:
     query = sa.select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.client),
                                       selectinload(Ticket.assigned_to)).order_by(
         Ticket.is_open.desc(), Ticket.nearest_breach.asc().nulls_last(), Ticket.id)
-    filters = {k: request.args.get(k, type=int) for k in ("client", "category", "agent")}
-    state = request.args.get("state") or "open"
+    filters = {"client": params.id_arg("client"), "category": params.id_arg("category"),
+               "agent": params.id_arg("agent")}
+    state = params.choice_arg("state", QUEUE_STATES, "open") or "open"
     if state == "open":
         query = query.where(Ticket.is_open.is_(True))
     elif state in QUEUE_STATES[1:-1]:
@@ -88,7 +90,7 @@ def index() -> Any:
         query = query.where(Ticket.category == filters["category"])
     if filters["agent"] and current_user.is_staff:
         query = query.where(Ticket.assigned_to_id == filters["agent"])
-    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=PAGE_SIZE,
+    page = db.paginate(query, page=params.page_arg(), per_page=PAGE_SIZE,
                        error_out=False, count=False)
     moment, calendar = now(), work_calendar()
     rows = [(t, services.status_of(t, moment, calendar)) for t in page.items]
@@ -213,19 +215,13 @@ def flags(ticket_id: int) -> Any:
 
 
 def _month() -> date:
-    value = request.args.get("month")
-    if not value:
-        return today().replace(day=1)
-    try:
-        return date.fromisoformat(value + "-01")
-    except ValueError:
-        abort(400)
+    return params.month_arg() or today().replace(day=1)
 
 
 def _report_scope() -> int | None:
     if not current_user.is_staff:
         return current_user.client_id
-    return request.args.get("client", type=int) or None
+    return params.id_arg("client")
 
 
 @bp.route("/reports")

@@ -47,8 +47,9 @@ def _empty_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
-    from app.extensions import db
+    from app.extensions import db, limiter
 
+    limiter.reset()  # login failures counted by one test must not lock the next one out
     with application.app_context():
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":

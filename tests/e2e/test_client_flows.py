@@ -60,7 +60,8 @@ def test_client_uploads_a_fine_and_completes_its_contract(app: Any, world: Any, 
         page.click("text=Upload PDFs")
         page.set_input_files("input[name=files]", str(letter))
         page.click("main button[type=submit]")
-        page.wait_for_selector("text=Workflow")
+        # Answered at once ("being read"); the page shows the fine again once the background reader is done.
+        page.wait_for_selector("main .badge.state-waiting_info")
         main = page.inner_text("main")
         assert "waiting for information" in main and "No lease contract for plate 1-ABC-123 on 28 October 2026" in main
 
@@ -169,6 +170,7 @@ def test_dutch_client_imports_contracts_and_the_agent_processes_the_fine(app: An
         page.wait_for_url(re.compile(r".*/fines/\d+$"))
         fine_url = page.url
         fine_id = _fine_id(fine_url)
+        page.wait_for_selector("main .badge.state-waiting_info")  # read in the background, then shown
         waiting = page.inner_text("main")
         assert "wacht op informatie" in waiting
         assert "Geen leasecontract voor nummerplaat 1-ABC-123 op 28 oktober 2026" in waiting

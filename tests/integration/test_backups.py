@@ -50,7 +50,46 @@ def test_each_tier_is_written_verified_and_idempotent_per_day(backup_app: Any, w
 
         _manifest, folder = services.find(backup_app.config, first.id)
         config = json.loads((folder / "config.json").read_text())
-        assert config["SECRET_KEY"] == "(redacted)" and config["DATABASE_URL"] == "(redacted)"
+        assert config["SECRET_KEY"] == "(redacted)"
+        from app.security import redact_text
+
+        assert config["DATABASE_URL"] == redact_text(backup_app.config["DATABASE_URL"])  # no password
+
+
+SECRETS = {
+    "DATABASE_URL": "postgresql+psycopg://fleetdesk:S3cret-db-pw@db.internal:5432/fleetdesk",
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://fleetdesk:S3cret-db-pw@db.internal:5432/fleetdesk",
+    "SQLALCHEMY_BINDS": {"reports": "postgresql://reader:Bind-pw-42@replica.internal/fleetdesk"},
+    "BROKER_URL": "redis://:Broker-pw-7@127.0.0.1:6379/0",
+    "RESULT_BACKEND": "amqp://guest:Rabbit-pw-9@127.0.0.1:5672//",
+    "ARCHIVE_DSN": "host=db.internal dbname=fleetdesk user=fleetdesk password=Dsn-pw-3",
+    "SMTP_PASSWORD": "Smtp-pw-5",
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "AWS_SESSION_TOKEN": "Session-token-1",
+    "IMAP_ACCOUNTS": '[{"name": "intake", "host": "imap.example.be", "password": "Imap-pw-8"}]',
+    "S3_URL": "https://s3.example.be/bucket?X-Amz-Credential=AKIAIOSFODNN7EXAMPLE&token=Query-token-2",
+}
+
+
+def test_the_environment_backup_keeps_no_secret_not_even_inside_urls(backup_app: Any, world: Any) -> None:
+    from backups import services
+
+    saved = {key: backup_app.config.get(key) for key in SECRETS}
+    backup_app.config.update(SECRETS)
+    try:
+        manifest = _run(backup_app, "weekly-env")
+    finally:
+        backup_app.config.update(saved)
+    _manifest, folder = services.find(backup_app.config, manifest.id)
+    text = (folder / "config.json").read_text()
+    for secret in ("S3cret-db-pw", "Bind-pw-42", "Broker-pw-7", "Rabbit-pw-9", "Dsn-pw-3", "Smtp-pw-5",
+                   "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI", "Session-token-1", "Imap-pw-8", "Query-token-2"):
+        assert secret not in text, secret
+    config = json.loads(text)
+    # What a restore needs to know stays: where the database was, without its password.
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://fleetdesk:(redacted)@db.internal:5432/fleetdesk"
+    assert config["SQLALCHEMY_BINDS"]["reports"] == "postgresql://reader:(redacted)@replica.internal/fleetdesk"
 
 
 def test_a_corrupted_part_fails_verification_with_its_reason(backup_app: Any, world: Any) -> None:

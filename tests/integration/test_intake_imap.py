@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -92,3 +93,65 @@ def test_connection_cut_mid_move_doubles_nothing(app: Any, world: Any, dovecot: 
     assert [(status, created) for _id, status, created, _n in results] == [("processed", False)]
     assert _counts(app) == (before[0] + 1, before[1] + 1)
     assert dovecot.list_folder("INBOX") == [] and len(dovecot.list_folder("Processed")) == 1
+
+
+def _poison(raw: bytes, header: bytes, replacement: bytes) -> bytes:
+    """Put a header into a message that no e-mail library lets us write."""
+    assert header in raw
+    return raw.replace(header, replacement, 1)
+
+
+def test_poison_messages_are_set_aside_and_the_valid_fine_behind_them_is_stored(app: Any, world: Any,
+                                                                               dovecot: Any) -> None:
+    from app.extensions import db
+    from fines.models import Fine, IntakeMessage
+
+    plain = EmailMessage()
+    plain["From"], plain["To"], plain["Subject"], plain["Message-ID"] = "x@placeholder.test", "y@placeholder.test", "hi", "<p1@e>"
+    plain.set_content("no PDF here\n")
+    crlf = _poison(plain.as_bytes(), b"From: x@placeholder.test", b"From: =?utf-8?q?x=0D=0Ay?= <a@evil.test>")
+    crlf = _poison(crlf, b"To: y@placeholder.test", b"To: " + b", ".join(
+        b"=?utf-8?q?n" + str(i).encode() + b"?= <u" + str(i).encode() + b"@evil.test>" for i in range(2700)))
+    unlisted = _poison(plain.as_bytes().replace(b"<p1@e>", b"<p2@e>"), b"To: y@placeholder.test",
+                       b"To: unlisted-recipients:; (no To-header on input)")
+    dovecot.deliver(crlf)
+    dovecot.deliver(unlisted)
+    dovecot.deliver(_mail("alpha@fines.fleetdesk.test", "400001", "<valid@c>"))
+
+    results = _drain(app, _account(dovecot))
+    assert [status for _id, status, _c, _n in results] == ["quarantined", "triage", "processed"]
+    assert dovecot.list_folder("INBOX") == []
+    assert len(dovecot.list_folder("Quarantine")) == 2 and len(dovecot.list_folder("Processed")) == 1
+    with app.app_context():
+        bomb, group, valid = (db.session.get(IntakeMessage, message_id) for message_id, *_ in results)
+        assert bomb.reason.startswith("too_many_encoded_words") and bomb.sender == "a@evil.test"
+        assert group.reason.startswith("no client has any of these addresses")
+        [fine] = valid.fines
+        assert fine.notice_number == "AN.12.L3.400001/2026" and db.session.get(Fine, fine.id) is not None
+    assert _drain(app, _account(dovecot)) == []  # nothing left, nothing stuck first in INBOX
+
+
+def test_intake_failing_on_one_message_quarantines_it_and_reads_the_next(app: Any, world: Any, dovecot: Any,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.extensions import db
+    from fines import services
+    from fines.models import IntakeMessage
+
+    real_route = services.route
+
+    def route(recipients: Any) -> Any:
+        if "beta@fines.fleetdesk.test" in recipients:
+            raise RuntimeError("a bug met one message")
+        return real_route(recipients)
+
+    monkeypatch.setattr(services, "route", route)
+    dovecot.deliver(_mail("beta@fines.fleetdesk.test", "500001", "<bug@c>"))
+    dovecot.deliver(_mail("alpha@fines.fleetdesk.test", "500002", "<fine@c>"))
+    results = _drain(app, _account(dovecot))
+    assert [(status, n) for _id, status, _c, n in results] == [("quarantined", 0), ("processed", 1)]
+    assert dovecot.list_folder("INBOX") == [] and len(dovecot.list_folder("Quarantine")) == 1
+    with app.app_context():
+        failed = db.session.get(IntakeMessage, results[0][0])
+        assert failed.reason == "intake_error: RuntimeError" and failed.uid is not None
+        raw_kept = (Path(app.config["DATA_DIR"]) / failed.raw_path).exists()
+    assert raw_kept

@@ -60,20 +60,28 @@ def test_users_create_prompts_for_a_hidden_password(app: Any) -> None:
     assert support.PASSWORD not in result.output
 
 
-def test_prune_job_deletes_only_old_login_attempts(app: Any) -> None:
+def test_prune_job_deletes_only_sessions_ended_or_expired_a_day_ago(app: Any, world: Any) -> None:
     from app import scheduler
     from app.db import utcnow
     from app.extensions import db
-    from app.models import LoginAttempt
+    from app.models import UserSession
 
     with app.app_context():
         now = utcnow()
-        db.session.add_all([LoginAttempt(at=now - timedelta(days=40), email="a@b.test", ip="127.0.0.1", success=False),
-                            LoginAttempt(at=now - timedelta(days=1), email="a@b.test", ip="127.0.0.1", success=False)])
+        db.session.add_all([
+            UserSession(token_sha256="a" * 64, user_id=world.admin_id, created_at=now - timedelta(days=3),
+                        expires_at=now - timedelta(days=2)),
+            UserSession(token_sha256="b" * 64, user_id=world.admin_id, created_at=now - timedelta(days=3),
+                        expires_at=now + timedelta(hours=1), ended_at=now - timedelta(days=2)),
+            UserSession(token_sha256="c" * 64, user_id=world.admin_id, created_at=now - timedelta(hours=2),
+                        expires_at=now + timedelta(hours=10), ended_at=now - timedelta(hours=1)),
+            UserSession(token_sha256="d" * 64, user_id=world.admin_id, created_at=now,
+                        expires_at=now + timedelta(hours=12)),
+        ])
         db.session.commit()
-    assert scheduler.run_job(app, "platform.prune_login_attempts") == 1
+    assert scheduler.run_job(app, "platform.prune_sessions") == 2
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 2
 
 
 def test_db_upgrade_and_demo_print_no_alembic_chatter(tmp_path: Path) -> None:

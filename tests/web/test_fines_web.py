@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,11 +12,17 @@ from tests import pdfs, support
 LETTER = pdfs.text_pdf(pdfs.LETTER)
 
 
-def _upload(client: Any, files: list[tuple[str, bytes]], **extra: str) -> Any:
+def _upload(client: Any, files: list[tuple[str, bytes]], *, read: bool = True, **extra: str) -> Any:
+    """Upload through the form; with ``read``, wait until the background reader has read the fines."""
+    from fines import tasks
+
     page = client.get("/fines/upload")
     data: dict[str, Any] = {"csrf_token": support.csrf_token(page.get_data(as_text=True)), **extra}
     data["files"] = [(io.BytesIO(content), name) for name, content in files]
-    return client.post("/fines/upload", data=data, content_type="multipart/form-data")
+    response = client.post("/fines/upload", data=data, content_type="multipart/form-data")
+    if read:
+        assert tasks.drain(client.application, timeout=120), "the background reader did not finish"
+    return response
 
 
 def test_client_user_uploads_a_pdf_and_sees_its_fields(app: Any, client: Any, world: Any) -> None:
@@ -26,6 +33,163 @@ def test_client_user_uploads_a_pdf_and_sees_its_fields(app: Any, client: Any, wo
     assert "AN.12.L3.123456/2026" in page and "1-ABC-123" in page  # the plate in its national notation
     pdf = client.get(response.headers["Location"] + "/pdf")
     assert pdf.status_code == 200 and pdf.data == LETTER and pdf.mimetype == "application/pdf"
+
+
+def test_an_upload_is_answered_before_it_is_read_and_the_page_follows_the_reading(
+        app: Any, client: Any, world: Any, monkeypatch: Any) -> None:
+    """The request stores the PDF and answers; the reading happens after, in the background."""
+    import threading
+
+    from app.extensions import db
+    from fines import tasks
+    from fines.models import Fine
+    from fines.sandbox import PdfSandbox
+
+    release = threading.Event()
+    real_parse = PdfSandbox.parse
+
+    def parse_when_released(self: PdfSandbox, *args: Any, **kwargs: Any) -> Any:
+        assert release.wait(60), "the test never let the reader go on"
+        return real_parse(self, *args, **kwargs)
+
+    monkeypatch.setattr(PdfSandbox, "parse", parse_when_released)
+    support.login(client, world.user_a)
+    try:
+        response = _upload(client, [("boete.pdf", LETTER)], read=False)
+        assert response.status_code == 302  # answered while the reader is held
+        url = response.headers["Location"]
+        with app.app_context():
+            fine = db.session.scalars(sa.select(Fine).where(Fine.client_id == world.client_a)).one()
+            assert fine.state == "received"
+            stored = Path(app.config["DATA_DIR"]) / fine.pdf_path
+            assert stored.read_bytes() == LETTER  # the raw file is kept with its row
+        page = client.get(url).get_data(as_text=True)
+        assert "boete.pdf: received, being read." in page and "This fine is being read" in page
+        assert client.get(url + "/state.json").get_json() == {"state": "received"}
+    finally:
+        release.set()
+    assert tasks.drain(app, timeout=120)
+    assert client.get(url + "/state.json").get_json()["state"] != "received"
+    page = client.get(url).get_data(as_text=True)
+    assert "AN.12.L3.123456/2026" in page and "This fine is being read" not in page
+
+
+def test_the_200000_reference_pdf_is_answered_at_once_and_quarantined_by_its_page_count(
+        app: Any, client: Any, world: Any) -> None:
+    import time
+
+    from app.extensions import db
+    from fines.models import Fine
+    from tests.integration.test_pdf_limits import one_page_listed
+
+    support.login(client, world.user_a)
+    started = time.monotonic()
+    response = _upload(client, [("tree.pdf", one_page_listed(200_000))], read=False)
+    assert response.status_code == 302 and time.monotonic() - started < 5
+    from fines import tasks
+
+    assert tasks.drain(app, timeout=60)  # and the reading itself refuses it at once (tests/integration)
+    with app.app_context():
+        fine = db.session.scalars(sa.select(Fine).where(Fine.client_id == world.client_a)).one()
+        assert (fine.state, fine.reason_code) == ("quarantined", "too_many_pages")
+    page = client.get(response.headers["Location"], headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    assert "dan een boetebrief; hij werd niet gelezen." in page
+
+
+def test_a_fine_left_received_by_a_stopped_process_is_read_by_the_scheduler(app: Any, client: Any, world: Any,
+                                                                             monkeypatch: Any) -> None:
+    from datetime import timedelta
+
+    from app.clock import now
+    from app.extensions import db
+    from app.scheduler import run_job
+    from fines.models import Fine, FineEvent
+    from fines.sandbox import PdfSandbox
+
+    from fines import tasks
+
+    support.login(client, world.user_a)
+    monkeypatch.setattr(tasks, "read_later", lambda app, ids: None)  # the web process stops before reading
+    _upload(client, [("boete.pdf", LETTER)], read=False)
+    monkeypatch.undo()
+    with app.app_context():
+        fine = db.session.scalars(sa.select(Fine).where(Fine.client_id == world.client_a)).one()
+        assert fine.state == "received"
+        fine.created_at = now() - timedelta(minutes=10)
+        db.session.commit()
+        fine_id = fine.id
+    assert run_job(app, "fines.read_received") == 1
+    with app.app_context():
+        fine = db.session.get(Fine, fine_id)
+        assert fine is not None and fine.state not in ("received", "quarantined")
+        steps = [(e.from_state, e.to_state, e.actor_label) for e in db.session.scalars(
+            sa.select(FineEvent).where(FineEvent.fine_id == fine_id).order_by(FineEvent.id))]
+        assert steps[0][:2] == ("received", "read") and steps[0][2] == "intake"
+        with PdfSandbox() as box:  # read again: nothing happens, the fine is no longer received
+            from fines import services
+
+            settings = services.IntakeSettings.from_config(app.config)
+            assert services.read_fine(fine_id, settings=settings, sandbox=box) is None
+
+
+def test_an_upload_rolled_back_leaves_no_file_behind(app: Any, world: Any) -> None:
+    from app.extensions import db
+    from app.models import Client
+    from app.services import Actor
+    from fines import services
+
+    data = pdfs.text_pdf(["rolled back", "only this test has these bytes"])
+    with app.app_context():
+        client = db.session.get(Client, world.client_a)
+        result = services.ingest_files([("x.pdf", data)], client=client, actor=Actor("test"), source="upload",
+                                       settings=services.IntakeSettings.from_config(app.config), sandbox=None)
+        db.session.flush()
+        stored = [Path(app.config["DATA_DIR"]) / f.pdf_path for f in result.fines]
+        stored.append(Path(app.config["DATA_DIR"]) / result.message.raw_path)
+        assert all(path.exists() for path in stored)
+        db.session.rollback()
+        assert not any(path.exists() for path in stored)
+        assert not list(Path(app.config["DATA_DIR"]).rglob(".incoming-*"))
+
+
+def test_gc_blobs_removes_old_files_no_row_names(app: Any, world: Any) -> None:
+    import os
+    import time
+
+    from fines import storage
+
+    data_dir = Path(app.config["DATA_DIR"])
+    orphan = data_dir / "pdf" / "00" / "00" / ("0" * 64 + ".pdf")
+    young = data_dir / "pdf" / "00" / "01" / ("1" * 64 + ".pdf")
+    leftover = data_dir / "mail" / "00" / "00" / ".incoming-abc"
+    for path in (orphan, young, leftover):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"%PDF-1.4 orphan")
+    two_hours_ago = time.time() - 7200
+    for path in (orphan, leftover):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    named = data_dir / "pdf" / "named.pdf"
+    named.write_bytes(b"%PDF-1.4 named")
+    os.utime(named, (two_hours_ago, two_hours_ago))
+    with app.app_context():
+        from app.extensions import db
+        from fines.models import Fine
+
+        fine = db.session.get(Fine, world.fine_b_id)
+        assert fine is not None
+        fine.pdf_path = "pdf/named.pdf"
+        db.session.commit()
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["fines", "gc-blobs", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    listed = set(dry.stdout.split())
+    assert {orphan.relative_to(data_dir).as_posix(), leftover.relative_to(data_dir).as_posix()} <= listed
+    assert "pdf/named.pdf" not in listed and young.relative_to(data_dir).as_posix() not in listed
+    assert orphan.exists() and leftover.exists()
+    done = runner.invoke(args=["fines", "gc-blobs"])
+    assert done.exit_code == 0, done.output
+    assert not orphan.exists() and not leftover.exists() and young.exists() and named.exists()
+    assert storage.read_blob(data_dir, "pdf/named.pdf") == b"%PDF-1.4 named"
 
 
 def test_upload_without_csrf_is_refused_and_stores_nothing(app: Any, client: Any, world: Any) -> None:

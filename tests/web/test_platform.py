@@ -48,6 +48,23 @@ def test_metrics_count_requests_by_endpoint(client: Any) -> None:
     assert after[("fleetdesk_build_info", (("version", "0.1.0"),))] == 1.0
 
 
+def test_odd_http_methods_add_no_metric_series(client: Any) -> None:
+    KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+    client.get("/healthz")
+    before = set(_samples(client.get("/metrics").get_data(as_text=True)))
+    for method in ("BREW", "PROPFIND", "X" * 40, "GeT", "M-SEARCH", "FOO1", "FOO2", "FOO3"):
+        for path in ("/healthz", "/metrics", "/nowhere", "/fines/"):
+            assert client.open(path, method=method).status_code < 500
+    after = _samples(client.get("/metrics").get_data(as_text=True))
+    methods = {dict(labels).get("method") for name, labels in after if name == "fleetdesk_http_requests_total"}
+    assert methods <= KNOWN_METHODS | {"other"}
+    new_methods = {dict(labels)["method"] for name, labels in set(after) - before
+                   if name == "fleetdesk_http_requests_total"}
+    assert new_methods <= {"other", "GET"}  # one "other" series, not one per invented method
+    statuses = {dict(labels).get("status") for name, labels in after if name == "fleetdesk_http_requests_total"}
+    assert all(status is not None and status.isdigit() and 100 <= int(status) <= 599 for status in statuses)
+
+
 def test_metrics_token_is_enforced_when_configured(app: Any) -> None:
     app.config["METRICS_TOKEN"] = "scrape-secret"
     try:
