@@ -65,6 +65,7 @@ def test_an_upload_is_answered_before_it_is_read_and_the_page_follows_the_readin
             assert stored.read_bytes() == LETTER  # the raw file is kept with its row
         page = client.get(url).get_data(as_text=True)
         assert "boete.pdf: received, being read." in page and "This fine is being read" in page
+        assert "Liability" not in page and "Your cut-off" not in page  # no deadline before it is read
         assert client.get(url + "/state.json").get_json() == {"state": "received"}
     finally:
         release.set()
