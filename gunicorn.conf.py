@@ -21,7 +21,7 @@ workers = int(os.environ.get("FLEETDESK_WORKERS", "4"))
 accesslog = "-"
 # A request that has not answered in 60 s is stuck: gunicorn kills its worker (and with it any PDF
 # worker it started: those die with their parent). No request waits for PDF reading or OCR any
-# more (uploads are read in the background, fines.tasks); the slowest request left, a contract
+# more (uploads are read in the background, fines.intake.tasks); the slowest request left, a contract
 # import of 150,000 rows, takes about 12 s (bench/contract_import.py), so 60 s leaves room for a
 # loaded server without letting a stuck worker hold its slot for long. The default, 30 s, was
 # not chosen: it killed imports.

@@ -91,17 +91,17 @@ def register_blueprints(app: Flask) -> None:
     """Mount the web shell, authentication, administration and the feature packages."""
     from app import admin, auth, web
     from backups import views as backup_views
-    from fines import contract_views
-    from fines import views as fines_views
-    from sla import uptime_views
-    from sla import views as sla_views
+    from app.fleet import views as fleet_views
+    from fines.web import views as fines_views
+    from sla.desk import views as desk_views
+    from sla.uptime import views as uptime_views
 
     app.register_blueprint(web.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(fines_views.bp)
-    app.register_blueprint(contract_views.bp)
-    app.register_blueprint(sla_views.bp)
+    app.register_blueprint(fleet_views.bp)
+    app.register_blueprint(desk_views.bp)
     app.register_blueprint(uptime_views.bp)
     app.register_blueprint(backup_views.bp)
 
@@ -117,7 +117,8 @@ def register_commands(app: Flask) -> None:
     """Add the ``fleetdesk`` command groups (clients, users, demo, scheduler and the features')."""
     from app import cli
     from backups.cli import backups_cli
-    from fines.cli import contracts_cli, fines_cli
+    from app.fleet.cli import contracts_cli
+    from fines.cli import fines_cli
 
     cli.init_app(app)
     for group in (fines_cli, contracts_cli, backups_cli):
@@ -128,12 +129,12 @@ def register_jobs(app: Flask) -> None:
     """Declare the scheduled jobs that ``fleetdesk scheduler run`` executes."""
     from app import scheduler
     from fines import jobs as fines_jobs
-    from sla import jobs as sla_jobs
+    from sla.desk import jobs as desk_jobs
     from backups import jobs as backup_jobs
-    from sla import uptime_jobs
+    from sla.uptime import jobs as uptime_jobs
 
     scheduler.init_app(app)
     fines_jobs.init_app(app)
-    sla_jobs.init_app(app)
+    desk_jobs.init_app(app)
     uptime_jobs.init_app(app)
     backup_jobs.init_app(app)

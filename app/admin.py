@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from app import params, services
 from app.auth import actor, admin_required
 from app.extensions import db
-from app.forms import ClientForm, UserForm, apply_service_error
+from app.forms import ClientForm, UserForm
 from app.models import AuditEntry, Client, Role, User
+from app.uow import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -31,14 +32,10 @@ def clients() -> Any:
 def client_new() -> Any:
     form = ClientForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             client = services.add_client(actor(), form.code.data or "", form.name.data or "",
                                          current_app.config["INTAKE_DOMAIN"], form.intake_address.data or None)
-            db.session.commit()
-        except services.ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
+        if work.ok:
             flash(_("Client %(code)s created.", code=client.code), "info")
             return redirect(url_for("web.client_detail", client_id=client.id))
     return render_template("admin/client_form.html", form=form, client=None), _status(form)
@@ -51,15 +48,11 @@ def client_edit(client_id: int) -> Any:
     form = ClientForm(obj=client)
     form.code.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             services.update_client(actor(), client, name=form.name.data or "",
                                    intake_address=form.intake_address.data or client.intake_address,
                                    active=bool(form.active.data))
-            db.session.commit()
-        except services.ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
+        if work.ok:
             flash(_("Client %(code)s saved.", code=client.code), "info")
             return redirect(url_for("web.client_detail", client_id=client.id))
     return render_template("admin/client_form.html", form=form, client=client), _status(form)
@@ -96,18 +89,14 @@ def _chosen_client(form: UserForm) -> Client | None:
 def user_new() -> Any:
     form = _user_form()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             user = services.create_user(actor(), email=form.email.data or "", name=form.name.data or "",
                                         role=Role(form.role.data), password=form.password.data or "",
                                         client=_chosen_client(form),
                                         min_password_length=current_app.config["PASSWORD_MIN_LENGTH"])
             user.locale = form.locale.data or None
             user.can_report_incidents = bool(form.can_report_incidents.data) and user.role is Role.CLIENT
-            db.session.commit()
-        except services.ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
+        if work.ok:
             flash(_("User %(email)s created.", email=user.email), "info")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), _status(form)
@@ -120,18 +109,14 @@ def user_edit(user_id: int) -> Any:
     form = _user_form(user)
     form.email.render_kw = {"readonly": True}
     if form.validate_on_submit():
-        try:
+        with unit_of_work(form) as work:
             services.update_user(actor(), user, name=form.name.data or "", role=Role(form.role.data),
                                  client=_chosen_client(form), active=bool(form.active.data),
                                  locale=form.locale.data)
             if form.password.data:
                 services.set_password(actor(), user, form.password.data, current_app.config["PASSWORD_MIN_LENGTH"])
             services.set_reporter(actor(), user, bool(form.can_report_incidents.data))
-            db.session.commit()
-        except services.ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
+        if work.ok:
             flash(_("User %(email)s saved.", email=user.email), "info")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user), _status(form)

@@ -19,9 +19,10 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from app import params, security, services
 from app.clock import now
 from app.extensions import db, limiter, login_manager
-from app.forms import AccountForm, LoginForm, apply_service_error
+from app.forms import AccountForm, LoginForm
 from app.models import Role, User
 from app.tenancy import bind_tenant, unbind_tenant
+from app.uow import unit_of_work
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -175,9 +176,9 @@ def login() -> Any:
             status = refused.status
             flash(_("Wrong e-mail address or password."), "error")
         else:
-            token = services.start_session(user, now(), timedelta(hours=current_app.config["SESSION_MAX_AGE_HOURS"]),
-                                           ip)
-            db.session.commit()
+            with unit_of_work():
+                token = services.start_session(user, now(),
+                                               timedelta(hours=current_app.config["SESSION_MAX_AGE_HOURS"]), ip)
             session.clear()  # no session fixation: a fresh session for the logged-in user
             login_user(user)
             session[SESSION_TOKEN] = token
@@ -191,8 +192,8 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
-    services.end_session(session.get(SESSION_TOKEN), now())
-    db.session.commit()
+    with unit_of_work():
+        services.end_session(session.get(SESSION_TOKEN), now())
     logout_user()
     session.clear()
     flash(_("You are logged out."), "info")
@@ -205,7 +206,7 @@ def account() -> Any:
     form = AccountForm(locale=current_user.locale or "")
     if form.validate_on_submit():
         user: User = current_user._get_current_object()
-        try:
+        with unit_of_work(form) as work:
             if form.new_password.data:
                 if not security.verify_password(user.password_hash, form.current_password.data or ""):
                     raise services.ServiceError(_("The current password is wrong."), "current_password")
@@ -213,11 +214,7 @@ def account() -> Any:
                                       current_app.config["PASSWORD_MIN_LENGTH"])
                 services.end_other_sessions(user, session.get(SESSION_TOKEN), now())
             user.locale = form.locale.data or None
-            db.session.commit()
-        except services.ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, exc)
-        else:
+        if work.ok:
             if form.new_password.data:
                 login_user(user)  # the session generation moved on: renew this session only
             flash(_("Your account is saved."), "info")

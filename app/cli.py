@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from app import services
 from app.extensions import db
 from app.models import Client, Role, User
+from app.uow import command_unit_of_work
 
 
 def cli_actor() -> services.Actor:
@@ -35,12 +36,8 @@ def clients_cli() -> None:
 @with_appcontext
 def clients_add(code: str, name: str, intake_address: str | None) -> None:
     """Add a client."""
-    try:
+    with command_unit_of_work():
         client = services.add_client(cli_actor(), code, name, current_app.config["INTAKE_DOMAIN"], intake_address)
-        db.session.commit()
-    except services.ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
     click.echo(f"client {client.code} created (id {client.id}); fines go to {client.intake_address}")
 
 
@@ -74,14 +71,10 @@ def users_create(email: str, name: str, role: str, client_code: str | None, pass
     """Create a user."""
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+    with command_unit_of_work():
         client = services.client_by_code(client_code) if client_code else None
         user = services.create_user(cli_actor(), email=email, name=name, role=Role(role), password=password or "",
                                     client=client, min_password_length=current_app.config["PASSWORD_MIN_LENGTH"])
-        db.session.commit()
-    except services.ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
     click.echo(f"user {user.email} ({user.role.value}{', ' + client.code if client else ''}) created")
 
 
@@ -96,12 +89,8 @@ def users_set_password(email: str, password: str | None) -> None:
         raise click.ClickException(f"no user {email}")
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
+    with command_unit_of_work():
         services.set_password(cli_actor(), user, password or "", current_app.config["PASSWORD_MIN_LENGTH"])
-        db.session.commit()
-    except services.ServiceError as exc:
-        db.session.rollback()
-        raise click.ClickException(exc.message) from exc
     click.echo(f"password of {user.email} changed")
 
 

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from app import services
 from app.extensions import db
 from app.models import Client, Role
+from app.uow import job_unit_of_work
 
 DEMO_PASSWORD = "fleetdesk-demo-2026"
 
@@ -45,19 +46,20 @@ def load_demo_data(app: Flask) -> list[DemoLogin]:
     """Create the demo clients and users once (idempotent) and run the features' demo loaders."""
     actor = services.Actor(label="demo")
     if db.session.scalar(sa.select(sa.func.count()).select_from(Client)) == 0:
-        clients = {code: services.add_client(actor, code, name, app.config["INTAKE_DOMAIN"]) for code, name in CLIENTS}
-        for email, name, role, code in USERS:
-            services.create_user(actor, email=email, name=name, role=role, password=DEMO_PASSWORD,
-                                 client=clients[code] if code else None)
-        db.session.flush()
-        # The loaders replay weeks of history (outages, late fines); their warnings are not news.
-        logging.disable(logging.WARNING)
-        try:
-            for loader in app.extensions.get("fleetdesk.demo_loaders", []):
-                loader(app)
-        finally:
-            logging.disable(logging.NOTSET)
-        db.session.commit()
+        with job_unit_of_work():
+            clients = {code: services.add_client(actor, code, name, app.config["INTAKE_DOMAIN"])
+                       for code, name in CLIENTS}
+            for email, name, role, code in USERS:
+                services.create_user(actor, email=email, name=name, role=role, password=DEMO_PASSWORD,
+                                     client=clients[code] if code else None)
+            db.session.flush()
+            # The loaders replay weeks of history (outages, late fines); their warnings are not news.
+            logging.disable(logging.WARNING)
+            try:
+                for loader in app.extensions.get("fleetdesk.demo_loaders", []):
+                    loader(app)
+            finally:
+                logging.disable(logging.NOTSET)
     return [DemoLogin(email, role.value, code) for email, _name, role, code in USERS]
 
 

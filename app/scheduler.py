@@ -21,6 +21,7 @@ from flask.cli import with_appcontext
 
 from app.db import utcnow
 from app.extensions import db
+from app.uow import job_unit_of_work
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +54,9 @@ def run_job(app: Flask, job_id: str) -> object:
     spec = registered_jobs(app)[job_id]
     with app.app_context():
         try:
-            result = spec.func(utcnow())
-            db.session.commit()
+            with job_unit_of_work():
+                result = spec.func(utcnow())
         except Exception:
-            db.session.rollback()
             logger.exception("job %s failed", job_id)
             raise
         logger.info("job %s done: %s", job_id, result)

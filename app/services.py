@@ -61,18 +61,21 @@ def record(actor: Actor, action: str, obj: Any = None, *, client_id: int | None 
     """Append one audit entry; the client is taken from the object when it has one."""
     if client_id is None and obj is not None:
         client_id = obj.id if isinstance(obj, Client) else getattr(obj, "client_id", None)
-    entry = AuditEntry(
-        actor_id=actor.user_id,
-        actor_label=actor.label,
-        client_id=client_id,
-        action=action,
+    entry = AuditEntry(**audit_values(
+        actor, action, client_id=client_id,
         object_type=type(obj).__name__ if obj is not None else None,
         object_id=str(obj.id) if obj is not None and getattr(obj, "id", None) is not None else None,
         details=details,
-        ip=actor.ip,
-    )
+    ))
     db.session.add(entry)
     return entry
+
+
+def audit_values(actor: Actor, action: str, *, client_id: int | None, object_type: str | None,
+                 object_id: str | None, details: dict[str, Any]) -> dict[str, Any]:
+    """The columns of one audit entry: ``record`` adds it, a batch inserts many as rows."""
+    return {"actor_id": actor.user_id, "actor_label": actor.label, "client_id": client_id, "action": action,
+            "object_type": object_type, "object_id": object_id, "details": details, "ip": actor.ip}
 
 
 # --- clients -------------------------------------------------------------------------------

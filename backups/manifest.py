@@ -121,6 +121,12 @@ class Manifest:
         expected = backup_id(self.tier, self.business_date)
         if self.id != expected:
             raise ValueError(f"manifest id {self.id!r} should be {expected!r} (tier and business date)")
+        self._check_times()
+        self._check_state()
+        self._check_contents()
+
+    def _check_times(self) -> None:
+        """Refuse naive or out-of-order moments."""
         _check_aware(self.started_at, "started_at")
         _check_aware(self.finished_at, "finished_at", optional=True)
         _check_aware(self.verified_at, "verified_at", optional=True)
@@ -131,6 +137,9 @@ class Manifest:
                 raise ValueError(f"{self.id}: verified_at without finished_at")
             if self.verified_at < self.finished_at:
                 raise ValueError(f"{self.id}: verified_at is before finished_at")
+
+    def _check_state(self) -> None:
+        """Refuse an unknown state, or moments the state does not go with."""
         if self.state not in BACKUP_STATES:
             raise ValueError(
                 f"{self.id}: unknown state {self.state!r}; expected one of {sorted(BACKUP_STATES)}"
@@ -141,6 +150,9 @@ class Manifest:
             raise ValueError(f"{self.id}: a {self.state} backup needs finished_at")
         if self.state == "verified" and self.verified_at is None:
             raise ValueError(f"{self.id}: a verified backup needs verified_at")
+
+    def _check_contents(self) -> None:
+        """Refuse an unknown database kind, doubled part names, or badly typed parts, notes or version."""
         if self.database_kind not in DATABASE_KINDS:
             raise ValueError(
                 f"{self.id}: database_kind {self.database_kind!r} is not one of"

@@ -62,7 +62,7 @@ The restore clock then counts working time from the start, except working time i
 ``waiting`` intervals (waiting for the client to say which version to restore; overlapping
 intervals count once). The deadline is the *earliest* instant at which the clock has consumed the
 budget, so a deadline reached at the end of a working interval is reported as that end (12:00, not
-13:00; Tuesday 17:00, not Wednesday 08:30), like the SLA clocks in ``sla.clock``. ``restore_met``
+13:00; Tuesday 17:00, not Wednesday 08:30), like the SLA clocks in ``sla.desk.clock``. ``restore_met``
 compares consumed working time with the budget, so a restore finished during the lunch break or
 in the evening right after a deadline reached at 12:00 or 17:00 is still in time: no working time
 passed beyond the deadline.

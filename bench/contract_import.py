@@ -37,7 +37,8 @@ def run(kind: str, url: str, data_dir: str, text: str) -> None:
     from app.clock import now, work_calendar
     from app.extensions import db
     from app.services import Actor, add_client
-    from fines import contracts, processing
+    from app.fleet import services as contracts
+    from fines.workflow import batch
 
     app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": data_dir, "DATABASE_URL": url})
     with app.app_context():
@@ -49,7 +50,7 @@ def run(kind: str, url: str, data_dir: str, text: str) -> None:
             report = contracts.import_contracts(Actor("bench"), text, client=None, allowed_client_ids=None)
             imported = time.perf_counter()
             assert report.ok, report.errors[:3]
-            processing.rematch_plates(report.plates, work_calendar(), now(), Actor("bench"))
+            batch.rematch_plates(report.plates, work_calendar(), now(), Actor("bench"))
             db.session.commit()
             done = time.perf_counter()
             print(f"{kind:<10} {attempt:<16} {len(text.splitlines()) - 1:>8,d} rows  import {imported - started:7.2f} s"

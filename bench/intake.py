@@ -19,7 +19,7 @@ from pathlib import Path
 from _harness import header, measure, report  # first: puts the repository on sys.path
 
 import intake_parse
-from fines.sandbox import PdfSandbox
+from fines.intake.sandbox import PdfSandbox
 from tests import pdfs
 
 CORPUS = intake_parse.CORPUS
@@ -46,8 +46,9 @@ def end_to_end(datas: list[bytes], mails: int) -> None:
     from app import create_app
     from app.extensions import db
     from app.services import Actor, add_client
-    from fines import jobs, services
-    from fines.imap import ImapAccount, Mailbox
+    from fines import jobs
+    from fines.intake import services
+    from fines.intake.imap import ImapAccount, Mailbox
 
     try:
         servers_cm = running_dovecot()

@@ -4,7 +4,7 @@ seconds per scanned page (render + tesseract OCR + extraction).
 Run with ``python bench/intake_parse.py [ROUNDS]`` (default 10 rounds over the corpus text PDFs).
 Reads the sample corpus in ``../shared/corpus/fines``; prints figures, asserts nothing. The target
 is at least 40 text fines per second per core, parse only. Single process, single thread
-(tesseract runs with ``OMP_THREAD_LIMIT=1``, as ``fines.pdftext`` sets by default).
+(tesseract runs with ``OMP_THREAD_LIMIT=1``, as ``fines.intake.pdftext`` sets by default).
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from _harness import Result, header, measure, report  # first: puts the repository on sys.path
 
-from fines.extraction import extract_fields
-from fines.pdftext import extract_text
+from fines.intake.extraction import extract_fields
+from fines.intake.pdftext import extract_text
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "fines"
 

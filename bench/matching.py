@@ -32,7 +32,8 @@ START = date(2023, 1, 1)
 def load(app: object, contracts: int, fines: int, rng: random.Random) -> list[tuple[int, str]]:
     from app.extensions import db
     from app.models import Client
-    from fines.models import Contract, Fine, IntakeMessage
+    from app.fleet.models import Contract
+    from fines.models import Fine, IntakeMessage
 
     with app.app_context():  # type: ignore[attr-defined]
         clients = [Client(code=f"C{n}", name=f"Client {n}", intake_address=f"c{n}@bench.test") for n in range(3)]
@@ -117,7 +118,7 @@ def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fi
     from app import create_app
     from app.clock import work_calendar
     from app.extensions import db
-    from fines import processing
+    from fines.workflow import batch, queries
     from fines.models import Fine
 
     app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": data_dir, "DATABASE_URL": url})
@@ -134,18 +135,18 @@ def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fi
         calendar = work_calendar()
 
         def match_all() -> None:
-            assert processing.match_pending(calendar, now) == fines
+            assert batch.match_pending(calendar, now) == fines
             db.session.commit()
 
         report(measure(f"{kind}: match fines (batch)", fines, match_all))
-        states = processing.counts_by_state(None)
+        states = queries.counts_by_state(None)
         print(f"{kind}: after matching {dict(sorted(states.items()))}")
         # What a contract import triggers: the open fines of the imported plates, matched again.
         pairs = {plates[i] for i in rng.sample(range(len(plates)), min(len(plates), 20_000))}
         looked_at: list[int] = []
 
         def rematch() -> None:
-            looked_at.append(processing.rematch_plates(pairs, calendar, now))
+            looked_at.append(batch.rematch_plates(pairs, calendar, now))
             db.session.commit()
 
         timing = measure(f"{kind}: rematch {len(pairs):,} plates", 1, rematch)
@@ -157,9 +158,9 @@ def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fi
         today = date(2026, 11, 20)
 
         def sweep() -> None:
-            processing.counts_by_urgency(None, calendar, today)
-            due = processing.reminders_due(calendar, today, 2)
-            processing.worklist(calendar, today)
+            queries.counts_by_urgency(None, calendar, today)
+            due = queries.reminders_due(calendar, today, 2)
+            queries.worklist(calendar, today)
             print(f"{kind}: sweep found {sum(len(v) for v in due.values()):,} fines to remind")
 
         report(measure(f"{kind}: daily sweep over {fines + extra:,} fines", 1, sweep))

@@ -27,8 +27,8 @@ def load(app: object, tickets: int, open_tickets: int) -> None:
     from app.extensions import db
     from app.models import Client, Role
     from app.services import Actor, create_user
-    from sla.models import Ticket, TicketEvent
-    from sla.policy import intervention_category
+    from sla.desk.models import Ticket, TicketEvent
+    from sla.desk.policy import intervention_category
 
     rng = random.Random(3)
     with app.app_context():  # type: ignore[attr-defined]

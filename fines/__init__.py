@@ -1,1 +1,2 @@
-"""Traffic fines: intake (IMAP, upload), PDF text and OCR, fields, plates, contracts, matching, deadlines."""
+"""Traffic fines: intake/ (mail, IMAP, PDF sandbox, text and OCR, fields), workflow/ (states, matching,
+deadlines, liability), outputs and exports, privacy, web/; models, jobs, CLI and demo data at the top."""

@@ -16,8 +16,9 @@ from app.cli import cli_actor
 from app.clock import today
 from app.extensions import db
 from app.services import ServiceError, client_by_code, record
-from fines import jobs, services
-from fines.sandbox import PdfSandbox
+from fines import jobs
+from fines.intake import services
+from fines.intake.sandbox import PdfSandbox
 
 
 @click.group("fines")
@@ -156,16 +157,16 @@ def match(client_code: str | None) -> None:
     For after a bulk change the screens do not see (contracts loaded by hand, a new closing day).
     """
     from app.clock import now, work_calendar
-    from fines import processing
+    from fines.workflow import batch, queries
 
     try:
         client_id = client_by_code(client_code).id if client_code else None
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
-    count = processing.match_pending(work_calendar(), now(), client_id=client_id)  # the fines' events say "system"
+    count = batch.match_pending(work_calendar(), now(), client_id=client_id)  # the fines' events say "system"
     record(cli_actor(), "fines.matched_again", client_id=client_id, fines=count)
     db.session.commit()
-    states = processing.counts_by_state(client_id)
+    states = queries.counts_by_state(client_id)
     click.echo(f"{count} open fine(s) matched again; now " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
 
 
@@ -211,46 +212,3 @@ def watch() -> None:
         stop.set()
     for thread in threads:
         thread.join(timeout=30)
-
-
-@click.group("contracts")
-def contracts_cli() -> None:
-    """Lease contracts: import and export CSV."""
-
-
-@contracts_cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
-def contracts_import(file: Path) -> None:
-    """Import contracts (all or nothing); re-importing the same file changes nothing."""
-    from app.clock import now, work_calendar
-    from fines import contracts, processing
-
-    raw = file.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", "replace")
-    report = contracts.import_contracts(cli_actor(), text, client=None, allowed_client_ids=None)
-    if not report.ok:
-        db.session.rollback()
-        for error in report.errors:
-            where = f"line {error['line']}" if error.get("line") else "file"
-            column = f" ({error['column']})" if error.get("column") else ""
-            click.echo(f"{file}: {where}{column}: {error['message']}", err=True)
-        raise click.ClickException(f"nothing imported: {len(report.errors)} problem(s)")
-    matched = processing.rematch_plates(report.plates, work_calendar(), now(), cli_actor())
-    db.session.commit()
-    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
-               f"{matched} waiting fine(s) matched again")
-
-
-@contracts_cli.command("export")
-@click.option("--client", "client_code", default=None, help="Only this client's contracts.")
-@with_appcontext
-def contracts_export(client_code: str | None) -> None:
-    """Print contracts as CSV in the import format."""
-    from fines import contracts
-
-    client_id = client_by_code(client_code).id if client_code else None
-    click.echo(contracts.export_contracts(client_id), nl=False)

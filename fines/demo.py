@@ -9,8 +9,9 @@ from flask import Flask
 
 from app.services import Actor, client_by_code
 from app.workcalendar import WorkCalendar
-from fines import jobs, services
-from fines.deadlines import CUTOFF_WORKDAYS, DESIGNATION_DAYS
+from fines import jobs
+from fines.intake import services
+from fines.workflow.deadlines import CUTOFF_WORKDAYS, DESIGNATION_DAYS
 
 
 def _escape(text: str) -> bytes:
@@ -164,7 +165,8 @@ def load_demo_fines(app: Flask) -> None:
     one in review, a duplicate, one addressed to another company, one redirected and one recharged.
     """
     from app.clock import now, today, work_calendar
-    from fines import contracts, processing
+    from app.fleet import services as contracts
+    from fines.workflow import services as workflow
 
     day, calendar = today(), work_calendar()
     report = contracts.import_contracts(Actor("demo"), contracts_csv(day), client=None, allowed_client_ids=None)
@@ -178,4 +180,4 @@ def load_demo_fines(app: Flask) -> None:
                                            actor=Actor("demo"), source="upload", settings=settings, sandbox=sandbox)
             taken = result.fines[0]
             if fine.then == "process" and taken.state == "ready":
-                processing.process(taken, Actor("agent@fleetdesk.test"), now(), calendar)
+                workflow.process(taken, Actor("agent@fleetdesk.test"), now(), calendar)

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
+from app.fleet.models import Contract
+from app.fleet.plates import Plate, format_plate
 from app.models import Client
 from app.workcalendar import WorkCalendar
-from fines import processing
-from fines.models import Contract, Fine
+from fines.models import Fine
 from fines.outputs import Designation, RechargeLine
-from fines.plates import Plate, format_plate
+from fines.workflow import services as workflow
 
 
 def _plate(fine: Fine) -> str:
@@ -81,7 +82,7 @@ def liability_overview(client_id: int | None, calendar: WorkCalendar, today: dat
     rows: dict[int, dict[str, Any]] = {}
     codes = {c.id: c.code for c in db.session.scalars(sa.select(Client))}
     for fine in db.session.scalars(query):
-        judged = processing.assessment(fine, calendar, today)
+        judged = workflow.assessment(fine, calendar, today)
         row = rows.setdefault(fine.client_id or 0, {"client": codes.get(fine.client_id or 0, "?"), "missed": 0,
                                                       "client_liable": 0, "operator_liable": 0, "in_time": 0})
         if judged.missed:

@@ -17,9 +17,10 @@ from app import mail
 from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, record
-from fines import processing, services
-from fines.imap import ImapAccount, ImapError, Mailbox, MessageNotFound, watch
-from fines.sandbox import PdfSandbox
+from fines.intake import services
+from fines.workflow import queries
+from fines.intake.imap import ImapAccount, ImapError, Mailbox, MessageNotFound, watch
+from fines.intake.sandbox import PdfSandbox
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def morning_round(now: datetime) -> dict[str, int]:
     if not calendar.is_working_time(now):
         logger.info("morning round skipped: %s is outside working hours", now.astimezone(calendar.zone))
         return {"clients": 0, "fines": 0, "worklist": 0}
-    due = processing.reminders_due(calendar, today, int(app.config["REMINDER_CUTOFF_WORKDAYS"]))
+    due = queries.reminders_due(calendar, today, int(app.config["REMINDER_CUTOFF_WORKDAYS"]))
     settings = services.IntakeSettings.from_config(app.config)
     sent = 0
     for client_id, fines in due.items():
@@ -133,7 +134,7 @@ def morning_round(now: datetime) -> dict[str, int]:
             continue
         record(Actor("scheduler"), "fines.reminder_sent", client, fines=[f.id for f in fines], to=recipients)
         sent += 1
-    worklist = len(processing.worklist(calendar, today))
+    worklist = len(queries.worklist(calendar, today))
     logger.info("morning round: %d client(s) reminded, %d fine(s) ready to process", sent, worklist)
     return {"clients": sent, "fines": sum(len(f) for f in due.values()), "worklist": worklist}
 
@@ -161,7 +162,7 @@ def read_received(now: datetime) -> int:
 
     A fine is left alone for its first minutes: the web process that stored it reads it then.
     """
-    from fines import tasks
+    from fines.intake import tasks
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     waiting = services.unread_fines(now - timedelta(seconds=READ_GRACE_SECONDS))

@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.fleet.models import Contract
 from app.services import Actor, ServiceError, record
-from fines.models import Contract, Fine
+from fines.models import Fine
 
 logger = logging.getLogger(__name__)
 ERASED = "(erased)"
@@ -28,6 +29,16 @@ def find_driver(query: str) -> list[Contract]:
         .order_by(Contract.client_id, Contract.start_date)))
 
 
+def fines_of(contracts: list[Contract]) -> dict[int, list[Fine]]:
+    """The fines matched to each of these contracts, by contract id (every contract has a list)."""
+    found: dict[int, list[Fine]] = {c.id: [] for c in contracts}
+    if found:
+        for fine in db.session.scalars(sa.select(Fine).where(Fine.contract_id.in_(found)).order_by(Fine.id)):
+            assert fine.contract_id is not None
+            found[fine.contract_id].append(fine)
+    return found
+
+
 def export_driver(contracts: list[Contract]) -> dict[str, Any]:
     """Everything FleetDesk holds about the driver(s) of these contracts, machine-readable."""
     def fine_json(fine: Fine) -> dict[str, Any]:
@@ -35,21 +46,23 @@ def export_driver(contracts: list[Contract]) -> dict[str, Any]:
                 "offence_at": fine.offence_at.isoformat() if fine.offence_at else None,
                 "amount_cents": fine.amount_cents, "state": fine.state, "outcome": fine.outcome}
 
+    fines = fines_of(contracts)
     return {"format": "fleetdesk-driver-export/1", "contracts": [
         {"contract_number": c.contract_number, "plate": c.plate, "plate_country": c.plate_country,
          "driver_name": c.driver_name, "driver_email": c.driver_email, "driver_address": c.driver_address,
          "vehicle": c.vehicle, "start_date": c.start_date.isoformat(),
          "end_date": c.end_date.isoformat() if c.end_date else None, "instruction": c.instruction,
-         "fines": [fine_json(f) for f in c.fines]} for c in contracts]}
+         "fines": [fine_json(f) for f in fines[c.id]]} for c in contracts]}
 
 
 def erase_driver(actor: Actor, contracts: list[Contract], data_dir: str, now: datetime) -> dict[str, int]:
     """Anonymise the driver in these contracts and their fines; remove the PDFs of finished fines."""
     removed = 0
+    fines = fines_of(contracts)
     for contract in contracts:
         contract.driver_name, contract.driver_email, contract.driver_address = ERASED, None, None
         contract.personal_data_erased_at = now
-        for fine in contract.fines:
+        for fine in fines[contract.id]:
             removed += _strip_fine(fine, data_dir, now, remove_pdf=fine.state in _FINISHED)
         record(actor, "privacy.driver_erased", contract, number=contract.contract_number)
     db.session.flush()

@@ -1,1 +1,2 @@
-"""Support desk: tickets, SLA policy and clocks, escalation, status reports, uptime."""
+"""Support and service levels: the support desk with its SLA clocks (``sla.desk``) and the product's
+availability within working hours (``sla.uptime``)."""

@@ -146,7 +146,7 @@ def _ticket(client: Any) -> Any:
 
     from app.clock import work_calendar
     from app.services import Actor
-    from sla import services
+    from sla.desk import services
 
     return services.open_ticket(Actor("seed"), client=client, reporter=None, title="Seeded incident",
                                 description="seed", level=2, impact="few", channel="phone",
@@ -157,7 +157,7 @@ def _contract(client: Any) -> Any:
     from datetime import date
 
     from app.extensions import db
-    from fines.models import Contract
+    from app.fleet.models import Contract
 
     contract = Contract(client_id=client.id, contract_number=f"{client.code}-0001", plate="9ZZZ999",
                         plate_country="BE", driver_name="Zoë Zeger", driver_address="Zeedijk 1, 8400 Oostende",

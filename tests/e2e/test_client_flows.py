@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 def _contract(app: Any, client_id: int, number: str, plate: str, instruction: str) -> None:
     from app.extensions import db
-    from fines.models import Contract
+    from app.fleet.models import Contract
 
     with app.app_context():
         db.session.add(Contract(client_id=client_id, contract_number=number, plate=plate, plate_country="BE",
@@ -93,7 +93,7 @@ def test_client_uploads_a_fine_and_completes_its_contract(app: Any, world: Any, 
 def test_a_fine_goes_from_upload_to_processed_under_its_contracts_instruction(
         app: Any, world: Any, browser: Any, tmp_path: Path, clock: Any, instruction: str, outcome: str) -> None:
     """The contract exists; the client uploads the letter (in time), an agent processes it from the worklist."""
-    from fines.pdftext import extract_text
+    from fines.intake.pdftext import extract_text
 
     _contract(app, world.client_a, "AL-500", "1ABC123", instruction)
     letter = tmp_path / "boete.pdf"

@@ -21,7 +21,8 @@ def _doubtful_fine(app: Any, world: Any) -> int:
     from app.extensions import db
     from app.models import Client
     from app.services import Actor
-    from fines import jobs, services
+    from fines import jobs
+    from fines.intake import services
     from fines.demo import text_pdf
 
     with app.app_context():

@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-from fines.extraction import extract_fields
-from fines.pdftext import extract_text
+from fines.intake.extraction import extract_fields
+from fines.intake.pdftext import extract_text
 from tests.support import require, require_binary, sample_corpus
 
 CORPUS = sample_corpus()

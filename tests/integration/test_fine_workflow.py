@@ -36,7 +36,7 @@ def make_fine(client_id: int, *, plate: str = "1ABC123", offence: datetime, lett
               notice: str = "AN.1/2026", received: datetime | None = None) -> Any:
     """A read fine as intake would leave it, then refreshed (matched) like intake does."""
     from app.extensions import db
-    from fines import processing
+    from fines.workflow import services as workflow
     from fines.models import Fine, FineEvent, IntakeMessage
 
     message = IntakeMessage(source="upload", message_key=f"<{notice}-{plate}>", raw_path="mail/x.eml",
@@ -54,7 +54,7 @@ def make_fine(client_id: int, *, plate: str = "1ABC123", offence: datetime, lett
     db.session.flush()
     db.session.add(FineEvent(fine_id=fine.id, client_id=client_id, actor_label="intake", from_state="received",
                              to_state="read"))
-    processing.refresh(fine, _calendar(), received or _now())
+    workflow.refresh(fine, _calendar(), received or _now())
     db.session.flush()
     return fine
 
@@ -64,13 +64,14 @@ def add_contract(client_id: int, number: str, start: date, end: date | None, *, 
                  address: str | None = "Kerkstraat 1, 9000 Gent") -> Any:
     from app.extensions import db
     from app.models import Client
-    from fines import contracts, processing
+    from app.fleet import services as contracts
+    from fines.workflow import batch
 
     client = db.session.get(Client, client_id)
     contract = contracts.save_contract(_actor(), client, {
         "contract_number": number, "plate": plate, "plate_country": "BE", "driver_name": driver,
         "driver_address": address, "start_date": start, "end_date": end, "instruction": instruction})
-    processing.rematch_plates({(client_id, contract.plate)}, _calendar(), _now(), _actor())
+    batch.rematch_plates({(client_id, contract.plate)}, _calendar(), _now(), _actor())
     return contract
 
 
@@ -103,14 +104,15 @@ def test_a_fine_in_a_gap_waits_and_is_matched_when_the_contract_is_added(ctx: An
 
 
 def test_a_back_dated_contract_matches_the_waiting_fine(ctx: Any) -> None:
-    from fines import contracts, processing
+    from app.fleet import services as contracts
+    from fines.workflow import batch
 
     contract = add_contract(ctx.client_a, "A-1", date(2026, 5, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 4, 20, 9, 0, tzinfo=BXL))
     assert fine.state == "waiting_info"
     contracts.save_contract(_actor(), contract_client(contract), {**contract_values(contract), "start_date": date(2026, 4, 1)},
                             contract)
-    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
+    batch.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
     assert fine.state == "ready"
 
 
@@ -122,7 +124,7 @@ def contract_client(contract: Any) -> Any:
 
 
 def contract_values(contract: Any) -> dict[str, Any]:
-    from fines.contracts import FIELDS
+    from app.fleet.services import FIELDS
 
     return {k: getattr(contract, k) for k in FIELDS}
 
@@ -141,26 +143,28 @@ def test_another_clients_contract_is_never_matched(ctx: Any) -> None:
 
 
 def test_redirect_without_the_drivers_address_waits_for_it(ctx: Any) -> None:
-    from fines import contracts, processing
+    from app.fleet import services as contracts
+    from fines.workflow import batch
 
     contract = add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, address=None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
     assert fine.state == "waiting_info" and "A-1" in fine.match_reason and fine.contract_id == contract.id
     contracts.save_contract(_actor(), contract_client(contract),
                             {**contract_values(contract), "driver_address": "Veldstraat 2, 9000 Gent"}, contract)
-    processing.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
+    batch.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
     assert fine.state == "ready"
 
 
 def test_processing_a_redirect_produces_the_designation(ctx: Any) -> None:
-    from fines import exports, outputs, processing
+    from fines import exports, outputs
+    from fines.workflow import services as workflow
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28),
                      due=date(2026, 12, 2))
     assert fine.designation_due == date(2026, 11, 12) and fine.deadline == date(2026, 11, 12)
     assert fine.cutoff == date(2026, 11, 4)  # 5 workdays back, skipping 11 November
-    assert processing.process(fine, _actor(), _now(), _calendar()) == "redirected"
+    assert workflow.process(fine, _actor(), _now(), _calendar()) == "redirected"
     assert fine.state == "processed"
     item = exports.designation_of(fine, _calendar())
     assert item is not None and item.driver_name == "Jan Peeters" and item.plate == "1-ABC-123"
@@ -168,19 +172,20 @@ def test_processing_a_redirect_produces_the_designation(ctx: Any) -> None:
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
     batch = outputs.designations_csv(exports.designations(ctx.client_a, _calendar()))
     assert "Jan Peeters" in batch and "2026-11-12" in batch
-    processing.close(fine, _actor(), _now())
+    workflow.close(fine, _actor(), _now())
     assert fine.state == "closed"
 
 
 def test_processing_a_recharge_produces_its_line_for_the_period(ctx: Any) -> None:
-    from fines import exports, outputs, processing
+    from fines import exports, outputs
+    from fines.workflow import services as workflow
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, instruction="recharge")
     fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), due=date(2026, 12, 2),
                      amount=11600)
     assert fine.deadline == date(2026, 12, 2)
     when = datetime(2026, 11, 3, 10, 0, tzinfo=BXL)
-    assert processing.process(fine, _actor(), when, _calendar()) == "recharged"
+    assert workflow.process(fine, _actor(), when, _calendar()) == "recharged"
     lines = exports.recharge_lines(ctx.client_a, date(2026, 11, 1), date(2026, 11, 30), _calendar())
     assert [(line.fine_id, line.amount_cents, line.contract_number) for line in lines] == [(fine.id, 11600, "A-1")]
     assert "116.00,EUR" in outputs.recharges_csv(lines)
@@ -194,57 +199,57 @@ def test_processing_a_recharge_produces_its_line_for_the_period(ctx: Any) -> Non
 ])
 def test_refused_transitions_change_nothing(ctx: Any, action: str, message: str) -> None:
     from app.services import ServiceError
-    from fines import processing
+    from fines.workflow import services as workflow
 
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
     before = (fine.state, len(fine.events))
     with pytest.raises(ServiceError, match=message):
         if action == "process_waiting":
-            processing.process(fine, _actor(), _now(), _calendar())
+            workflow.process(fine, _actor(), _now(), _calendar())
         elif action == "cancel_without_reason":
-            processing.cancel(fine, _actor(), "  ")
+            workflow.cancel(fine, _actor(), "  ")
         else:
-            processing.close(fine, _actor(), _now())
+            workflow.close(fine, _actor(), _now())
     assert (fine.state, len(fine.events)) == before
 
 
 def test_cancel_at_any_open_step_with_a_reason(ctx: Any) -> None:
-    from fines import processing
+    from fines.workflow import services as workflow
 
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
-    processing.cancel(fine, _actor(), "paid by the driver directly")
+    workflow.cancel(fine, _actor(), "paid by the driver directly")
     assert fine.state == "cancelled" and fine.events[-1].note == "paid by the driver directly"
 
 
 def test_a_fine_delivered_after_the_cut_off_is_the_clients_risk(ctx: Any) -> None:
-    from fines import processing
+    from fines.workflow import services as workflow
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28),
                      received=datetime(2026, 11, 9, 10, 0, tzinfo=BXL))  # cut-off was 4 November
-    judged = processing.assessment(fine, _calendar(), date(2026, 11, 20))
+    judged = workflow.assessment(fine, _calendar(), date(2026, 11, 20))
     assert judged.delivered_on_time is False and judged.missed and judged.liable.value == "client"
 
 
 def test_a_fine_delivered_in_time_and_missed_is_the_operators(ctx: Any) -> None:
-    from fines import processing
+    from fines.workflow import services as workflow
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28),
                      received=datetime(2026, 10, 30, 10, 0, tzinfo=BXL))
-    judged = processing.assessment(fine, _calendar(), date(2026, 11, 13))
+    judged = workflow.assessment(fine, _calendar(), date(2026, 11, 13))
     assert judged.delivered_on_time is True and judged.missed and judged.liable.value == "operator"
 
 
 def test_urgency_counts_follow_the_cut_off(ctx: Any) -> None:
-    from fines import processing
+    from fines.workflow import queries
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
     make_fine(ctx.client_a, offence=datetime(2026, 10, 28, 14, 35, tzinfo=BXL), letter=date(2026, 10, 28), notice="X1")
-    counts = processing.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 11, 4))
+    counts = queries.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 11, 4))
     assert counts["cutoff_today"] == 1
-    assert processing.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 11, 5))["overdue"] == 1
-    assert processing.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 10, 30))["this_week"] == 1
+    assert queries.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 11, 5))["overdue"] == 1
+    assert queries.counts_by_urgency(ctx.client_a, _calendar(), date(2026, 10, 30))["this_week"] == 1
 
 
 def test_scheduler_lock_lets_only_one_scheduler_run(app: Any) -> None:
@@ -282,11 +287,12 @@ def test_morning_round_reminds_clients_only_in_working_hours(app: Any, world: An
 
 
 def test_driver_data_is_exported_and_erased(ctx: Any, app: Any) -> None:
-    from fines import privacy, processing
+    from fines import privacy
+    from fines.workflow import services as workflow
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, driver="Jan Peeters")
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
-    processing.process(fine, _actor(), _now(), _calendar())
+    workflow.process(fine, _actor(), _now(), _calendar())
     found = privacy.find_driver("peeters")
     exported = privacy.export_driver(found)
     assert exported["contracts"][0]["driver_name"] == "Jan Peeters" and exported["contracts"][0]["fines"][0]["id"] == fine.id
@@ -297,13 +303,14 @@ def test_driver_data_is_exported_and_erased(ctx: Any, app: Any) -> None:
 
 
 def test_closed_fines_past_retention_lose_their_pdf_and_text(ctx: Any, app: Any) -> None:
-    from fines import privacy, processing
+    from fines import privacy
+    from fines.workflow import services as workflow
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
     fine.text = "Jan Peeters, Kerkstraat 1"
-    processing.process(fine, _actor(), _now(), _calendar())
-    processing.close(fine, _actor(), datetime(2023, 1, 1, tzinfo=timezone.utc))
+    workflow.process(fine, _actor(), _now(), _calendar())
+    workflow.close(fine, _actor(), datetime(2023, 1, 1, tzinfo=timezone.utc))
     assert privacy.expire_closed_fines(app.config["DATA_DIR"], datetime(2026, 11, 20, tzinfo=timezone.utc), 365) == 1
     assert fine.text is None and fine.pdf_path == "" and fine.personal_data_erased_at is not None
 
@@ -311,7 +318,7 @@ def test_closed_fines_past_retention_lose_their_pdf_and_text(ctx: Any, app: Any)
 def test_batch_matching_reaches_the_same_states_as_one_by_one(ctx: Any) -> None:
     """match_pending (set-based, bulk writes) and refresh (one fine, ORM) decide alike."""
     from app.extensions import db
-    from fines import processing
+    from fines.workflow import batch
     from fines.models import Fine, FineEvent
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 5, 31), instruction="recharge")
@@ -323,24 +330,24 @@ def test_batch_matching_reaches_the_same_states_as_one_by_one(ctx: Any) -> None:
              ("9ZZZ999", datetime(2026, 4, 10, 9, 0, tzinfo=BXL))]
     singles = [make_fine(ctx.client_a, plate=p, offence=o, notice=f"S{i}") for i, (p, o) in enumerate(cases)]
     expected = [(f.state, f.contract_id, f.match_reason, f.deadline, f.cutoff) for f in singles]
-    batch = []
+    batched = []
     for i, (plate, offence) in enumerate(cases):  # the same fines, left as intake leaves them (read)
         fine = make_fine(ctx.client_b, plate=plate, offence=offence, notice=f"B{i}")
-        batch.append(fine)
+        batched.append(fine)
     db.session.flush()
-    for fine in batch:  # reset them to 'read' on client A's contracts
+    for fine in batched:  # reset them to 'read' on client A's contracts
         db.session.execute(sa.delete(FineEvent).where(FineEvent.fine_id == fine.id))
         db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(
             client_id=ctx.client_a, state="read", contract_id=None, match_reason=None, deadline=None, cutoff=None))
     db.session.execute(sa.update(Fine).where(Fine.id.in_([f.id for f in singles])).values(state="cancelled"))
     db.session.flush()
-    assert processing.match_pending(_calendar(), _now(), client_id=ctx.client_a) == len(batch)
+    assert batch.match_pending(_calendar(), _now(), client_id=ctx.client_a) == len(batched)
     db.session.expire_all()
     got = [(f.state, f.contract_id, f.match_reason, f.deadline, f.cutoff) for f in
-           (db.session.get(Fine, b.id) for b in batch)]
+           (db.session.get(Fine, b.id) for b in batched)]
     assert got == expected
     assert {f.state for f in singles} == {"cancelled"}
-    steps = [e.to_state for e in db.session.get(Fine, batch[0].id).events]
+    steps = [e.to_state for e in db.session.get(Fine, batched[0].id).events]
     assert steps == ["matched", "ready"]
 
 
@@ -366,7 +373,8 @@ def test_utc_day_is_the_utc_date_of_the_instant_on_this_database(ctx: Any) -> No
 def test_a_person_rematching_in_batch_leaves_the_same_audit_trail_as_one_by_one(ctx: Any) -> None:
     from app.extensions import db
     from app.models import AuditEntry, Client
-    from fines import contracts, processing
+    from app.fleet import services as contracts
+    from fines.workflow import batch, services as workflow
 
     fines = {}
     for client_id in (ctx.client_a, ctx.client_b):
@@ -378,8 +386,8 @@ def test_a_person_rematching_in_batch_leaves_the_same_audit_trail_as_one_by_one(
             "driver_address": "Kerkstraat 1, 9000 Gent", "start_date": date(2026, 1, 1), "end_date": None,
             "instruction": "redirect"})
     now = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
-    processing.refresh(fines[ctx.client_a], _calendar(), now, _actor())  # one by one, through the ORM
-    assert processing.rematch_plates({(ctx.client_b, "1ABC123")}, _calendar(), now, _actor()) == 1  # in batch
+    workflow.refresh(fines[ctx.client_a], _calendar(), now, _actor())  # one by one, through the ORM
+    assert batch.rematch_plates({(ctx.client_b, "1ABC123")}, _calendar(), now, _actor()) == 1  # in batch
     db.session.flush()
 
     def trail(fine: Any) -> list[tuple[str, str, Any]]:
@@ -423,7 +431,8 @@ def _load_volume(client_ids: list[int], contracts: int, fines: int) -> None:
     """Enough contracts and fines, with statistics, for the planner to choose as in production."""
     from app.database import bulk_insert
     from app.extensions import db
-    from fines.models import Contract, Fine, IntakeMessage
+    from app.fleet.models import Contract
+    from fines.models import Fine, IntakeMessage
 
     message = IntakeMessage(source="cli", message_key="volume", raw_path="x", raw_sha256="0" * 64, size=0,
                             status="processed", client_id=client_ids[0], recipients=[], refusals=[], replies_sent=[])
@@ -445,7 +454,7 @@ def _load_volume(client_ids: list[int], contracts: int, fines: int) -> None:
 
 
 def test_matching_and_the_sweep_read_through_indexes_not_scans(ctx: Any) -> None:
-    from fines import processing
+    from fines.workflow import batch, services as workflow
     from fines.models import Fine
 
     from app.extensions import db
@@ -453,7 +462,7 @@ def test_matching_and_the_sweep_read_through_indexes_not_scans(ctx: Any) -> None
     _load_volume([ctx.client_a, ctx.client_b], 50_000, 20_000)
     # A batch is small beside the contracts (10,000 fines to 1,000,000 contracts in the bench).
     first = db.session.scalar(sa.select(sa.func.min(Fine.id)).where(Fine.message_key == "volume"))
-    plan = _plan(processing.candidate_contracts(Fine.state.in_(processing.MATCHABLE), first, first + 100))
+    plan = _plan(batch.candidate_contracts(Fine.state.in_(workflow.MATCHABLE), first, first + 100))
     assert "ix_contracts_client_id_plate_start_date" in plan, plan
     assert not any(scan in plan for scan in ("SCAN contracts", "Seq Scan on contracts")), plan
     sweep = sa.select(Fine.id).where(Fine.state == "waiting_info", Fine.cutoff.is_not(None),
@@ -473,7 +482,7 @@ def test_the_demo_fines_are_dated_around_today_in_every_stage(app: Any, clock: A
     from app import services
     from app.clock import today, work_calendar
     from app.extensions import db
-    from fines.deadlines import cutoff_urgency
+    from fines.workflow.deadlines import cutoff_urgency
     from fines.demo import load_demo_fines
     from fines.models import Fine
 

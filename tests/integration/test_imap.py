@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fines.imap import CertificateRefused, ImapAccount, ImapError, Mailbox, MessageNotFound, watch
+from fines.intake.imap import CertificateRefused, ImapAccount, ImapError, Mailbox, MessageNotFound, watch
 from tests.integration.dovecot import WRONG_HOST, Dovecot, ssl_peer_names
 from tests.integration.faultproxy import FaultProxy
 

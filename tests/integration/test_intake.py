@@ -17,7 +17,7 @@ READ_STATES = ("read", "review", "matched", "waiting_info", "ready")
 
 
 def _settings(app: Any, **extra: Any) -> Any:
-    from fines.services import IntakeSettings
+    from fines.intake.services import IntakeSettings
 
     with app.app_context():
         return IntakeSettings(**{**IntakeSettings.from_config(app.config).__dict__, **extra})
@@ -25,7 +25,7 @@ def _settings(app: Any, **extra: Any) -> Any:
 
 @pytest.fixture()
 def sandbox() -> Any:
-    from fines.sandbox import PdfSandbox
+    from fines.intake.sandbox import PdfSandbox
 
     with PdfSandbox(timeout=60, memory_mb=1024) as box:
         yield box
@@ -52,7 +52,7 @@ LETTER = pdfs.text_pdf(pdfs.LETTER)
 
 def _ingest(app: Any, raw: bytes, sandbox: Any, **kw: Any) -> Any:
     from app.extensions import db
-    from fines import services
+    from fines.intake import services
 
     with app.app_context():
         result = services.ingest_message(raw, source=kw.pop("source", "imap"), settings=_settings(app),
@@ -95,7 +95,7 @@ def test_unknown_address_is_kept_for_triage_and_read_once_assigned(app: Any, wor
     from app.extensions import db
     from app.models import Client
     from app.services import Actor
-    from fines import services
+    from fines.intake import services
     from fines.models import IntakeMessage
 
     summary, _ = _ingest(app, mail(to="nobody@fines.fleetdesk.test", attachments=[("x.pdf", LETTER, "application/pdf")]),
@@ -136,7 +136,7 @@ def _rfc822(inner: EmailMessage) -> EmailMessage:
 def test_same_imap_uid_again_is_recognised_and_nothing_is_doubled(app: Any, world: Any, sandbox: Any) -> None:
     from app.extensions import db
     from fines.models import Fine, IntakeMessage
-    from fines.services import ImapRef
+    from fines.intake.services import ImapRef
 
     raw = mail(attachments=[("boete.pdf", LETTER, "application/pdf")])
     ref = ImapRef("main", "INBOX", 77, 5)
@@ -160,7 +160,7 @@ def test_the_same_fine_forwarded_in_another_mail_is_linked_as_duplicate(app: Any
 
 def test_question_and_refusals_get_one_automatic_reply_each(app: Any, world: Any, sandbox: Any, smtp_sink: Any) -> None:
     from app.extensions import db
-    from fines import services
+    from fines.intake import services
 
     raw = mail(body="Hallo, kunnen jullie deze boete nakijken? Alvast bedankt.\n\n-- \nAnna",
                attachments=[("boete.pdf", LETTER, "application/pdf"), ("contract.docx", b"PK\x03\x04 docx", "application/msword"),
@@ -197,7 +197,7 @@ def test_malformed_mail_is_quarantined_with_its_reason_and_kept(app: Any, world:
 
 
 def test_pdf_bomb_is_quarantined_and_the_worker_survives(app: Any, world: Any, bomb: bytes) -> None:
-    from fines.sandbox import PdfSandbox
+    from fines.intake.sandbox import PdfSandbox
 
     with PdfSandbox(timeout=60, memory_mb=512) as box:
         summary, _ = _ingest(app, mail(attachments=[("bomb.pdf", bomb, "application/pdf"),
@@ -208,7 +208,7 @@ def test_pdf_bomb_is_quarantined_and_the_worker_survives(app: Any, world: Any, b
 
 
 def test_endless_pdf_hits_the_time_limit_and_the_next_file_is_read(app: Any, world: Any, bomb: bytes) -> None:
-    from fines.sandbox import PdfSandbox
+    from fines.intake.sandbox import PdfSandbox
 
     with PdfSandbox(timeout=0.5, memory_mb=4096) as box:
         slow = box.parse(bomb, "slow.pdf")

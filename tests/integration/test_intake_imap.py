@@ -22,15 +22,16 @@ def _mail(to: str, notice: str, message_id: str) -> bytes:
 
 
 def _account(server: Any, *, port: int | None = None, security: str = "tls") -> Any:
-    from fines.imap import ImapAccount
+    from fines.intake.imap import ImapAccount
 
     return ImapAccount(name="intake", host="127.0.0.1", port=port or server.tls_port, username=server.username,
                        password=server.password, security=security, ca_file=server.ca_file, timeout=10)
 
 
 def _drain(app: Any, account: Any) -> list[Any]:
-    from fines import jobs, services
-    from fines.imap import Mailbox
+    from fines import jobs
+    from fines.intake import services
+    from fines.intake.imap import Mailbox
 
     with app.app_context(), jobs.sandbox_for(app.config) as sandbox, Mailbox(account) as mailbox:
         results = jobs.drain_mailbox(mailbox, account, services.IntakeSettings.from_config(app.config), sandbox)
@@ -60,7 +61,7 @@ def test_delivered_mails_become_fines_and_leave_the_inbox(app: Any, world: Any, 
 
 def test_connection_cut_mid_fetch_stores_nothing_and_the_next_run_takes_it_in_once(
         app: Any, world: Any, dovecot: Any) -> None:
-    from fines.imap import ImapError
+    from fines.intake.imap import ImapError
 
     dovecot.deliver(_mail("alpha@fines.fleetdesk.test", "200001", "<f1@c>"))
     before = _counts(app)
@@ -77,7 +78,7 @@ def test_connection_cut_mid_fetch_stores_nothing_and_the_next_run_takes_it_in_on
 
 
 def test_connection_cut_mid_move_doubles_nothing(app: Any, world: Any, dovecot: Any) -> None:
-    from fines.imap import ImapError
+    from fines.intake.imap import ImapError
 
     dovecot.deliver(_mail("alpha@fines.fleetdesk.test", "300001", "<m1@c>"))
     before = _counts(app)
@@ -134,7 +135,7 @@ def test_poison_messages_are_set_aside_and_the_valid_fine_behind_them_is_stored(
 def test_intake_failing_on_one_message_quarantines_it_and_reads_the_next(app: Any, world: Any, dovecot: Any,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from app.extensions import db
-    from fines import services
+    from fines.intake import services
     from fines.models import IntakeMessage
 
     real_route = services.route

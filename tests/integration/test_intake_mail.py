@@ -27,7 +27,7 @@ LETTER = pdfs.text_pdf(pdfs.LETTER)
 
 @pytest.fixture(scope="module")
 def sandbox() -> Any:
-    from fines.sandbox import PdfSandbox
+    from fines.intake.sandbox import PdfSandbox
 
     with PdfSandbox(timeout=60, memory_mb=1024) as box:
         yield box
@@ -40,7 +40,7 @@ def test_the_fixture_table_covers_every_fixture_file() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_fixture_has_its_expected_outcome_and_pdf_count(app: Any, world: Any, sandbox: Any, name: str) -> None:
-    from fines import services
+    from fines.intake import services
 
     messages = services.messages_in_file(FIXTURES / name)
     assert len(messages) == len(EXPECTED[name])
@@ -99,7 +99,7 @@ def test_bom_before_the_headers_is_not_refused_as_no_headers(app: Any, world: An
 
 def test_a_parser_failure_quarantines_the_message_with_its_headers(app: Any, world: Any, sandbox: Any,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from fines import mime
+    from fines.intake import mime
 
     def broken(raw: bytes, limits: Any = None) -> Any:
         raise AttributeError("'Group' object has no attribute 'local_part'")
@@ -114,7 +114,7 @@ def test_a_quarantined_message_is_read_again_after_the_fix_once(app: Any, world:
     from app.extensions import db
     from app.models import AuditEntry
     from app.services import Actor
-    from fines import mime, services
+    from fines.intake import mime, services
     from fines.models import IntakeMessage
 
     original = mime.parse_mail

@@ -18,7 +18,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from fines.sandbox import PdfSandbox
+from fines.intake.sandbox import PdfSandbox
 from tests import pdfs
 from tests.support import require_binary
 
@@ -143,7 +143,7 @@ def test_a_wall_time_overrun_kills_the_whole_group_tesseract_included() -> None:
 
 PARENT = """
 import sys
-from fines.sandbox import PdfSandbox
+from fines.intake.sandbox import PdfSandbox
 box = PdfSandbox(timeout=600, cpu_seconds=600)
 data = open(sys.argv[1], "rb").read()
 box._start()
@@ -175,7 +175,7 @@ def test_a_worker_whose_parent_is_already_gone_ends_at_once() -> None:
     """The worker checks its parent itself (the fallback where no death signal is given)."""
     ghost = subprocess.Popen([sys.executable, "-c", "pass"])
     ghost.wait()
-    worker = subprocess.Popen([sys.executable, "-m", "fines.pdfworker", "--parent", str(ghost.pid)], cwd=ROOT,
+    worker = subprocess.Popen([sys.executable, "-m", "fines.intake.pdfworker", "--parent", str(ghost.pid)], cwd=ROOT,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
     try:
         assert worker.wait(timeout=20) == -signal.SIGKILL
@@ -190,8 +190,8 @@ def test_a_page_that_fails_to_render_is_noted_and_the_other_pages_are_read(monke
     require_binary("tesseract")
     from PIL import Image
 
-    from fines import pdfworker
-    from fines.pdftext import extract_text
+    from fines.intake import pdfworker
+    from fines.intake.pdftext import extract_text
 
     document = pdfium.PdfDocument(pdfs.text_pdf(pdfs.LETTER))
     try:
@@ -220,8 +220,8 @@ def test_a_page_that_fails_to_render_is_noted_and_the_other_pages_are_read(monke
 def test_every_reason_the_pdf_reader_gives_has_a_label() -> None:
     from typing import get_args
 
-    from fines import labels
-    from fines.pdftext import ReasonCode
+    from fines.web import labels
+    from fines.intake.pdftext import ReasonCode
 
     produced = set(get_args(ReasonCode)) | {"too_complex", "timeout", "crashed", "cpu_limit"}
     assert produced <= set(labels.LABELS["quarantine"])

@@ -12,8 +12,8 @@ import pypdfium2 as pdfium
 import pytest
 from fpdf import FPDF
 
-from fines.extraction import extract_fields
-from fines.pdftext import DocumentText, PageText, PdfProblem, extract_text, sniff_pdf
+from fines.intake.extraction import extract_fields
+from fines.intake.pdftext import DocumentText, PageText, PdfProblem, extract_text, sniff_pdf
 from tests.support import require_binary
 
 LETTER = [

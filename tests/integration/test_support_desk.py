@@ -36,7 +36,7 @@ def ctx(app: Any, world: Any) -> Any:
 def _open(world: Any, level: int = 2, impact: str = "few", at: datetime = MON, reporter: Any = None) -> Any:
     from app.extensions import db
     from app.models import Client
-    from sla import services
+    from sla.desk import services
 
     return services.open_ticket(_agent(), client=db.session.get(Client, world.client_a), reporter=reporter,
                                 title="Fines list does not load", description="Since this morning", level=level,
@@ -57,7 +57,7 @@ def test_only_authorised_reporters_of_a_client_may_report(ctx: Any) -> None:
 
 
 def test_life_of_a_ticket_with_a_pause_waiting_on_the_client(ctx: Any) -> None:
-    from sla import services
+    from sla.desk import services
 
     ticket = _open(ctx, level=3, impact="substantial")  # category 3: reaction 2 h, intervention 16 h
     assert ticket.category == 3
@@ -84,7 +84,7 @@ def test_life_of_a_ticket_with_a_pause_waiting_on_the_client(ctx: Any) -> None:
 ])
 def test_refused_actions_leave_the_ticket_as_it_was(ctx: Any, state_action: str | None, action: str, staff: bool) -> None:
     from app.services import ServiceError
-    from sla import services
+    from sla.desk import services
 
     ticket = _open(ctx)
     if state_action:
@@ -96,7 +96,7 @@ def test_refused_actions_leave_the_ticket_as_it_was(ctx: Any, state_action: str 
 
 
 def test_category_3_escalates_after_8_working_hours_and_the_moment_is_recorded(ctx: Any) -> None:
-    from sla import services
+    from sla.desk import services
 
     ticket = _open(ctx, level=2, impact="all")  # category 3
     services.act(ticket, "acknowledge", _agent(), now=MON.replace(hour=9, minute=30), calendar=_calendar())
@@ -111,7 +111,7 @@ def test_category_3_escalates_after_8_working_hours_and_the_moment_is_recorded(c
 
 
 def test_a_correction_recomputes_the_category_from_the_report_time(ctx: Any) -> None:
-    from sla import services
+    from sla.desk import services
 
     ticket = _open(ctx, level=1, impact="few")  # category 5
     assert ticket.category == 5
@@ -123,7 +123,7 @@ def test_a_correction_recomputes_the_category_from_the_report_time(ctx: Any) -> 
 
 
 def test_restoring_data_is_excluded_from_category_1_intervention(ctx: Any) -> None:
-    from sla import services
+    from sla.desk import services
 
     ticket = _open(ctx, level=4, impact="all")
     cal = _calendar()
@@ -137,7 +137,7 @@ def test_restoring_data_is_excluded_from_category_1_intervention(ctx: Any) -> No
 
 def test_warnings_go_to_agents_once_and_only_in_working_hours(app: Any, world: Any, smtp_sink: Any) -> None:
     from app.extensions import db
-    from sla import jobs
+    from sla.desk import jobs
 
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_sink.port)
     try:
@@ -148,6 +148,7 @@ def test_warnings_go_to_agents_once_and_only_in_working_hours(app: Any, world: A
             assert evening["warnings"] == 0 and smtp_sink.messages == []
             first = jobs.watch_clocks(MON.replace(hour=9, minute=25))  # 25 of 30 minutes: warning
             again = jobs.watch_clocks(MON.replace(hour=9, minute=26))
+            assert smtp_sink.messages == []  # the warning leaves with the commit, not before
             db.session.commit()
             assert first["warnings"] >= 1 and again["warnings"] == 0
             kinds = [e.data.get("key") for e in ticket.events if e.kind == "warning"]
@@ -158,7 +159,7 @@ def test_warnings_go_to_agents_once_and_only_in_working_hours(app: Any, world: A
 
 
 def test_monthly_report_counts_what_was_met(ctx: Any) -> None:
-    from sla import reports, services
+    from sla.desk import reports, services
 
     cal = _calendar()
     fast = _open(ctx, level=3, impact="substantial")
@@ -176,8 +177,8 @@ def test_monthly_report_counts_what_was_met(ctx: Any) -> None:
 def test_an_action_on_a_ticket_whose_events_were_not_loaded_records_one_event(ctx: Any, action: str) -> None:
     """A ticket read afresh (its events not loaded yet), as a request reads it: the new event is there once."""
     from app.extensions import db
-    from sla import services
-    from sla.models import Ticket
+    from sla.desk import services
+    from sla.desk.models import Ticket
 
     ticket = _open(ctx, level=3, impact="substantial")
     if action != "acknowledge":
@@ -204,15 +205,19 @@ def test_the_demo_shows_tickets_in_every_clock_state_relative_to_the_apps_clock(
                                                                                 moment: datetime) -> None:
     from app import services as platform
     from app.extensions import db
-    from sla import services, uptime_services
-    from sla.demo import load_demo_tickets
-    from sla.models import MaintenanceWindow, Outage, Ticket
+    from sla.desk import services
+    from sla.uptime import services as uptime_services
+    from sla.desk.demo import load_demo_tickets
+    from sla.uptime.demo import load_demo_uptime
+    from sla.desk.models import Ticket
+    from sla.uptime.models import MaintenanceWindow, Outage
 
     clock.set(moment)
     with app.app_context():
         for code, name in (("ACME", "ACME Lease NV"), ("BRAFL", "Brabant Fleet BV")):
             platform.add_client(platform.Actor("test"), code, name, "fines.fleetdesk.test")
         load_demo_tickets(app)
+        load_demo_uptime(app)
         db.session.commit()
         tickets = list(db.session.scalars(sa.select(Ticket)))
         statuses = {t.title: services.status_of(t, moment, _calendar()) for t in tickets}

@@ -39,8 +39,8 @@ def flaky_server() -> Iterator[tuple[str, type[_Flaky]]]:
 
 def test_an_outage_starts_after_three_failures_and_ends_at_the_first_success(app: Any, flaky_server: Any) -> None:
     from app.extensions import db
-    from sla import uptime_jobs
-    from sla.models import Outage, ProbeState
+    from sla.uptime import jobs as uptime_jobs
+    from sla.uptime.models import Outage, ProbeState
 
     url, handler = flaky_server
     app.config.update(PROBE_TARGETS=f'[{{"name": "web", "url": "{url}", "timeout": 2}}]', PROBE_FAILURES_FOR_OUTAGE=3)
@@ -72,7 +72,7 @@ def test_an_outage_starts_after_three_failures_and_ends_at_the_first_success(app
 
 
 def test_an_unreachable_target_counts_as_down(app: Any) -> None:
-    from sla import probes
+    from sla.uptime import probes
     from tests import support
 
     result = probes.check(probes.ProbeTarget("gone", f"http://127.0.0.1:{support.free_port()}/healthz", timeout=1))

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from fines.contracts_csv import (
+from app.fleet.contracts_csv import (
     MAX_ROWS,
     ContractRow,
     ParsedCsv,
@@ -14,7 +14,7 @@ from fines.contracts_csv import (
     write_contracts_csv,
 )
 from tests import support
-from fines.deadlines import Instruction
+from app.fleet.instructions import Instruction
 
 HEADER = "client_code,contract_number,plate,driver,start_date,end_date,instruction"
 GOOD = "LEASEA,LEASEA-1001,1-ABC-123,Tom Claes,2025-02-01,2026-05-27,recharge"

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.fleet.instructions import Instruction
 from app.workcalendar import WorkCalendar
-from fines.deadlines import (
+from fines.workflow.deadlines import (
     Deadlines,
     FineDates,
-    Instruction,
     Liable,
     Urgency,
     assess,

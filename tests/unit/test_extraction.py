@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fines.extraction import BRUSSELS, Extraction, extract_fields, find_date, find_time
+from fines.intake.extraction import BRUSSELS, Extraction, extract_fields, find_date, find_time
 from fines.money import Money, find_structured_reference, parse_amount, structured_reference_valid
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fines"
@@ -241,8 +241,8 @@ def test_validation_problems_send_the_fine_to_review(lines: dict[str, str], prob
 
 
 def test_plate_of_wrong_country_pattern_is_reported() -> None:
-    from fines import extraction
-    from fines.plates import Plate
+    from fines.intake import extraction
+    from app.fleet.plates import Plate
 
     assert not extraction.plate_is_valid(Plate("BE", "AB123CD"))
 

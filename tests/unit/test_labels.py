@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from flask_babel import Babel, force_locale
 
-from fines import labels
-from fines.deadlines import DEADLINE_NAMES, LIABILITY_REASONS
-from fines.matching import MATCH_REASONS, ContractPeriod, match_contract
-from fines.workflow import MISSING, STEP_NOTES, FineState
+from fines.web import labels
+from fines.workflow.deadlines import DEADLINE_NAMES, LIABILITY_REASONS
+from fines.workflow.matching import MATCH_REASONS, ContractPeriod, match_contract
+from fines.workflow.states import MISSING, STEP_NOTES, FineState
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,13 +117,13 @@ def test_what_is_not_an_amount_in_euros_is_refused(typed: str) -> None:
     (None, "ACME Lease NV", False),  # nothing read: nothing to warn about
 ])
 def test_a_letter_addressed_to_another_company_is_noticed(addressee: str | None, client: str, elsewhere: bool) -> None:
-    from fines.matching import addressed_elsewhere
+    from fines.workflow.matching import addressed_elsewhere
 
     assert addressed_elsewhere(addressee, client) is elsewhere
 
 
 def test_every_note_the_extraction_writes_is_said_in_dutch(request_context: None) -> None:
-    source = (ROOT / "fines" / "extraction.py").read_text(encoding="utf-8")
+    source = (ROOT / "fines" / "intake" / "extraction.py").read_text(encoding="utf-8")
     literals = set(re.findall(r'problems\.append\("([^"]+)"\)', source))
     assert len(literals) >= 5, "the scan found too few of the extraction's notes"
     assert literals <= set(labels.EXTRACTION_NOTES), sorted(literals - set(labels.EXTRACTION_NOTES))

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.workcalendar import WorkCalendar
-from fines.contracts_csv import ContractRow, parse_contracts_csv
-from fines.deadlines import FineDates, Instruction, Liable, Urgency, assess
-from fines.matching import ContractPeriod, match_contract
-from fines.workflow import FineState, TransitionRefused, check_transition, needed_information
+from app.fleet.contracts_csv import ContractRow, parse_contracts_csv
+from app.fleet.instructions import Instruction
+from fines.workflow.deadlines import FineDates, Liable, Urgency, assess
+from fines.workflow.matching import ContractPeriod, match_contract
+from fines.workflow.states import FineState, TransitionRefused, check_transition, needed_information
 
 CAL = WorkCalendar.belgium()
 BRUSSELS = ZoneInfo("Europe/Brussels")

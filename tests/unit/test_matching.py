@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from fines.contracts_csv import parse_contracts_csv
-from fines.matching import ContractPeriod, match_contract, overlaps
+from app.fleet.contracts_csv import parse_contracts_csv
+from fines.workflow.matching import ContractPeriod, match_contract, overlaps
 from tests import support
 
 

@@ -10,7 +10,7 @@ from typing import get_args
 
 import pytest
 
-from fines import mime
+from fines.intake import mime
 from tests import pdfs
 from tests.tnef import build_tnef
 
@@ -198,6 +198,6 @@ def test_read_headers_of_a_refused_message_never_raises() -> None:
 
 
 def test_every_refusal_code_has_a_label() -> None:
-    from fines.labels import LABELS
+    from fines.web.labels import LABELS
 
     assert set(get_args(mime.ReasonCode)) | {"intake_error"} <= set(LABELS["quarantine"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from fines.plates import Plate, format_plate, normalise_plate, plate_is_valid
+from app.fleet.plates import Plate, format_plate, normalise_plate, plate_is_valid
 
 
 @pytest.mark.parametrize(("raw", "country", "text"), [

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.workcalendar import WorkCalendar
-from sla.clock import ClockState, SlaStatus, clock_segments, sla_status
+from sla.desk.clock import ClockState, SlaStatus, clock_segments, sla_status
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 CAL = WorkCalendar.belgium()

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.workcalendar import WorkCalendar
-from sla.uptime import (
+from sla.uptime.availability import (
     DayFigure,
     availability,
     axis_position,

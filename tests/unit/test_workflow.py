@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from fines.deadlines import Instruction
-from fines.workflow import (
+from app.fleet.instructions import Instruction
+from fines.workflow.states import (
     OPEN_STATES,
     TERMINAL_STATES,
     TRANSITIONS,

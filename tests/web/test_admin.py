@@ -114,7 +114,7 @@ def test_audit_log_names_a_features_codes_in_words(client: Any, world: Any) -> N
         from app.extensions import db
         from app.models import AuditEntry
         from app.services import Actor, record
-        from sla.models import Ticket
+        from sla.desk.models import Ticket
 
         ticket = db.session.get(Ticket, world.ticket_b_id)
         record(Actor("test"), "ticket.corrected", ticket, level=3, impact="all", reason="wider than reported")

@@ -18,7 +18,7 @@ ALPHA,AL-2,1ABC123,Marie Dubois,2026-06-01,,redirect,"Rue Haute 5, 1000 Bruxelle
 
 def _contracts(app: Any, client_id: int) -> list[tuple[str, str, str]]:
     from app.extensions import db
-    from fines.models import Contract
+    from app.fleet.models import Contract
 
     with app.app_context():
         return [(c.contract_number, c.plate, c.instruction) for c in db.session.scalars(
@@ -138,7 +138,8 @@ def test_fines_match_cli_matches_open_fines_again(app: Any, world: Any) -> None:
 
     from app.extensions import db
     from app.models import AuditEntry
-    from fines.models import Contract, Fine
+    from app.fleet.models import Contract
+    from fines.models import Fine
 
     with app.app_context():
         fine = db.session.get(Fine, world.fine_b_id)

@@ -22,7 +22,8 @@ def _rows(text: str) -> list[dict[str, str]]:
 def hostile_fines(app: Any, world: Any, clock: Any) -> Any:
     """A redirected fine and a recharged fine of client B whose driver and issuer are formulas."""
     from app.extensions import db
-    from fines.models import Contract, Fine
+    from app.fleet.models import Contract
+    from fines.models import Fine
 
     with app.app_context():
         fine = db.session.get(Fine, world.fine_b_id)
@@ -66,7 +67,7 @@ def test_the_contracts_export_neutralises_and_imports_again(app: Any, client: An
     text = client.get("/contracts/export.csv").get_data(as_text=True)
     row = _rows(text)[0]
     assert row["driver"] == "'" + DRIVER
-    from fines.contracts_csv import parse_contracts_csv
+    from app.fleet.contracts_csv import parse_contracts_csv
 
     parsed = parse_contracts_csv(text, default_client_code="BETA", known_client_codes={"BETA"},
                                  allowed_client_codes={"BETA"})

@@ -14,7 +14,7 @@ LETTER = pdfs.text_pdf(pdfs.LETTER)
 
 def _upload(client: Any, files: list[tuple[str, bytes]], *, read: bool = True, **extra: str) -> Any:
     """Upload through the form; with ``read``, wait until the background reader has read the fines."""
-    from fines import tasks
+    from fines.intake import tasks
 
     page = client.get("/fines/upload")
     data: dict[str, Any] = {"csrf_token": support.csrf_token(page.get_data(as_text=True)), **extra}
@@ -41,9 +41,9 @@ def test_an_upload_is_answered_before_it_is_read_and_the_page_follows_the_readin
     import threading
 
     from app.extensions import db
-    from fines import tasks
+    from fines.intake import tasks
     from fines.models import Fine
-    from fines.sandbox import PdfSandbox
+    from fines.intake.sandbox import PdfSandbox
 
     release = threading.Event()
     real_parse = PdfSandbox.parse
@@ -87,7 +87,7 @@ def test_the_200000_reference_pdf_is_answered_at_once_and_quarantined_by_its_pag
     started = time.monotonic()
     response = _upload(client, [("tree.pdf", one_page_listed(200_000))], read=False)
     assert response.status_code == 302 and time.monotonic() - started < 5
-    from fines import tasks
+    from fines.intake import tasks
 
     assert tasks.drain(app, timeout=60)  # and the reading itself refuses it at once (tests/integration)
     with app.app_context():
@@ -105,9 +105,9 @@ def test_a_fine_left_received_by_a_stopped_process_is_read_by_the_scheduler(app:
     from app.extensions import db
     from app.scheduler import run_job
     from fines.models import Fine, FineEvent
-    from fines.sandbox import PdfSandbox
+    from fines.intake.sandbox import PdfSandbox
 
-    from fines import tasks
+    from fines.intake import tasks
 
     support.login(client, world.user_a)
     monkeypatch.setattr(tasks, "read_later", lambda app, ids: None)  # the web process stops before reading
@@ -127,7 +127,7 @@ def test_a_fine_left_received_by_a_stopped_process_is_read_by_the_scheduler(app:
             sa.select(FineEvent).where(FineEvent.fine_id == fine_id).order_by(FineEvent.id))]
         assert steps[0][:2] == ("received", "read") and steps[0][2] == "intake"
         with PdfSandbox() as box:  # read again: nothing happens, the fine is no longer received
-            from fines import services
+            from fines.intake import services
 
             settings = services.IntakeSettings.from_config(app.config)
             assert services.read_fine(fine_id, settings=settings, sandbox=box) is None
@@ -137,7 +137,7 @@ def test_an_upload_rolled_back_leaves_no_file_behind(app: Any, world: Any) -> No
     from app.extensions import db
     from app.models import Client
     from app.services import Actor
-    from fines import services
+    from fines.intake import services
 
     data = pdfs.text_pdf(["rolled back", "only this test has these bytes"])
     with app.app_context():
@@ -157,7 +157,7 @@ def test_gc_blobs_removes_old_files_no_row_names(app: Any, world: Any) -> None:
     import os
     import time
 
-    from fines import storage
+    from app import storage
 
     data_dir = Path(app.config["DATA_DIR"])
     orphan = data_dir / "pdf" / "00" / "00" / ("0" * 64 + ".pdf")
@@ -385,7 +385,7 @@ def test_staff_see_whose_fine_it_is_in_every_list_without_a_query_per_fine(app: 
 
 def test_the_list_has_a_tab_with_its_count_for_every_state(app: Any, client: Any, world: Any) -> None:
     from app.extensions import db
-    from fines.workflow import FineState
+    from fines.workflow.states import FineState
 
     with app.app_context():
         for state in ("waiting_info", "ready", "ready", "processed", "closed"):
@@ -498,8 +498,9 @@ def test_a_quarantined_fine_says_why_in_the_users_language(app: Any, client: Any
 def test_every_quarantine_code_has_an_explanation() -> None:
     from typing import get_args
 
-    from fines import labels, replies
-    from fines.pdftext import ReasonCode
+    from fines.intake import replies
+    from fines.web import labels
+    from fines.intake.pdftext import ReasonCode
 
     produced = set(get_args(ReasonCode)) | {"too_large", "no_fine", "no_page", "too_complex", "timeout", "crashed"}
     assert produced | set(replies.REASONS) <= set(labels.LABELS["quarantine"])

@@ -71,7 +71,7 @@ def test_import_mail_goes_on_past_an_unreadable_file_and_exits_1(app: Any, world
 
 def test_import_mail_quarantines_a_message_intake_fails_on_and_reads_the_next(
         app: Any, world: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from fines import services
+    from fines.intake import services
 
     real_route = services.route
 
@@ -92,7 +92,7 @@ def test_import_mail_quarantines_a_message_intake_fails_on_and_reads_the_next(
 
 def test_retry_mail_reads_a_quarantined_message_again_once(app: Any, world: Any, tmp_path: Path,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from fines import services
+    from fines.intake import services
 
     real_route = services.route
     monkeypatch.setattr(services, "route", lambda recipients: (_ for _ in ()).throw(RuntimeError("bug")))
@@ -111,7 +111,7 @@ def test_retry_mail_reads_a_quarantined_message_again_once(app: Any, world: Any,
 def test_staff_read_a_quarantined_message_again_from_its_page(app: Any, client: Any, world: Any,
                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.extensions import db
-    from fines import services
+    from fines.intake import services
     from fines.models import IntakeMessage
     from tests import support
 
@@ -126,7 +126,7 @@ def test_staff_read_a_quarantined_message_again_from_its_page(app: Any, client: 
     assert "intake_error" not in page.split("<dd>", 1)[0]
     response = client.post(f"/fines/messages/{line['message_id']}/retry", data={"csrf_token": support.csrf_token(page)})
     assert response.status_code == 302
-    from fines import tasks
+    from fines.intake import tasks
 
     assert tasks.drain(app)  # the PDF is read in the background
     with app.app_context():

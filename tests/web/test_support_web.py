@@ -107,7 +107,7 @@ def test_a_ticket_goes_the_whole_way_through_the_desk_in_the_browser_forms(app: 
         assert f"State: {_state_words[state]}" in page, (action, state)
     with app.app_context():
         from app.extensions import db
-        from sla.models import Ticket
+        from sla.desk.models import Ticket
 
         ticket = db.session.get(Ticket, world.ticket_b_id)
         kinds = [e.kind for e in ticket.events]
@@ -257,7 +257,7 @@ def test_an_escalation_reads_in_the_readers_language_on_the_ticket_page(app: Any
     from app.extensions import db
     from app.models import Client
     from app.services import Actor
-    from sla import services
+    from sla.desk import services
 
     with app.app_context():  # category 3 (level 4, a few users) reported Monday 10:00; unresolved for two days
         beta = db.session.get(Client, world.client_b)
@@ -268,7 +268,7 @@ def test_an_escalation_reads_in_the_readers_language_on_the_ticket_page(app: Any
         ticket_id = ticket.id
     clock.advance(timedelta(days=2))
     with app.app_context():  # the scheduler's round records the escalation at its own moment
-        from sla.models import Ticket
+        from sla.desk.models import Ticket
 
         services.refresh(db.session.get(Ticket, ticket_id), clock(), work_calendar())
         db.session.commit()
@@ -277,3 +277,57 @@ def test_an_escalation_reads_in_the_readers_language_on_the_ticket_page(app: Any
     assert "Category 3 → 2" in english
     dutch = client.get(f"/support/{ticket_id}", headers={"Accept-Language": "nl"}).get_data(as_text=True)
     assert "Interventiecategorie 3 → 2" in dutch and "category 3" not in dutch
+
+
+def test_a_tickets_metrics_carry_the_category_it_was_reported_in_and_count_escalations_apart(
+        app: Any, client: Any, world: Any, clock: Any) -> None:
+    """Level 4, a few users: category 3, escalated to 2 and then 1 while nobody reacts; every metric says 3."""
+    from datetime import timedelta
+
+    from app.clock import work_calendar
+    from app.extensions import db
+    from app.models import Client
+    from app.services import Actor
+    from sla.desk import services
+    from sla.desk.models import Ticket
+
+    def delta(before: dict[Any, float], after: dict[Any, float], name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    def open_gauge(samples: dict[Any, float], category: str) -> float:
+        return sum(value for (name, labels), value in samples.items()
+                   if name == "fleetdesk_tickets_open" and ("category", category) in labels)
+
+    before = _samples(client)
+    with app.app_context():
+        ticket = services.open_ticket(Actor("test"), client=db.session.get(Client, world.client_b), reporter=None,
+                                      title="Exports stall", description="exports stall", level=4, impact="few",
+                                      channel="phone", now=clock(), calendar=work_calendar())
+        db.session.commit()
+        ticket_id = ticket.id
+    clock.advance(timedelta(days=2))
+    with app.app_context():  # the scheduler's round: 3 -> 2 after 8 working hours, 2 -> 1 two hours later
+        ticket = db.session.get(Ticket, ticket_id)
+        services.refresh(ticket, clock(), work_calendar())
+        db.session.commit()
+        assert ticket.category == 1  # the desk sorts and filters by the category in force now
+    escalated = _samples(client)
+    assert delta(before, escalated, "fleetdesk_tickets_opened_total", category="3") == 1
+    assert delta(before, escalated, "fleetdesk_tickets_opened_total", category="1") == 0
+    assert delta(before, escalated, "fleetdesk_ticket_escalations_total", to="2") == 1
+    assert delta(before, escalated, "fleetdesk_ticket_escalations_total", to="1") == 1
+    assert open_gauge(escalated, "3") == open_gauge(before, "3") + 1
+    assert open_gauge(escalated, "1") == open_gauge(before, "1")
+
+    support.login(client, world.agent)
+    for action in ("acknowledge", "resolve"):
+        response = support.post_form(client, f"/support/{ticket_id}/act", {"action": action},
+                                     token_from=f"/support/{ticket_id}")
+        assert response.status_code == 302
+    after = _samples(client)
+    for name in ("fleetdesk_ticket_reaction_working_seconds_count",
+                 "fleetdesk_ticket_intervention_working_seconds_count"):
+        assert delta(escalated, after, name, category="3") == 1
+        assert delta(escalated, after, name, category="1") == 0
+    assert open_gauge(after, "3") == open_gauge(before, "3")  # resolved: no longer open

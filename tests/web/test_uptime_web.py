@@ -21,7 +21,7 @@ def test_uptime_page_shows_the_month_and_its_budget(app: Any, client: Any, world
 
 def test_an_agent_records_an_outage_with_a_reason_and_it_counts(app: Any, client: Any, world: Any, clock: Any) -> None:
     from app.extensions import db
-    from sla.models import Outage
+    from sla.uptime.models import Outage
 
     support.login(client, world.agent)
     start, end = "2026-11-12T10:00", "2026-11-12T11:00"  # Thursday, Belgian time
@@ -42,8 +42,8 @@ def test_only_admins_plan_maintenance_and_it_is_announced_once(app: Any, client:
                                                               clock: Any) -> None:
     from app.clock import work_calendar
     from app.extensions import db
-    from sla import uptime_services
-    from sla.models import MaintenanceWindow
+    from sla.uptime import services as uptime_services
+    from sla.uptime.models import MaintenanceWindow
 
     agent = app.test_client()
     support.login(agent, world.agent)
@@ -52,12 +52,17 @@ def test_only_admins_plan_maintenance_and_it_is_announced_once(app: Any, client:
     response = support.post_form(client, "/uptime/maintenance", {
         "starts_at": "2026-11-18T20:00", "ends_at": "2026-11-18T22:00", "description": "PostgreSQL upgrade"})
     assert response.status_code == 302
-    with app.app_context():
-        args = (clock(), work_calendar(), 5, "noreply@fleetdesk.test", ("127.0.0.1", smtp_sink.port))
-        assert uptime_services.announce_maintenance(*args) == 1
-        assert uptime_services.announce_maintenance(*args) == 0
-        db.session.commit()
-        assert db.session.scalar(sa.select(MaintenanceWindow)).announced_at is not None
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_sink.port)
+    try:
+        with app.app_context():
+            args = (clock(), work_calendar(), 5, "noreply@fleetdesk.test")
+            assert uptime_services.announce_maintenance(*args) == 1
+            assert uptime_services.announce_maintenance(*args) == 0
+            assert smtp_sink.messages == []  # the announcement leaves with the commit, not before
+            db.session.commit()
+            assert db.session.scalar(sa.select(MaintenanceWindow)).announced_at is not None
+    finally:
+        app.config.update(SMTP_PORT=25)
     [mail] = smtp_sink.messages
     assert "PostgreSQL upgrade" in mail.get_content() and world.user_a in smtp_sink.recipients[0]
     assert mail["Bcc"] is None  # clients do not see each other's addresses
@@ -106,7 +111,7 @@ def test_the_availability_bars_are_scaled_so_the_target_line_and_small_outages_s
                                                                                     world: Any, clock: Any) -> None:
     from app.extensions import db
     from app.models import Client
-    from sla.models import Outage
+    from sla.uptime.models import Outage
 
     with app.app_context():
         db.session.execute(sa.update(Client).values(created_at=datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)))
@@ -132,8 +137,8 @@ def test_the_availability_bars_are_scaled_so_the_target_line_and_small_outages_s
 def test_an_outage_the_prober_recorded_gives_its_reason_in_the_readers_language(app: Any, client: Any, world: Any,
                                                                                  clock: Any) -> None:
     from app.extensions import db
-    from sla.probes import ProbeResult
-    from sla.uptime_services import record_check
+    from sla.uptime.probes import ProbeResult
+    from sla.uptime.services import record_check
 
     with app.app_context():
         first = datetime(2026, 11, 12, 9, 0, tzinfo=timezone.utc)  # Thursday 10:00 in Brussels

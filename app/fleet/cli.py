@@ -1,0 +1,54 @@
+"""``fleetdesk contracts``: import and export lease contracts as CSV."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from app.cli import cli_actor
+from app.extensions import db
+from app.services import client_by_code
+
+
+@click.group("contracts")
+def contracts_cli() -> None:
+    """Lease contracts: import and export CSV."""
+
+
+@contracts_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def contracts_import(file: Path) -> None:
+    """Import contracts (all or nothing); re-importing the same file changes nothing."""
+    from app.fleet import contracts_changed
+    from app.fleet import services as contracts
+
+    raw = file.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", "replace")
+    report = contracts.import_contracts(cli_actor(), text, client=None, allowed_client_ids=None)
+    if not report.ok:
+        db.session.rollback()
+        for error in report.errors:
+            where = f"line {error['line']}" if error.get("line") else "file"
+            column = f" ({error['column']})" if error.get("column") else ""
+            click.echo(f"{file}: {where}{column}: {error['message']}", err=True)
+        raise click.ClickException(f"nothing imported: {len(report.errors)} problem(s)")
+    matched = contracts_changed(report.plates, cli_actor())
+    db.session.commit()
+    click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
+               f"{matched} waiting fine(s) matched again")
+
+
+@contracts_cli.command("export")
+@click.option("--client", "client_code", default=None, help="Only this client's contracts.")
+@with_appcontext
+def contracts_export(client_code: str | None) -> None:
+    """Print contracts as CSV in the import format."""
+    from app.fleet import services as contracts
+
+    client_id = client_by_code(client_code).id if client_code else None
+    click.echo(contracts.export_contracts(client_id), nl=False)

@@ -1,0 +1,411 @@
+"""Read and write the lease-contract CSV that clients import and export.
+
+Pure: standard library and the project's pure modules only. The importer (a service) decides what
+to do with the result; an all-or-nothing import refuses the file when ``errors`` is not empty.
+
+The file
+--------
+Columns (header names are case-insensitive; spaces and hyphens count as underscores):
+``client_code, contract_number, plate, driver, start_date, end_date, instruction``, and optionally
+``plate_country, driver_email, driver_address, vehicle``; other columns are ignored.
+``client_code`` may be left out when the importer passes ``default_client_code`` (a client user
+importing their own contracts); an empty cell then takes the default too.
+
+What Belgian spreadsheets do is accepted: a UTF-8 byte-order mark, ``;`` (or tab) as separator
+(sniffed from the header), dates as ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also ``DD-MM-YYYY`` and
+``DD.MM.YYYY``), instructions in English, Dutch or French (``redirect``/``verleggen``/``désigner``,
+``recharge``/``doorbelasten``/``refacturer``), blank lines anywhere.
+
+Line numbers are the ones the user sees in an editor: the header is line 1, and a quoted value
+spanning lines moves the following rows down. A row with an error is left out of ``rows``.
+
+Export writes every column, extras included, so an export imports again unchanged. A text value
+starting with ``= + - @`` (or a tab or carriage return) is written behind an apostrophe so that a
+spreadsheet opening the export does not run it as a formula (``app.csvout``, the writer of every
+export); import removes that apostrophe again.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from app.csvout import unneutralise, write_csv
+from app.fleet.instructions import Instruction
+from app.fleet.plates import FORMATS, Plate, format_plate, normalise_plate, plate_is_valid
+
+__all__ = [
+    "COLUMNS",
+    "EXTRA_COLUMNS",
+    "MAX_ROWS",
+    "ContractRow",
+    "ParsedCsv",
+    "RowError",
+    "parse_contracts_csv",
+    "write_contracts_csv",
+]
+
+#: The columns every file has (``client_code`` may be supplied by the importer instead).
+COLUMNS = ("client_code", "contract_number", "plate", "driver", "start_date", "end_date", "instruction")
+#: Optional columns.
+EXTRA_COLUMNS = ("plate_country", "driver_email", "driver_address", "vehicle")
+#: The most data rows one file may hold.
+MAX_ROWS = 200_000
+
+#: Longest accepted values (the database column sizes).
+_MAX_LENGTH = {
+    "client_code": 32,
+    "contract_number": 64,
+    "driver": 200,
+    "driver_email": 254,
+    "driver_address": 500,
+    "vehicle": 200,
+}
+
+_INSTRUCTIONS = {
+    "redirect": Instruction.REDIRECT,
+    "verleggen": Instruction.REDIRECT,
+    "verlegd": Instruction.REDIRECT,
+    "designer": Instruction.REDIRECT,  # désigner, accents folded
+    "designation": Instruction.REDIRECT,
+    "recharge": Instruction.RECHARGE,
+    "doorbelasten": Instruction.RECHARGE,
+    "doorbelast": Instruction.RECHARGE,
+    "refacturer": Instruction.RECHARGE,
+    "refacturation": Instruction.RECHARGE,
+}
+
+#: Countries whose plate formats ``app.fleet.plates`` knows, so a plate of theirs can be checked.
+_CHECKED_COUNTRIES = frozenset({country for country, _ in FORMATS} | {"DE", "FR"})
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DMY_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
+_YEARS = (1900, 2199)  # plausible contract years
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+
+
+@dataclass(frozen=True)
+class ContractRow:
+    """One valid contract from the file, normalised. ``line`` is where it stood (not compared)."""
+
+    client_code: str
+    contract_number: str
+    plate: str  # letters and digits, upper case
+    plate_country: str
+    driver: str | None
+    start_date: date
+    end_date: date | None
+    instruction: Instruction
+    driver_email: str | None = None
+    driver_address: str | None = None
+    vehicle: str | None = None
+    line: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        # Rows built from the database carry the instruction as its plain string value.
+        if not isinstance(self.instruction, Instruction):
+            object.__setattr__(self, "instruction", Instruction(self.instruction))
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A problem at ``line`` (header = 1), in ``column`` when one is to blame, in English."""
+
+    line: int
+    column: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class ParsedCsv:
+    """The valid rows, and every problem found, ordered by line."""
+
+    rows: list[ContractRow]
+    errors: list[RowError]
+
+
+def _header_name(raw: str) -> str:
+    return re.sub(r"[\s\-]+", "_", raw.strip().lower())
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 0 else ","
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(first line, cells)`` per record, skipping blank lines and rows of empty cells."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    previous_end = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _Unreadable(previous_end + 1, f"The file cannot be read as CSV here: {exc}.") from exc
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if any(cell.strip() for cell in cells):
+            yield start, cells
+
+
+class _Unreadable(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@lru_cache(maxsize=4096)
+def _normalise_plate(raw: str, country: str | None) -> Plate | None:
+    return normalise_plate(raw, country)
+
+
+@lru_cache(maxsize=256)
+def _fold(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value.strip().casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@lru_cache(maxsize=8192)
+def _parse_date(value: str) -> date | None:
+    iso = _ISO_DATE.fullmatch(value)
+    dmy = None if iso else _DMY_DATE.fullmatch(value)
+    try:
+        if iso:
+            parsed = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+        elif dmy:
+            parsed = date(int(dmy.group(4)), int(dmy.group(3)), int(dmy.group(1)))
+        else:
+            return None
+    except ValueError:
+        return None
+    # A year like 0202 or 2205 is a typing error, not a contract period.
+    return parsed if _YEARS[0] <= parsed.year <= _YEARS[1] else None
+
+
+def parse_contracts_csv(
+    text: str,
+    *,
+    default_client_code: str | None,
+    known_client_codes: set[str] | None,
+    allowed_client_codes: set[str] | None,
+) -> ParsedCsv:
+    """Read a contract CSV into normalised rows and the errors a user can act on.
+
+    ``known_client_codes``: the client codes that exist (None: not checked). ``allowed_client_codes``:
+    those this user may import for (None: any, e.g. an operator admin). A code the user may not
+    import for is reported as such even when it does not exist, so a client user cannot probe which
+    other clients exist.
+    """
+    text = text.lstrip("\ufeff")
+    header_line = next((line for line in io.StringIO(text) if line.strip()), None)
+    if header_line is None:
+        return ParsedCsv([], [RowError(1, None, "The file is empty: it needs a header line.")])
+    records = _records(text, _sniff_delimiter(header_line))
+    try:
+        first = next(records, None)
+    except _Unreadable as exc:
+        return ParsedCsv([], [RowError(exc.line, None, exc.message)])
+    if first is None:
+        return ParsedCsv([], [RowError(1, None, "The file is empty: it needs a header line.")])
+    header_at, header_cells = first
+    header = [_header_name(cell) for cell in header_cells]
+
+    errors: list[RowError] = []
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        errors.append(RowError(header_at, None, f"Column(s) appear more than once: {', '.join(repeated)}."))
+    required = [c for c in COLUMNS if not (c == "client_code" and default_client_code is not None)]
+    missing = [c for c in required if c not in header]
+    if missing:
+        errors.append(RowError(header_at, None, f"Missing required column(s): {', '.join(missing)}."))
+    if errors:
+        return ParsedCsv([], errors)
+    position = {name: index for index, name in enumerate(header) if name in COLUMNS + EXTRA_COLUMNS}
+
+    known = {code.upper(): code for code in known_client_codes} if known_client_codes is not None else None
+    allowed = {code.upper() for code in allowed_client_codes} if allowed_client_codes is not None else None
+
+    # Split the whole file first (fast, in C), so an oversized file is refused before any checking.
+    split: list[tuple[int, list[str]]] = []
+    try:
+        for line, cells in records:
+            if len(split) == MAX_ROWS:
+                return ParsedCsv([], [RowError(line, None, f"The file has more than {MAX_ROWS:,}"
+                                                           " contracts: split it into smaller files.")])
+            split.append((line, cells))
+    except _Unreadable as exc:
+        errors.append(RowError(exc.line, None, exc.message))
+
+    candidates: list[ContractRow] = []
+    for line, cells in split:
+        row, row_errors = _parse_row(line, cells, position, default_client_code, known, allowed)
+        errors.extend(row_errors)
+        if row is not None:
+            candidates.append(row)
+
+    rejected: set[int] = set()
+    errors.extend(_cross_row_errors(candidates, rejected))
+    rows = [row for row in candidates if row.line not in rejected]
+    errors.sort(key=lambda e: (e.line, _column_order(e.column)))
+    return ParsedCsv(rows, errors)
+
+
+def _column_order(column: str | None) -> int:
+    order = COLUMNS + EXTRA_COLUMNS
+    return order.index(column) if column in order else len(order)
+
+
+def _parse_row(
+    line: int,
+    cells: list[str],
+    position: dict[str, int],
+    default_client_code: str | None,
+    known: dict[str, str] | None,
+    allowed: set[str] | None,
+) -> tuple[ContractRow | None, list[RowError]]:
+    errors: list[RowError] = []
+    width = len(cells)
+    values = {name: unneutralise(cells[index].strip()) if index < width else ""
+              for name, index in position.items()}
+
+    def cell(name: str) -> str:
+        return values.get(name, "")
+
+    def fail(column: str | None, message: str) -> None:
+        errors.append(RowError(line, column, message))
+
+    for name, limit in _MAX_LENGTH.items():
+        if len(cell(name)) > limit:
+            fail(name, f"{name} is longer than {limit} characters.")
+
+    client_code = cell("client_code") or (default_client_code or "")
+    if not client_code:
+        fail("client_code", "client_code is empty.")
+    elif allowed is not None and client_code.upper() not in allowed:
+        fail("client_code", f"You may not import contracts for client code {client_code!r}.")
+    elif known is not None and client_code.upper() not in known:
+        fail("client_code", f"Unknown client code {client_code!r}.")
+    elif known is not None:
+        client_code = known[client_code.upper()]
+    else:
+        client_code = client_code.upper()
+
+    contract_number = cell("contract_number")
+    if not contract_number:
+        fail("contract_number", "contract_number is empty.")
+
+    country_raw = cell("plate_country").upper()
+    country: str | None = country_raw or None
+    if country is not None and not _COUNTRY.fullmatch(country):
+        fail("plate_country", f"plate_country must be a two-letter country code, not {cell('plate_country')!r}.")
+        country = None
+    plate_raw = cell("plate")
+    plate = _normalise_plate(plate_raw, country) if plate_raw else None
+    if not plate_raw:
+        fail("plate", "plate is empty.")
+    elif plate is None or (plate.country in _CHECKED_COUNTRIES and not plate_is_valid(plate)):
+        where = f" {country} " if country else " "
+        fail("plate", f"Not a valid{where}licence plate: {plate_raw!r}.")
+        plate = None
+
+    start_raw, end_raw = cell("start_date"), cell("end_date")
+    start = _parse_date(start_raw) if start_raw else None
+    if not start_raw:
+        fail("start_date", "start_date is empty.")
+    elif start is None:
+        fail("start_date", f"Not a date: {start_raw!r} (write YYYY-MM-DD or DD/MM/YYYY).")
+    end = _parse_date(end_raw) if end_raw else None
+    if end_raw and end is None:
+        fail("end_date", f"Not a date: {end_raw!r} (write YYYY-MM-DD or DD/MM/YYYY, or leave it empty).")
+    if start is not None and end is not None and end < start:
+        fail("end_date", f"end_date {end.isoformat()} is before start_date {start.isoformat()}.")
+
+    instruction_raw = cell("instruction")
+    instruction = _INSTRUCTIONS.get(_fold(instruction_raw))
+    if not instruction_raw:
+        fail("instruction", "instruction is empty (redirect or recharge).")
+    elif instruction is None:
+        fail("instruction", f"Unknown instruction {instruction_raw!r}: write redirect (verleggen, désigner)"
+                            " or recharge (doorbelasten, refacturer).")
+
+    email = cell("driver_email") or None
+    if email is not None and not _EMAIL.fullmatch(email):
+        fail("driver_email", f"Not an e-mail address: {email!r}.")
+
+    if errors:
+        return None, errors
+    assert plate is not None and start is not None and instruction is not None
+    return ContractRow(
+        client_code=client_code,
+        contract_number=contract_number,
+        plate=plate.text,
+        plate_country=plate.country,
+        driver=cell("driver") or None,
+        start_date=start,
+        end_date=end,
+        instruction=instruction,
+        driver_email=email,
+        driver_address=cell("driver_address") or None,
+        vehicle=cell("vehicle") or None,
+        line=line,
+    ), []
+
+
+def _cross_row_errors(rows: list[ContractRow], rejected: set[int]) -> list[RowError]:
+    """Find repeated contract numbers and overlapping periods of one plate, per client."""
+    errors: list[RowError] = []
+    first_line: dict[tuple[str, str], int] = {}
+    for row in rows:
+        key = (row.client_code, row.contract_number)
+        if key in first_line:
+            errors.append(RowError(row.line, "contract_number",
+                                   f"Contract number {row.contract_number} appears again"
+                                   f" (first on line {first_line[key]})."))
+            rejected.add(row.line)
+        else:
+            first_line[key] = row.line
+
+    by_plate: dict[tuple[str, str, str], list[ContractRow]] = defaultdict(list)
+    for row in rows:
+        if row.line not in rejected:
+            by_plate[(row.client_code, row.plate_country, row.plate)].append(row)
+    for group in by_plate.values():
+        reach: ContractRow | None = None  # of the rows so far, the one running furthest
+        for row in sorted(group, key=lambda r: (r.start_date, r.line)):
+            if reach is not None and (reach.end_date is None or reach.end_date >= row.start_date):
+                # Report on whichever of the two comes later in the file.
+                first, second = sorted((reach, row), key=lambda r: r.line)
+                plate = format_plate(Plate(row.plate_country, row.plate))
+                errors.append(RowError(second.line, "plate",
+                                       f"Plate {plate} has overlapping contracts: {second.contract_number}"
+                                       f" ({_period(second)}) and {first.contract_number} on line"
+                                       f" {first.line} ({_period(first)})."))
+                rejected.add(second.line)
+            if reach is None or (reach.end_date is not None
+                                 and (row.end_date is None or row.end_date > reach.end_date)):
+                reach = row
+    return errors
+
+
+def _period(row: ContractRow) -> str:
+    end = row.end_date.isoformat() if row.end_date else "open-ended"
+    return f"{row.start_date.isoformat()} to {end}"
+
+
+def write_contracts_csv(rows: Iterable[ContractRow]) -> str:
+    """Write contracts in the import format, every column included; lines end in ``\\n``."""
+    return write_csv(COLUMNS + EXTRA_COLUMNS, (
+        [row.client_code, row.contract_number, row.plate, row.driver, row.start_date.isoformat(),
+         row.end_date.isoformat() if row.end_date else None, row.instruction.value, row.plate_country,
+         row.driver_email, row.driver_address, row.vehicle]
+        for row in rows))

@@ -1,0 +1,29 @@
+"""The working calendar: the one clock every FleetDesk deadline is counted on.
+
+Fines count in workdays, SLA clocks in working hours and uptime in working intervals, and all of
+them ask this package (``from app.workcalendar import WorkCalendar``). It is pure: the standard
+library, ``zoneinfo`` and the ``holidays`` package, no Flask, no database, and it never reads the
+current time.
+
+- ``calendar``: ``WorkCalendar``, the questions (workdays, working time, working intervals);
+- ``schedule``: what a calendar is made of (weekly working hours, public holidays);
+- ``table``: the engine answering them exactly and fast (per-day spans, cumulative tables in
+  integer microseconds, ``bisect`` lookups; how, and how summer time is handled, is told there).
+"""
+from app.workcalendar.calendar import WorkCalendar
+from app.workcalendar.schedule import (
+    BELGIAN_OFFICE_HOURS,
+    HolidaySource,
+    WeeklySchedule,
+    WorkingInterval,
+    belgian_public_holidays,
+)
+
+__all__ = [
+    "BELGIAN_OFFICE_HOURS",
+    "HolidaySource",
+    "WeeklySchedule",
+    "WorkCalendar",
+    "WorkingInterval",
+    "belgian_public_holidays",
+]

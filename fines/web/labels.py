@@ -1,0 +1,363 @@
+"""What the screens call the workflow's states, urgencies, instructions and outcomes, translated.
+
+The database and the domain modules keep the identifiers (``waiting_info``); people read these
+labels, in English, Dutch or French (``app/translations``).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from app import formatting
+from fines.money import format_structured_reference, reference_check_fails
+from fines.workflow.matching import MATCH_REASONS, shown_plate
+from fines.workflow.states import MISSING as WORKFLOW_MISSING
+from fines.workflow.states import STEP_NOTES
+
+__all__ = ["EXTRACTION_NOTES", "LABELS", "correction_error", "extraction_note", "extraction_notes", "label",
+           "liability_text", "message_reason", "reason_text", "shown_fields", "upload_reason"]
+
+LABELS: dict[str, dict[str, LazyString]] = {
+    "state": {
+        "received": _l("received"),
+        "read": _l("read"),
+        "review": _l("in review"),
+        "matched": _l("matched"),
+        "waiting_info": _l("waiting for information"),
+        "ready": _l("ready"),
+        "processed": _l("processed"),
+        "closed": _l("closed"),
+        "cancelled": _l("cancelled"),
+        "quarantined": _l("quarantined"),
+        "duplicate": _l("duplicate"),
+    },
+    "urgency": {
+        "overdue": _l("cut-off passed"),
+        "cutoff_today": _l("cut-off today"),
+        "this_week": _l("cut-off this week"),
+        "later": _l("later"),
+        "done": _l("done"),
+        "unknown": _l("no deadline known"),
+    },
+    "instruction": {
+        "redirect": _l("redirect"),
+        "recharge": _l("recharge"),
+    },
+    "outcome": {
+        "redirected": _l("redirected"),
+        "recharged": _l("recharged"),
+    },
+    "kind": {
+        "immediate_collection": _l("immediate collection"),
+        "driver_identification": _l("request to identify the driver"),
+        "parking": _l("parking charge"),
+        "lez": _l("low-emission zone"),
+        "settlement": _l("settlement offer"),
+        "payment_order": _l("payment order"),
+        "foreign": _l("foreign fine"),
+        "other": _l("other"),
+    },
+    # Why intake quarantined a fine (``Fine.reason_code``; the sandbox's and intake's codes).
+    "quarantine": {
+        "encrypted": _l("The PDF is protected by a password: it cannot be read."),
+        "unreadable": _l("The PDF could not be read."),
+        "no_text": _l("The PDF has no text layer and no page that OCR could read."),
+        "ocr_unavailable": _l("The PDF is a scan and OCR is not available on this server."),
+        "too_large": _l("The PDF is larger than FleetDesk accepts."),
+        "no_fine": _l("No notice number, plate or amount was found: this does not look like a fine."),
+        "no_page": _l("The PDF has no pages."),
+        "too_complex": _l("The PDF is too complex to read within the memory limit."),
+        "timeout": _l("Reading the PDF took too long."),
+        "crashed": _l("The PDF reader stopped on this file."),
+        "too_many_pages": _l("The PDF has more pages than a fine letter; it was not read."),
+        "cpu_limit": _l("Reading the PDF needed more computing time than allowed."),
+        "not_pdf": _l("The file is not a PDF."),
+        "no_pdf": _l("No PDF was attached."),
+        # Why a whole e-mail was refused (``IntakeMessage.reason``: "<code>: <technical detail>").
+        "empty": _l("The e-mail is empty."),
+        "not_mail": _l("These bytes are not an e-mail: no e-mail headers were found."),
+        "headers_too_large": _l("The e-mail's headers are larger than FleetDesk reads."),
+        "too_many_headers": _l("The e-mail has more header lines than FleetDesk reads."),
+        "too_many_encoded_words": _l("A header of the e-mail holds more encoded words than FleetDesk reads."),
+        "too_many_parts": _l("The e-mail has more parts than FleetDesk reads."),
+        "too_deep": _l("The e-mail nests forwarded messages deeper than FleetDesk reads."),
+        "unparseable": _l("The e-mail could not be taken apart."),
+        "intake_error": _l("Intake failed on this e-mail; it was set aside so that the next ones are read."),
+    },
+    # ``IntakeMessage.status`` and ``IntakeMessage.source``.
+    "message_status": {
+        "processed": _l("taken in"),
+        "quarantined": _l("refused"),
+        "triage": _l("to assign"),
+    },
+    "source": {
+        "imap": _l("e-mail"),
+        "upload": _l("upload"),
+        "cli": _l("command line"),
+    },
+    # The automatic replies a message received (``IntakeMessage.replies_sent``).
+    "reply": {
+        "question": _l("questions are not handled here"),
+        "refused": _l("refused attachments"),
+    },
+    # Who took a step (``FineEvent.actor_label``) when it was not a person.
+    "actor": {
+        "system": _l("automatic step"),
+        "intake": _l("intake"),
+        "demo": _l("demo data"),
+    },
+    "language": {
+        "nl": _l("Dutch"),
+        "fr": _l("French"),
+        "de": _l("German"),
+        "en": _l("English"),
+    },
+    "field": {
+        "kind": _l("Kind"),
+        "language": _l("Language"),
+        "issuer": _l("Issuer"),
+        "notice_number": _l("Notice number"),
+        "plate": _l("Plate"),
+        "plate_country": _l("Plate country"),
+        "offence_at": _l("Offence (Belgian time)"),
+        "letter_date": _l("Letter date"),
+        "due_date": _l("Due date"),
+        "amount_cents": _l("Amount"),
+        "currency": _l("Currency"),
+        "payment_reference": _l("Payment reference"),
+        "addressee": _l("Addressee"),
+    },
+}
+
+
+#: The extraction's notes on a doubtful fine (``fines.intake.extraction``), as it words them.
+EXTRACTION_NOTES: dict[str, LazyString] = {
+    "implausible amount": _l("the amount is implausible"),
+    "structured communication fails mod-97 check": _l("the structured reference's check digits fail (mod 97)"),
+    "offence after letter date": _l("the offence is dated after the letter"),
+    "due date before letter date": _l("the due date is before the letter date"),
+    "offence after due date": _l("the offence is dated after the due date"),
+    "offence time missing": _l("the time of the offence is missing"),
+}
+_PLATE_NOTE = re.compile(r"plate does not match (?P<country>[A-Z]{1,3}) pattern")
+_MISSING_NOTE = re.compile(r"(?P<field>[a-z_]+) missing")
+_PAGE_NOTE = re.compile(r"page_unreadable:(?P<number>\d+)")
+
+
+def extraction_note(text: str) -> str:
+    """Say one of the extraction's notes in the user's language (an unknown note as written)."""
+    known = EXTRACTION_NOTES.get(text)
+    if known is not None:
+        return str(known)
+    if found := _PLATE_NOTE.fullmatch(text):
+        return _("the plate does not look like a plate of %(country)s", country=found["country"])
+    if (found := _MISSING_NOTE.fullmatch(text)) and found["field"] in LABELS["field"]:
+        return _("%(field)s not found in the letter", field=label("field", found["field"]))
+    if found := _PAGE_NOTE.fullmatch(text):  # the PDF reader's "page_unreadable:<number>"
+        return _("page %(number)s could not be read", number=found["number"])
+    return text
+
+
+def extraction_notes(text: str | None) -> str:
+    """A fine's stored notes (``; ``-separated, as intake joins them), each in the user's language."""
+    return "; ".join(extraction_note(note) for note in (text or "").split("; ") if note)
+
+
+def label(kind: str, value: str | None) -> str:
+    """Return the label of ``value`` (a state, urgency, instruction, kind...); unknown values as they are."""
+    if value is None:
+        return ""
+    found = LABELS.get(kind, {}).get(value)
+    return str(found) if found is not None else value
+
+
+def shown_fields(fields: dict[str, Any], currency: str | None, *, reviewed: bool = False) -> list[tuple[str, str]]:
+    """Show the read-out fields (``fines.intake.services.fine_fields``) as people read them.
+
+    Labelled in their language, the kind and language named, the plate in its national notation,
+    dates and moments in the language's format, the amount as money; a structured communication
+    whose check digits fail says so (and, once an agent reviewed it, that it was kept as printed).
+    """
+    shown = []
+    for name, value in fields.items():
+        if value is None or value == "":
+            text = "—"
+        elif name in ("kind", "language"):
+            text = label(name, value)
+        elif name == "plate":
+            text = shown_plate(value, fields.get("plate_country"))
+        elif name == "amount_cents":
+            text = formatting.money(int(value), currency or "EUR")
+        elif name == "payment_reference":
+            text = format_structured_reference(str(value))
+            if reference_check_fails(str(value)):
+                text += " (" + (_("kept as printed, check digits fail") if reviewed else _("check digits fail")) + ")"
+        elif name == "offence_at":
+            text = formatting.when_long(datetime.fromisoformat(str(value)))
+        elif name in ("letter_date", "due_date"):
+            text = formatting.day_long(date.fromisoformat(str(value)))
+        else:
+            text = str(value)
+        shown.append((label("field", name), text))
+    return shown
+
+
+#: ``fines.intake.services.CORRECTION_ERRORS``, translated.
+CORRECTION_ERRORS: dict[str, LazyString] = {
+    "final": _l("A fine in this state can no longer be corrected."),
+    "plate": _l("%(plate)s is not a plate of %(country)s."),
+    "reference_check": _l("This structured communication fails its mod-97 check: correct it, or confirm that it"
+                          " is kept exactly as printed."),
+    "due_before_letter": _l("The due date lies before the letter date."),
+    "offence_after_letter": _l("The offence lies after the letter date."),
+}
+
+
+def correction_error(code: str, params: Mapping[str, str]) -> str:
+    """Say why a correction was refused (``fines.intake.services.CorrectionRefused``) in the user's language."""
+    return str(CORRECTION_ERRORS[code]) % dict(params)
+
+
+#: The English reasons intake stores on a message (``fines.intake.services``), by their fixed beginning.
+MESSAGE_REASONS: tuple[tuple[str, LazyString], ...] = (
+    ("no client has any of these addresses: ", _l("No client has any of these addresses: %(detail)s")),
+    ("malformed e-mail: ", _l("The e-mail could not be read: %(detail)s")),
+)
+
+
+def message_reason(text: str | None) -> str:
+    """Say a stored message reason in the user's language (its technical detail as written)."""
+    if not text:
+        return ""
+    if text == "no PDF attached":
+        return str(LABELS["quarantine"]["no_pdf"])
+    code, _colon, detail = text.partition(": ")  # a refused e-mail: "<code>: <technical detail>"
+    if code in LABELS["quarantine"]:
+        return str(LABELS["quarantine"][code]) + (f" ({detail})" if detail else "")
+    for start, translated in MESSAGE_REASONS:
+        if text.startswith(start):
+            return str(translated) % {"detail": text[len(start):]}
+    if re.fullmatch(r"message of \d+ MB exceeds the \d+ MB limit", text):
+        return str(LABELS["quarantine"]["too_large"]) + f" ({text})"
+    return text
+
+
+def _shown_day(value: str) -> str:
+    """A stored ISO date as the language writes it in prose; anything else as it is."""
+    try:
+        return formatting.day_long(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
+#: The stored English reasons and step notes (``fines.workflow.matching.MATCH_REASONS``,
+#: ``fines.workflow.states.STEP_NOTES``), as the screens say them.
+REASONS: dict[str, LazyString] = {
+    "no_plate": _l("The fine has no plate to match a lease contract on %(day)s."),
+    "no_contract": _l("No lease contract for plate %(plate)s on %(day)s."),
+    "overlap": _l("%(count)s lease contracts for plate %(plate)s overlap on %(day)s: %(numbers)s."),
+    "matched": _l("contract %(number)s"),
+    "missing": _l("contract %(number)s: missing %(missing)s"),
+    "complete": _l("information complete"),
+}
+#: ``fines.workflow.states.MISSING``, translated.
+MISSING: dict[str, LazyString] = {
+    "instruction": _l("the contract's instruction (redirect or recharge)"),
+    "driver_name": _l("the driver's name"),
+    "driver_address": _l("the driver's postal address"),
+    "answer_date": _l("the answer date of the identification request"),
+    "letter_date": _l("the letter date (for the designation deadline)"),
+    "amount": _l("the amount"),
+    "due_date": _l("the payment due date"),
+}
+#: ``fines.workflow.deadlines.LIABILITY_REASONS`` and ``DEADLINE_NAMES``, translated.
+LIABILITY: dict[str, LazyString] = {
+    "arrived_late": _l("The fine arrived on %(arrived)s, after the cut-off of %(cutoff)s: the client bears the"
+                       " damage, costs and surcharges."),
+    "incomplete_at_cutoff": _l("The fine's information was still incomplete after the cut-off of %(cutoff)s:"
+                               " the client bears the damage, costs and surcharges."),
+    "completed_late": _l("The fine's information became complete on %(complete)s, after the cut-off of"
+                         " %(cutoff)s: the client bears the damage, costs and surcharges."),
+    "operator_processed_late": _l("The fine and its information were complete on %(complete)s, by the cut-off of"
+                                  " %(cutoff)s, but it was processed on %(processed)s, after %(what)s: the operator"
+                                  " bears the damage, costs and surcharges, within the limits of the general terms."),
+    "operator_not_processed": _l("The fine and its information were complete on %(complete)s, by the cut-off of"
+                                 " %(cutoff)s, but it was not processed by %(what)s: the operator bears the damage,"
+                                 " costs and surcharges, within the limits of the general terms."),
+    "processed_in_time": _l("The fine was processed on %(processed)s, by %(what)s: no liability; late payment of"
+                            " the fine is the client's concern."),
+    "no_answer_date": _l("No deadline can be computed without the answer date of the request: liability cannot"
+                         " be decided yet."),
+    "no_payment_due": _l("No deadline can be computed without the payment due date: liability cannot be decided"
+                         " yet."),
+    "no_dates": _l("No deadline can be computed without the letter date or the payment due date: liability"
+                   " cannot be decided yet."),
+}
+DEADLINE_NAMES: dict[str, LazyString] = {
+    "designation": _l("the designation deadline of %(deadline)s"),
+    "payment": _l("the payment deadline of %(deadline)s"),
+}
+
+
+def _reader(template: str) -> re.Pattern[str]:
+    """Compile a pattern that reads a sentence made from ``template`` back into its values."""
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
+
+
+# The most literal text first: "contract {number}" would also read "contract {number}: missing {missing}".
+_READERS = [(code, _reader(template)) for code, template in sorted(
+    {**MATCH_REASONS, **STEP_NOTES}.items(), key=lambda item: -len(re.sub(r"\{\w+\}", "", item[1])))]
+_MISSING_KEYS = {english: key for key, english in WORKFLOW_MISSING.items()}
+
+
+def reason_text(text: str | None) -> str:
+    """Say a stored matching reason or step note in the user's language; other text as written."""
+    if not text:
+        return ""
+    for code, reader in _READERS:
+        found = reader.fullmatch(text)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "missing" in values:
+            values["missing"] = ", ".join(
+                str(MISSING[_MISSING_KEYS[item]]) if item in _MISSING_KEYS else item
+                for item in values["missing"].split(", "))
+        if "day" in values:
+            values["day"] = _shown_day(values["day"])
+        return str(REASONS[code]) % values
+    outcome = LABELS["outcome"].get(text)
+    if outcome is not None:
+        return str(outcome)
+    duplicate = re.fullmatch(r"same issuer and notice number as fine (\d+)", text)  # intake's duplicate note
+    if duplicate:
+        return _("same issuer and notice number as fine %(id)s", id=duplicate.group(1))
+    code = text.split(":", 1)[0]  # intake's quarantine notes: "<code>: <technical detail>"
+    if code != text and code in LABELS["quarantine"]:
+        return str(LABELS["quarantine"][code])
+    return text
+
+
+def liability_text(code: str | None, params: Mapping[str, str], english: str | None) -> str:
+    """Say the liability reason of an assessment (``fines.workflow.deadlines.assess``) in the user's language."""
+    if code is None or code not in LIABILITY:
+        return english or ""
+    values = {name: _shown_day(value) if name != "deadline_kind" else value for name, value in params.items()}
+    if "deadline_kind" in values:
+        values["what"] = str(DEADLINE_NAMES[values["deadline_kind"]]) % {"deadline": values["deadline"]}
+    return str(LIABILITY[code]) % values
+
+
+def upload_reason(state: str, reason_code: str | None, reason: str | None, *, staff: bool) -> str | None:
+    """Say why an uploaded fine is not simply read: a quarantine in the user's language; the
+    extraction's own notes (English, technical) for agents only."""
+    if state == "quarantined" and reason_code:
+        return label("quarantine", reason_code)
+    return reason if staff else None

@@ -1,0 +1,41 @@
+"""Support desk forms: reporting an incident, the ticket page's actions, corrections and flags."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from sla.desk.labels import LABELS
+
+# The words of each level and impact are the desk's catalogue's (sla.desk.labels), in the SLA's order.
+LEVEL_CHOICES = list(LABELS["level"].items())
+IMPACT_CHOICES = list(LABELS["impact"].items())
+
+
+class TicketForm(FlaskForm):
+    client_id = SelectField(_l("Client"), coerce=int, choices=[], validate_choice=False)
+    channel = SelectField(_l("Received by"), choices=[("phone", _l("Phone")), ("web", _l("Web"))], default="phone",
+                          validate_choice=False)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("What happens, since when, for whom"), validators=[DataRequired(),
+                                                                                      Length(max=20000)])
+    level = SelectField(_l("Level"), choices=LEVEL_CHOICES, default="2")
+    impact = SelectField(_l("Impact"), choices=IMPACT_CHOICES, default="few")
+
+
+class ActionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=20000)])
+
+
+class CorrectForm(FlaskForm):
+    level = SelectField(_l("Level"), choices=LEVEL_CHOICES)
+    impact = SelectField(_l("Impact"), choices=IMPACT_CHOICES)
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class FlagsForm(FlaskForm):
+    assigned_to_id = SelectField(_l("Agent"), coerce=int, choices=[], validate_choice=False)
+    chargeable = BooleanField(_l("Caused by the client's own misuse (chargeable)"))
+    reason = StringField(_l("Why"), validators=[Optional(), Length(max=500)])

@@ -1,0 +1,84 @@
+"""Scheduled support-desk work: read the clocks, escalate, warn agents (in working hours only)."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from app.clock import work_calendar
+from app import mail
+from app.extensions import db
+from app.services import Actor
+from sla.desk import metrics, services
+from sla.desk.models import Ticket
+
+logger = logging.getLogger(__name__)
+CLOCKS = ("reaction", "intervention", "status")
+
+
+def watch_clocks(now: datetime) -> dict[str, int]:
+    """Refresh every open ticket's clocks; warn agents at 75 % and at a breach, once each, in working hours.
+
+    The warnings go out in one mail after the job's work is committed (``app.mail.send_after_commit``).
+    """
+    calendar = work_calendar()
+    refreshed = services.refresh_open(now, calendar)
+    if not calendar.is_working_time(now):
+        return {"refreshed": refreshed, "warnings": 0}
+    warnings: list[str] = []
+    tickets = db.session.scalars(sa.select(Ticket).where(Ticket.is_open.is_(True),
+                                                         Ticket.clock_state.in_(("warning", "breached")))
+                                 .options(sa.orm.selectinload(Ticket.events)))
+    for ticket in tickets:
+        status = services.status_of(ticket, now, calendar)
+        sent = {(e.data or {}).get("key") for e in ticket.events if e.kind == "warning"}
+        for clock in CLOCKS:
+            state = str(getattr(getattr(status, f"{clock}_state"), "value", getattr(status, f"{clock}_state")))
+            if state not in ("warning", "breached"):
+                continue
+            key = f"{clock}:{state}:{status.category}"
+            if key in sent:
+                continue
+            services.add_event(ticket, "warning", Actor("sla"), now, internal=True, data={"key": key, "clock": clock,
+                                                                                           "state": state},
+                            body=f"{clock} clock {state} (category {status.category})")
+            if state == "breached":
+                metrics.BREACHES.labels(clock=clock).inc()
+            warnings.append(f"#{ticket.id} {ticket.title}: {clock} clock {state} (category {status.category})")
+    if warnings:
+        _mail_agents(warnings)
+    return {"refreshed": refreshed, "warnings": len(warnings)}
+
+
+def _mail_agents(lines: list[str]) -> None:
+    """Queue one mail to every agent, sent once the job's work is committed."""
+    recipients = [u.email for u in services.agents()]
+    if not recipients:
+        return
+    msg = EmailMessage()
+    msg["From"], msg["To"] = current_app.config["MAIL_FROM"], ", ".join(recipients)
+    msg["Subject"] = f"FleetDesk SLA: {len(lines)} clock(s) need attention"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content("\n".join(lines) + "\n")
+    mail.send_after_commit(msg, what="SLA warning mail")
+
+
+def open_counts() -> Any:
+    """Open tickets by level, impact and clock state (for /metrics, which labels them by ``metrics.category_label``)."""
+    return db.session.execute(sa.select(Ticket.level, Ticket.impact, Ticket.clock_state, sa.func.count())
+                              .where(Ticket.is_open.is_(True))
+                              .group_by(Ticket.level, Ticket.impact, Ticket.clock_state)).all()
+
+
+def init_app(app: Flask) -> None:
+    """Declare the clock watcher and the open-ticket gauge."""
+    from app.metrics import add_collector
+    from app.scheduler import JobSpec, add_job
+
+    add_job(app, JobSpec("sla.watch_clocks", watch_clocks, {"minute": "*/5"},
+                         "Read the SLA clocks, record escalations, warn agents in working hours."))
+    add_collector(app, metrics.OpenTicketsCollector(open_counts))

@@ -1,0 +1,250 @@
+"""Support desk operations: report, react, report status, pause, restore, resolve, close, reopen, correct.
+
+Every change is a ``TicketEvent``; the SLA clocks are read from those events by the pure
+``sla.desk.clock.sla_status``. The ticket's ``category`` (the one in force now, after escalations),
+``nearest_breach`` and ``clock_state`` are caches of that reading, refreshed after every event and by
+the scheduler, so the desk can sort by index; they never feed back into the clocks. Metrics label a
+ticket with the category it was reported in instead (``metrics.category_label``).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Client, Role, User
+from app.services import Actor, ServiceError, record
+from app.workcalendar import WorkCalendar
+from sla.desk import metrics
+from sla.desk.clock import SlaStatus, sla_status
+from sla.desk.models import Ticket, TicketEvent
+from sla.desk.policy import intervention_category
+
+logger = logging.getLogger(__name__)
+
+CLOCK_KINDS = ("reaction", "status_report", "pause", "resume", "restore_start", "restore_end", "resolved", "reopen")
+OPEN_STATES = ("new", "acknowledged", "in_progress", "waiting_client")
+
+# action -> (states it may start from, state it leads to (None: unchanged), clock event it records)
+ACTIONS: dict[str, tuple[tuple[str, ...], str | None, str | None]] = {
+    "acknowledge": (("new",), "acknowledged", "reaction"),
+    "start": (("acknowledged",), "in_progress", None),
+    "status_report": (("acknowledged", "in_progress", "waiting_client"), None, "status_report"),
+    "comment": (OPEN_STATES + ("resolved",), None, None),
+    "note": (OPEN_STATES + ("resolved", "closed"), None, None),
+    "wait_client": (("acknowledged", "in_progress"), "waiting_client", "pause"),
+    "resume": (("waiting_client",), "in_progress", "resume"),
+    "restore_start": (("acknowledged", "in_progress"), None, "restore_start"),
+    "restore_end": (("acknowledged", "in_progress"), None, "restore_end"),
+    "resolve": (("acknowledged", "in_progress"), "resolved", "resolved"),
+    "close": (("resolved",), "closed", None),
+    "reopen": (("resolved", "closed"), "in_progress", "reopen"),
+}
+CLIENT_ACTIONS = {"comment"}
+AGENT_ONLY_INTERNAL = {"note"}
+NEEDS_TEXT = ("status_report", "comment", "note", "wait_client")
+
+
+def available_actions(ticket: Ticket, *, staff: bool) -> list[str]:
+    """The actions the ticket's state allows for this user, in ``ACTIONS`` order (what the page offers)."""
+    names = [name for name, (allowed, _target, _kind) in ACTIONS.items()
+             if ticket.state in allowed and (staff or name in CLIENT_ACTIONS)]
+    if "restore_start" in names:
+        if ticket.category != 1:
+            names = [n for n in names if n not in ("restore_start", "restore_end")]
+        else:
+            names.remove("restore_end" if not _restoring(ticket) else "restore_start")
+    return names
+
+
+def open_ticket(actor: Actor, *, client: Client, reporter: User | None, title: str, description: str, level: int,
+                impact: str, channel: str, now: datetime, calendar: WorkCalendar) -> Ticket:
+    """Record a reported incident; its category follows from level and impact."""
+    if reporter is not None and reporter.role is Role.CLIENT and not reporter.can_report_incidents:
+        raise ServiceError("only the client's authorised reporters may report incidents", "title")
+    title, description = title.strip(), description.strip()
+    if not title:
+        raise ServiceError("an incident needs a title", "title")
+    category = intervention_category(level, impact)
+    ticket = Ticket(client_id=client.id, title=title[:200], description=description, level=level, impact=impact,
+                    channel=channel, reported_at=now, reported_by_id=reporter.id if reporter else None,
+                    state="new", category=category, is_open=True)
+    db.session.add(ticket)
+    db.session.flush()
+    add_event(ticket, "reported", actor, now, body=description, data={"level": level, "impact": impact,
+                                                                     "category": category, "channel": channel})
+    refresh(ticket, now, calendar)
+    metrics.TICKETS_OPENED.labels(category=metrics.category_label(level, impact)).inc()
+    record(actor, "ticket.opened", ticket, category=category)
+    return ticket
+
+
+def act(ticket: Ticket, action: str, actor: Actor, *, now: datetime, calendar: WorkCalendar, body: str | None = None,
+        staff: bool = True) -> TicketEvent:
+    """Carry out one desk action (see ``ACTIONS``); refused when the ticket's state does not allow it."""
+    if action not in ACTIONS:
+        raise ServiceError("unknown action", "action")
+    if not staff and action not in CLIENT_ACTIONS:
+        raise ServiceError("only the support desk may do that", "action")
+    allowed_from, target, clock_kind = ACTIONS[action]
+    if ticket.state not in allowed_from:
+        raise ServiceError("the ticket's state does not allow that action", "action")
+    if action in NEEDS_TEXT and not (body or "").strip():
+        raise ServiceError("write what you want to say", "body")
+    if action in ("restore_start", "restore_end"):
+        _check_restore(ticket, action)
+    event = add_event(ticket, clock_kind or action, actor, now, body=(body or "").strip() or None,
+                   internal=action in AGENT_ONLY_INTERNAL)
+    if target is not None:
+        ticket.state = target
+    if action == "close":
+        ticket.closed_at = now
+    elif action == "reopen":
+        ticket.closed_at = None
+    before = ticket.category
+    status = refresh(ticket, now, calendar)
+    _observe(ticket, action, status)
+    if before != ticket.category:
+        logger.info("ticket %s escalated from %s to %s", ticket.id, before, ticket.category)
+    return event
+
+
+def _observe(ticket: Ticket, action: str, status: SlaStatus) -> None:
+    """Observe the working time to a reaction or a resolution, under the ticket's ``metrics.category_label``."""
+    category = metrics.category_label(ticket.level, ticket.impact)
+    if action == "acknowledge" and status.reaction_at is not None:
+        metrics.REACTION_SECONDS.labels(category=category).observe(status.reaction_elapsed.total_seconds())
+    elif action == "resolve":
+        metrics.INTERVENTION_SECONDS.labels(category=category).observe(status.intervention_elapsed.total_seconds())
+
+
+def _restoring(ticket: Ticket) -> bool:
+    kinds = [e.kind for e in ticket.events if e.kind in ("restore_start", "restore_end", "resolved")]
+    return bool(kinds) and kinds[-1] == "restore_start"
+
+
+def _check_restore(ticket: Ticket, action: str) -> None:
+    if ticket.category != 1:
+        raise ServiceError("restoring is measured apart for category 1 incidents only", "action")
+    running = _restoring(ticket)
+    if action == "restore_start" and running:
+        raise ServiceError("a restore is already running", "action")
+    if action == "restore_end" and not running:
+        raise ServiceError("no restore is running", "action")
+
+
+def correct(ticket: Ticket, actor: Actor, *, level: int, impact: str, reason: str, now: datetime,
+            calendar: WorkCalendar) -> TicketEvent:
+    """An agent corrects level or impact (with a reason); the clocks are read again from the report time."""
+    if not reason.strip():
+        raise ServiceError("a correction needs a reason", "reason")
+    category = intervention_category(level, impact)
+    event = add_event(ticket, "corrected", actor, now, body=reason.strip(), internal=False,
+                   data={"from": {"level": ticket.level, "impact": ticket.impact, "category": ticket.category},
+                         "to": {"level": level, "impact": impact, "category": category}})
+    ticket.level, ticket.impact = level, impact
+    refresh(ticket, now, calendar)
+    record(actor, "ticket.corrected", ticket, level=level, impact=impact, reason=reason)
+    return event
+
+
+def set_chargeable(ticket: Ticket, actor: Actor, chargeable: bool, reason: str, now: datetime) -> None:
+    """Flag (or unflag) an incident caused by the client's own misuse."""
+    ticket.chargeable = chargeable
+    add_event(ticket, "chargeable" if chargeable else "not_chargeable", actor, now, body=reason.strip() or None,
+           internal=True)
+
+
+def assign(ticket: Ticket, actor: Actor, agent: User | None, now: datetime) -> None:
+    """Give the ticket to an agent (or to nobody)."""
+    if agent is not None and not agent.is_staff:
+        raise ServiceError("tickets go to agents", "agent")
+    ticket.assigned_to_id = agent.id if agent else None
+    add_event(ticket, "assigned", actor, now, body=agent.email if agent else None, internal=True)
+
+
+def add_event(ticket: Ticket, kind: str, actor: Actor, at: datetime, *, body: str | None = None, internal: bool = False,
+           data: dict[str, Any] | None = None) -> TicketEvent:
+    """Append one event to the ticket's log (the caller's unit of work flushes and commits it)."""
+    # Load the log before the new event joins the session: loading it afterwards would autoflush the
+    # event, read it back with the log and then append it a second time.
+    events = ticket.events
+    event = TicketEvent(client_id=ticket.client_id, at=at, kind=kind, actor_label=actor.label, body=body,
+                        internal=internal, data=data or {})
+    events.append(event)  # sets event.ticket; the save-update cascade adds it to the ticket's session
+    db.session.add(event)
+    return event
+
+
+def clock_events(ticket: Ticket) -> list[tuple[str, datetime]]:
+    """The events the SLA clocks read, in time order (only the first reaction counts)."""
+    out: list[tuple[str, datetime]] = []
+    reacted = False
+    # Same moment: in the order they were recorded (an event not flushed yet has no id and comes last).
+    for event in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0)):
+        if event.kind not in CLOCK_KINDS:
+            continue
+        if event.kind == "reaction":
+            if reacted:
+                continue
+            reacted = True
+        out.append((event.kind, event.at))
+    return out
+
+
+def status_of(ticket: Ticket, now: datetime, calendar: WorkCalendar) -> SlaStatus:
+    """The SLA clocks of a ticket, read from its events (a clock that runs behind reads at the last event)."""
+    events = clock_events(ticket)
+    latest = max([ticket.reported_at, *(at for _kind, at in events)])
+    return sla_status(ticket.level, ticket.impact, ticket.reported_at, events, max(now, latest), calendar)
+
+
+def refresh(ticket: Ticket, now: datetime, calendar: WorkCalendar) -> SlaStatus:
+    """Read the clocks again; record escalations as events at their own moment; update the caches."""
+    status = status_of(ticket, now, calendar)
+    recorded = {(e.data or {}).get("to") for e in ticket.events if e.kind == "escalated"}
+    for moment, old, new in status.escalations:
+        if new not in recorded:
+            add_event(ticket, "escalated", Actor("sla"), moment, data={"from": old, "to": new})
+            metrics.ESCALATIONS.labels(to=str(new)).inc()
+    ticket.category = status.category
+    ticket.is_open = ticket.state in OPEN_STATES
+    ticket.nearest_breach = status.nearest_breach if ticket.is_open else None
+    ticket.clock_state = _worst_state(status) if ticket.is_open else "done"
+    return status
+
+
+_SEVERITY = {"breached": 4, "missed": 4, "warning": 3, "running": 2, "paused": 1, "met": 0, "not_applicable": 0}
+
+
+def _worst_state(status: SlaStatus) -> str:
+    states = [str(getattr(s, "value", s)) for s in (status.reaction_state, status.intervention_state, status.status_state)]
+    worst = max(states, key=lambda s: _SEVERITY.get(s, 0))
+    if status.paused and worst in ("running", "met", "not_applicable"):
+        return "paused"
+    return "breached" if worst == "missed" else worst
+
+
+def refresh_open(now: datetime, calendar: WorkCalendar, *, batch: int = 500) -> int:
+    """Scheduler: read the clocks of every open ticket again (escalations happen with time alone)."""
+    total, last_id = 0, 0
+    while True:
+        tickets = list(db.session.scalars(sa.select(Ticket).where(Ticket.is_open.is_(True), Ticket.id > last_id)
+                                          .order_by(Ticket.id).limit(batch)
+                                          .options(sa.orm.selectinload(Ticket.events))))
+        if not tickets:
+            return total
+        for ticket in tickets:
+            refresh(ticket, now, calendar)
+        db.session.flush()
+        total += len(tickets)
+        last_id = tickets[-1].id
+
+
+def agents() -> list[User]:
+    """Everyone who works the desk."""
+    return list(db.session.scalars(sa.select(User).where(User.role.in_((Role.AGENT, Role.ADMIN)), User.active)
+                                   .order_by(User.name)))
