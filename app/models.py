@@ -134,3 +134,27 @@ class UserSession(Model):
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} user={self.user_id} {'ended' if self.ended_at else 'live'}>"
+
+
+class OutboxMail(Model):
+    """A mail on its way out: written in the sender's transaction, sent after the commit or by the scheduler.
+
+    The message is kept as RFC 822 bytes until ``sent_at`` is set; a failed send counts ``attempts``,
+    keeps a short ``last_error`` and waits until ``next_attempt_at``. After ``app.mail.MAX_ATTEMPTS`` the
+    row stays unsent, with its error, for an admin to see.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    what: Mapped[str] = mapped_column(sa.String(200))
+    message: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    recipients: Mapped[int] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+
+    def __repr__(self) -> str:
+        return f"<OutboxMail {self.id} {self.what!r} {'sent' if self.sent_at else f'attempts={self.attempts}'}>"

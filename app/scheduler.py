@@ -69,10 +69,23 @@ def _prune_sessions(now: Any) -> int:
     return prune_sessions(now)
 
 
+def _flush_outbox(now: Any) -> int:
+    from app.mail import flush_outbox
+
+    return flush_outbox(now)
+
+
 def init_app(app: Flask) -> None:
-    """Declare the platform's own jobs."""
+    """Declare the platform's own jobs; expose the outbox gauges."""
+    from app.mail import OutboxCollector
+    from app.metrics import add_collector
+
     add_job(app, JobSpec("platform.prune_sessions", _prune_sessions, {"hour": 3, "minute": 10},
                          "Delete login sessions a day after they ended or expired (privacy)."))
+    add_job(app, JobSpec("platform.flush_outbox", _flush_outbox, {"minutes": 1},
+                         "Send the mail still in the outbox, with back-off; give up after 20 attempts.",
+                         trigger="interval"))
+    add_collector(app, OutboxCollector())
 
 
 @click.group("scheduler")

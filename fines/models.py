@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import TenantScoped, utcnow
 from app.extensions import Model
 from app.fleet.models import Contract
+from fines.workflow.states import FineState
 
 if TYPE_CHECKING:
     from app.models import Client
@@ -78,7 +79,10 @@ class Fine(TenantScoped, Model):
     size: Mapped[int] = mapped_column(sa.BigInteger)
     pages: Mapped[int | None] = mapped_column()
     ocr_pages: Mapped[int | None] = mapped_column()
-    state: Mapped[str] = mapped_column(sa.String(24))  # read, review, quarantined, duplicate
+    # Changed only by ``fines.workflow.services.transition`` (or the batch matcher, on the same table).
+    state: Mapped[FineState] = mapped_column(sa.Enum(
+        FineState, native_enum=False, create_constraint=False, length=24,
+        values_callable=lambda states: [s.value for s in states]))  # stored as today: the value, a VARCHAR(24)
     reason_code: Mapped[str | None] = mapped_column(sa.String(32))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fines.id", ondelete="SET NULL"))

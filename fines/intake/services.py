@@ -454,12 +454,15 @@ def _original_of(fine: Fine) -> Fine | None:
         Fine.id != fine.id, Fine.state.not_in(("duplicate", "received"))).order_by(Fine.id).limit(1))
 
 
-def _link_duplicate(fine: Fine) -> None:
-    """Link a fine already received for this client (same issuer and notice number)."""
+def _link_duplicate(fine: Fine, actor: Actor) -> None:
+    """Link a fine already received for this client (same issuer and notice number): it becomes a duplicate."""
+    from fines.workflow import services as workflow
+
     first = _original_of(fine)
     if first is not None:
-        fine.state, fine.duplicate_of_id = "duplicate", first.id
+        fine.duplicate_of_id = first.id
         fine.reason = f"same issuer and notice number as fine {first.id}"
+        workflow.transition(fine, "duplicate", actor, note=fine.reason)
 
 
 def ingest_files(files: list[tuple[str, bytes]], *, client: Client, actor: Actor, source: str,
@@ -608,6 +611,8 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str,
     if cleaned.get("offence_at") and letter and cleaned["offence_at"].astimezone(BRUSSELS).date() > letter:
         raise CorrectionRefused("offence_after_letter", "offence_at")
 
+    from fines.workflow import services as workflow
+
     before = fine_fields(fine)
     for name in FIELDS:
         value = cleaned.get(name)
@@ -615,7 +620,7 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str,
     fine.confidence = {name: 1.0 for name in FIELDS}
     fine.problems = []
     if fine.state in ("received", "review", "quarantined"):
-        fine.state = "read"  # the event is written by correct_and_refresh
+        workflow.transition(fine, "read", actor, note=note)
     fine.reason, fine.reason_code = None, None
     fine.reviewed_at = clock_now()
     fine.reviewed_by_id = actor.user_id
@@ -624,7 +629,7 @@ def correct_fine(actor: Actor, fine: Fine, values: dict[str, Any], *, note: str,
     changes = {k: [before[k], after[k]] for k in FIELDS if before[k] != after[k]}
     extra = {"reference_kept_as_printed": True} if kept_as_printed else {}
     record(actor, "fine.corrected", fine, note=note, changes=changes, **extra)
-    _link_duplicate(fine)
+    _link_duplicate(fine, actor)
     return fine
 
 
@@ -633,13 +638,7 @@ def correct_and_refresh(actor: Actor, fine: Fine, values: dict[str, Any], *, not
     """Apply an agent's correction, then match the fine again (it may now find its contract)."""
     from fines.workflow import services as workflow
 
-    previous = fine.state
     correct_fine(actor, fine, values, note=note, keep_reference=keep_reference)
-    if previous != "read" and fine.state == "read":
-        from fines.models import FineEvent
-
-        db.session.add(FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label=actor.label,
-                                 from_state=previous, to_state="read", note=note))
     if fine.state == "read":
         workflow.refresh(fine, calendar, now, actor)
     else:

@@ -38,9 +38,13 @@ def _deadlines(calendar: WorkCalendar, kind: str | None, letter_date: date | Non
 
 
 @lru_cache(maxsize=256)
-def _check_step(current: str, target: str) -> None:
-    """``check_transition`` for the automatic steps of a batch (they carry their reason)."""
-    check_transition(FineState(current), FineState(target), reason="automatic")
+def _check_step(current: FineState, target: FineState) -> None:
+    """``check_transition`` for the automatic steps of a batch (they carry their reason).
+
+    The batch writes states set-based, not through ``fines.workflow.services.transition``: every
+    decided (from, to) pair passes the same table first, or the batch stops (``TransitionRefused``).
+    """
+    check_transition(current, target, reason="automatic")
 
 
 _MATCH_COLUMNS = (Fine.id, Fine.client_id, Fine.plate, Fine.plate_country, Fine.offence_at, Fine.state,
@@ -115,20 +119,21 @@ def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: i
             found = infos[result.contract.id] if result.contract is not None else None
             decision = decide(FineSnapshot(state, contract_id, reason, kind, letter_date, due_date, amount_cents),
                               result, found)
-            for target, note in decision.steps:
+            for step, note in decision.steps:
+                target = FineState(step)
                 _check_step(state, target)
                 events.append({"fine_id": fine_id, "client_id": fine_client, "at": now, "actor_label": actor.label,
-                               "from_state": state, "to_state": target, "note": note})
+                               "from_state": state.value, "to_state": target.value, "note": note})
                 if person:
                     audits.append(_audit_row(actor, now, fine_client, fine_id, "fine.state_changed",
-                                             {"from_state": state, "to_state": target, "note": note}))
+                                             {"from_state": state.value, "to_state": target.value, "note": note}))
                 state = target
             if decision.rematched and found is not None:
                 audits.append(_audit_row(actor, now, fine_client, fine_id, "fine.rematched",
                                          {"contract": found.contract_number}))
             due = _deadlines(calendar, kind, letter_date, due_date, found.instruction if found is not None else None)
             updates.append({
-                "id": fine_id, "state": state, "contract_id": decision.contract_id, "match_reason": decision.match_reason,
+                "id": fine_id, "state": state.value, "contract_id": decision.contract_id, "match_reason": decision.match_reason,
                 "complete_at": now if decision.complete else (None if decision.complete is False else complete_at),
                 "payment_due": due.payment_due, "designation_due": due.designation_due, "deadline": due.applies,
                 "cutoff": due.cutoff})

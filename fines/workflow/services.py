@@ -30,12 +30,18 @@ INTAKE = Actor(label="intake")  # the reading of a stored fine: its first step
 MATCHABLE = {FineState.READ.value, FineState.MATCHED.value, FineState.WAITING_INFO.value, FineState.READY.value}
 
 
-def transition(fine: Fine, target: str, actor: Actor, *, note: str | None = None, at: datetime | None = None) -> None:
-    """Move a fine to ``target`` (refused when the workflow does not allow it), with its event."""
-    if fine.state == target and target != FineState.WAITING_INFO.value:
+def transition(fine: Fine, target: FineState | str, actor: Actor, *, note: str | None = None,
+               at: datetime | None = None) -> None:
+    """Move a fine to ``target`` (refused when the workflow does not allow it), with its event.
+
+    The one place a stored fine's ``state`` is assigned (``tests/unit/test_state_assignments.py``
+    holds it); the batch matcher writes the same moves set-based, checked against the same table.
+    """
+    target = FineState(target)
+    if fine.state == target and target is not FineState.WAITING_INFO:
         return
     try:
-        check_transition(FineState(fine.state), FineState(target), reason=note)
+        check_transition(FineState(fine.state), target, reason=note)
     except TransitionRefused as exc:
         raise ServiceError(str(exc), "state") from exc
     event = FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label=actor.label, from_state=fine.state,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from enum import Enum
+from enum import Enum, StrEnum
 
 from app.fleet.instructions import Instruction
 from fines.workflow.deadlines import DRIVER_IDENTIFICATION, designation_due
@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 
-class FineState(str, Enum):
-    """Where a fine is in its processing."""
+class FineState(StrEnum):
+    """Where a fine is in its processing (a ``str``: ``fine.state == "ready"`` holds, and it formats as its value)."""
 
     RECEIVED = "received"
     READ = "read"
@@ -64,15 +64,18 @@ S = FineState
 #: Every allowed move: state → the states it may go to. A state missing a move refuses it.
 TRANSITIONS: Mapping[FineState, frozenset[FineState]] = {
     S.RECEIVED: frozenset({S.READ, S.REVIEW, S.QUARANTINED, S.DUPLICATE}),
-    S.READ: frozenset({S.MATCHED, S.WAITING_INFO, S.REVIEW, S.CANCELLED}),
+    # → duplicate (here and from matched, waiting_info, ready): an agent's correction of the fields
+    # shows the same issuer and notice number as a fine received before.
+    S.READ: frozenset({S.MATCHED, S.WAITING_INFO, S.REVIEW, S.CANCELLED, S.DUPLICATE}),
     # An agent's correction of the fields makes the fine read.
     S.REVIEW: frozenset({S.READ, S.CANCELLED, S.QUARANTINED}),
-    S.MATCHED: frozenset({S.READY, S.WAITING_INFO, S.CANCELLED}),
+    S.MATCHED: frozenset({S.READY, S.WAITING_INFO, S.CANCELLED, S.DUPLICATE}),
     # waiting_info → waiting_info: a further request to the client while still waiting.
-    S.WAITING_INFO: frozenset({S.MATCHED, S.WAITING_INFO, S.CANCELLED, S.REVIEW}),
-    S.READY: frozenset({S.PROCESSED, S.WAITING_INFO, S.CANCELLED}),
+    S.WAITING_INFO: frozenset({S.MATCHED, S.WAITING_INFO, S.CANCELLED, S.REVIEW, S.DUPLICATE}),
+    S.READY: frozenset({S.PROCESSED, S.WAITING_INFO, S.CANCELLED, S.DUPLICATE}),
     S.PROCESSED: frozenset({S.CLOSED, S.CANCELLED}),
-    S.QUARANTINED: frozenset({S.REVIEW, S.CANCELLED}),
+    # quarantined → read: an agent typed the fields of an unreadable PDF in (a correction).
+    S.QUARANTINED: frozenset({S.READ, S.REVIEW, S.CANCELLED}),
     S.DUPLICATE: frozenset({S.CANCELLED}),
     S.CLOSED: frozenset(),
     S.CANCELLED: frozenset(),

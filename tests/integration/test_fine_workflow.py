@@ -504,3 +504,92 @@ def test_the_demo_fines_are_dated_around_today_in_every_stage(app: Any, clock: A
         assert all(f.letter_date is not None and f.letter_date <= day for f in fines)  # no letter from the future
         assert all(f.offence_at is not None and f.offence_at.date() < f.letter_date for f in fines)
         assert sum(1 for f in fines if f.addressee == "Luxauto Lease SA") == 1
+
+
+def _fields(fine: Any, **changes: Any) -> dict[str, Any]:
+    """The fine's read-out fields as the correction form sends them, with ``changes``."""
+    from fines.intake.services import FIELDS
+
+    return {**{name: getattr(fine, name) for name in FIELDS}, "payment_reference": None, **changes}
+
+
+def _quarantined_fine(client_id: int, notice: str) -> Any:
+    """A fine intake quarantined (no fields found), with its received → quarantined event."""
+    from app.extensions import db
+    from fines.models import Fine, IntakeMessage
+    from fines.workflow import services as workflow
+
+    message = IntakeMessage(source="upload", message_key=f"<{notice}>", raw_path="mail/q.eml", raw_sha256="0" * 64,
+                            size=0, status="processed", client_id=client_id, recipients=[], refusals=[],
+                            replies_sent=[])
+    fine = Fine(message=message, client_id=client_id, message_key=message.message_key, pdf_path="pdf/q.pdf",
+                pdf_sha256="9" * 64, size=0, state="received", confidence={}, problems=[])
+    db.session.add_all([message, fine])
+    db.session.flush()
+    fine.reason_code, fine.reason = "no_fine", "no_fine: no notice number, plate or amount found"
+    workflow.transition(fine, "quarantined", workflow.INTAKE, note=fine.reason)
+    db.session.flush()
+    return fine
+
+
+def test_correcting_a_quarantined_fine_makes_it_read_through_the_state_machine(ctx: Any) -> None:
+    from app.extensions import db
+    from app.models import AuditEntry
+    from fines.intake import services as intake
+
+    add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
+    fine = _quarantined_fine(ctx.client_a, "Q1")
+    template = make_fine(ctx.client_a, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL), notice="T1")
+    intake.correct_and_refresh(_actor(), fine, _fields(template, notice_number="Q1/2026"), note="typed in",
+                               calendar=_calendar(), now=_now())
+    db.session.flush()
+    assert fine.state == "ready" and fine.reason_code is None
+    assert [(e.from_state, e.to_state, e.actor_label) for e in fine.events] == [
+        ("received", "quarantined", "intake"), ("quarantined", "read", "agent@op.test"),
+        ("read", "matched", "agent@op.test"), ("matched", "ready", "agent@op.test")]
+    assert fine.events[1].note == "typed in"
+    moves = db.session.execute(sa.select(AuditEntry.details).where(
+        AuditEntry.action == "fine.state_changed", AuditEntry.object_id == str(fine.id)).order_by(AuditEntry.id)).scalars()
+    assert [(d["from_state"], d["to_state"]) for d in moves] == [
+        ("quarantined", "read"), ("read", "matched"), ("matched", "ready")]
+
+
+@pytest.mark.parametrize(("contract", "before"), [(True, "ready"), (False, "waiting_info")])
+def test_a_correction_that_repeats_an_earlier_notice_makes_the_fine_a_duplicate_with_its_event(
+        ctx: Any, contract: bool, before: str) -> None:
+    from fines.intake import services as intake
+
+    if contract:
+        add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None)
+    first = make_fine(ctx.client_a, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL), notice="N1")
+    second = make_fine(ctx.client_a, offence=datetime(2026, 4, 16, 10, 0, tzinfo=BXL), notice="N2")
+    assert second.state == before
+    intake.correct_and_refresh(_actor(), second, _fields(second, notice_number="N1"), note="same letter",
+                               calendar=_calendar(), now=_now())
+    assert (second.state, second.duplicate_of_id) == ("duplicate", first.id)
+    last = second.events[-1]
+    assert (last.from_state, last.to_state, last.actor_label) == (before, "duplicate", "agent@op.test")
+    assert last.note == f"same issuer and notice number as fine {first.id}"
+
+
+def test_a_quarantined_fine_corrected_into_an_earlier_notice_is_read_then_a_duplicate(ctx: Any) -> None:
+    from fines.intake import services as intake
+
+    first = make_fine(ctx.client_a, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL), notice="N1")
+    fine = _quarantined_fine(ctx.client_a, "Q1")
+    intake.correct_and_refresh(_actor(), fine, _fields(first), note="typed in", calendar=_calendar(), now=_now())
+    assert (fine.state, fine.duplicate_of_id) == ("duplicate", first.id)
+    assert [(e.from_state, e.to_state) for e in fine.events] == [
+        ("received", "quarantined"), ("quarantined", "read"), ("read", "duplicate")]
+
+
+def test_the_state_column_reads_back_as_the_enum_and_compares_as_its_text(ctx: Any) -> None:
+    from app.extensions import db
+    from fines.models import Fine
+    from fines.workflow.states import FineState
+
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL))
+    db.session.expire(fine)
+    assert fine.state is FineState.WAITING_INFO and fine.state == "waiting_info" and f"{fine.state}" == "waiting_info"
+    stored = db.session.execute(sa.select(sa.cast(Fine.state, sa.String)).where(Fine.id == fine.id)).scalar_one()
+    assert stored == "waiting_info"

@@ -33,6 +33,10 @@ ALLOWED = {
     (S.PROCESSED, S.CLOSED), (S.PROCESSED, S.CANCELLED),
     (S.QUARANTINED, S.REVIEW), (S.QUARANTINED, S.CANCELLED),
     (S.DUPLICATE, S.CANCELLED),
+    # a correction: the agent typed in the fields of an unreadable PDF
+    (S.QUARANTINED, S.READ),
+    # a correction shows the same issuer and notice number as an earlier fine
+    (S.READ, S.DUPLICATE), (S.MATCHED, S.DUPLICATE), (S.WAITING_INFO, S.DUPLICATE), (S.READY, S.DUPLICATE),
 }
 ALL_PAIRS = list(itertools.product(FineState, FineState))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,6 +66,35 @@ def test_only_admins_plan_maintenance_and_it_is_announced_once(app: Any, client:
     [mail] = smtp_sink.messages
     assert "PostgreSQL upgrade" in mail.get_content() and world.user_a in smtp_sink.recipients[0]
     assert mail["Bcc"] is None  # clients do not see each other's addresses
+
+
+def test_an_announcement_is_delivered_even_if_the_mail_server_was_down_at_first(
+        app: Any, client: Any, world: Any, smtp_sink: Any, clock: Any) -> None:
+    from app import scheduler
+    from app.clock import work_calendar
+    from app.extensions import db
+
+    support.login(client, world.admin)
+    support.post_form(client, "/uptime/maintenance", {
+        "starts_at": "2026-11-18T20:00", "ends_at": "2026-11-18T22:00", "description": "PostgreSQL upgrade"})
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=support.free_port())
+    try:
+        with app.app_context():
+            from sla.uptime import services as uptime_services
+
+            assert uptime_services.announce_maintenance(clock(), work_calendar(), 5, "noreply@fleetdesk.test") == 1
+            db.session.commit()  # announced, though the server is away: the outbox keeps the mail
+        assert smtp_sink.messages == []
+        app.config.update(SMTP_PORT=smtp_sink.port)
+        clock.advance(timedelta(minutes=5))
+        assert scheduler.run_job(app, "platform.flush_outbox") == 1
+        clock.advance(timedelta(hours=2))
+        assert scheduler.run_job(app, "platform.flush_outbox") == 0
+    finally:
+        app.config.update(SMTP_PORT=25)
+    [mail] = smtp_sink.messages
+    assert "PostgreSQL upgrade" in mail.get_content() and world.user_a in smtp_sink.recipients[0]
+    assert mail["Bcc"] is None
 
 
 def test_maintenance_in_the_past_is_refused(client: Any, world: Any, clock: Any) -> None:
