@@ -130,8 +130,9 @@ def morning_round(now: datetime) -> dict[str, int]:
         if client is None or not recipients:
             continue
         message = reminder_mail(client, fines, recipients, settings.mail_from, today)
-        if not mail.send(message, settings.smtp_host, settings.smtp_port, what=f"reminder to {client.code}"):
-            continue
+        # Through the outbox: it leaves after the job's commit, and the scheduler retries it if the
+        # mail server is away, so the reminder is recorded as sent with the work that decided it.
+        mail.send_after_commit(message, what=f"reminder to {client.code}")
         record(Actor("scheduler"), "fines.reminder_sent", client, fines=[f.id for f in fines], to=recipients)
         sent += 1
     worklist = len(queries.worklist(calendar, today))

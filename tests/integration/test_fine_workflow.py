@@ -280,6 +280,8 @@ def test_morning_round_reminds_clients_only_in_working_hours(app: Any, world: An
             assert night["clients"] == 0 and smtp_sink.messages == []
             morning = jobs.morning_round(datetime(2026, 11, 3, 8, 40, tzinfo=BXL))
             assert morning == {"clients": 1, "fines": 1, "worklist": 0}
+            assert smtp_sink.messages == []  # the reminder leaves with the job's commit, not before
+            db.session.commit()
     finally:
         app.config.update(SMTP_PORT=25)
     [mail] = smtp_sink.messages
