@@ -90,8 +90,8 @@ def register_i18n(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the web shell, authentication, administration and the feature packages."""
     from app import admin, auth, web
-    from backups import views as backup_views
     from app.fleet import views as fleet_views
+    from backups import views as backup_views
     from fines.web import views as fines_views
     from sla.desk import views as desk_views
     from sla.uptime import views as uptime_views
@@ -116,8 +116,8 @@ def register_metrics(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Add the ``fleetdesk`` command groups (clients, users, demo, scheduler and the features')."""
     from app import cli
-    from backups.cli import backups_cli
     from app.fleet.cli import contracts_cli
+    from backups.cli import backups_cli
     from fines.cli import fines_cli
 
     cli.init_app(app)
@@ -128,9 +128,9 @@ def register_commands(app: Flask) -> None:
 def register_jobs(app: Flask) -> None:
     """Declare the scheduled jobs that ``fleetdesk scheduler run`` executes."""
     from app import scheduler
+    from backups import jobs as backup_jobs
     from fines import jobs as fines_jobs
     from sla.desk import jobs as desk_jobs
-    from backups import jobs as backup_jobs
     from sla.uptime import jobs as uptime_jobs
 
     scheduler.init_app(app)

@@ -73,6 +73,7 @@ DETAIL_LABELS: Mapping[str, Any] = {
     "contracts": _l("Contracts"),
     "note": _l("Note"),
     "reason": _l("Reason"),
+    "reasons": _l("Why"),
     "from_state": _l("From"),
     "to_state": _l("To"),
     "category": _l("Category"),
@@ -109,17 +110,12 @@ def object_label(object_type: str | None, object_id: str | None) -> str:
 
 
 def _value(value: Any) -> str:
-    from app.formatting import when
-
-    if value is None or value == "" or value == "None":
+    if value is None or value in ("", "None"):
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if isinstance(value, str) and _ISO_MOMENT.match(value):
-        try:
-            return when(datetime.fromisoformat(value.replace("Z", "+00:00")))
-        except ValueError:
-            return value
+    if isinstance(value, str):
+        return _text(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(item) for item in value) or "—"
     if isinstance(value, Mapping):
@@ -127,7 +123,19 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-ValueLabel = Callable[[str], str]
+def _text(value: str) -> str:
+    """A recorded string: an ISO moment in the reader's words, anything else as it is."""
+    from app.formatting import when
+
+    if _ISO_MOMENT.match(value):
+        try:
+            return when(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    return str(value)
+
+
+ValueLabel = Callable[[Any], str]
 _VALUE_LABELS = "fleetdesk.audit_value_labels"
 
 
@@ -135,7 +143,8 @@ def add_value_labels(app: Flask, object_type: str, labels: Mapping[str, ValueLab
     """Let a feature name the codes it records: ``{"to_state": lambda code: ...}`` for its ``object_type``.
 
     The platform cannot import a feature's label tables, so a fine's ``ready`` or an incident's
-    impact ``few`` reach the audit page in words through this registry.
+    impact ``few`` reach the audit page in words through this registry. A labeller receives a code
+    as a string, or a recorded list (of codes with their parameters, say) as it is.
     """
     table: dict[tuple[str, str], ValueLabel] = app.extensions.setdefault(_VALUE_LABELS, {})
     for key, labeler in labels.items():
@@ -143,10 +152,12 @@ def add_value_labels(app: Flask, object_type: str, labels: Mapping[str, ValueLab
 
 
 def _feature_value(object_type: str | None, key: str, value: Any) -> str | None:
-    if not object_type or not isinstance(value, (str, int)) or isinstance(value, bool):
+    if not object_type or not isinstance(value, (str, int, list)) or isinstance(value, bool):
         return None
     labeler = current_app.extensions.get(_VALUE_LABELS, {}).get((object_type, key))
-    return labeler(str(value)) if labeler is not None else None
+    if labeler is None:
+        return None
+    return labeler(value if isinstance(value, list) else str(value))
 
 
 def detail_label(key: str) -> str:

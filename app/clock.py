@@ -15,8 +15,8 @@ _KEY = "fleetdesk.calendar"
 def parse_closed_days(value: str) -> tuple[date, ...]:
     """Read ``FLEETDESK_EXTRA_CLOSED_DAYS`` (comma-separated ISO dates, e.g. bridge days)."""
     days = []
-    for item in value.replace(";", ",").split(","):
-        item = item.strip()
+    for raw in value.replace(";", ",").split(","):
+        item = raw.strip()
         if not item:
             continue
         try:

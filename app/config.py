@@ -183,7 +183,8 @@ def load(instance_path: str, override: Mapping[str, Any] | None = None,
     cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(cfg["SESSION_HOURS"]))
     if int(cfg["TRUSTED_PROXIES"]) < 0 or int(cfg["SESSION_MAX_AGE_HOURS"]) < 1:
-        raise ConfigurationError(f"{PREFIX}TRUSTED_PROXIES must be 0 or more and {PREFIX}SESSION_MAX_AGE_HOURS 1 or more")
+        raise ConfigurationError(
+            f"{PREFIX}TRUSTED_PROXIES must be 0 or more and {PREFIX}SESSION_MAX_AGE_HOURS 1 or more")
     # Flask-Limiter: a moving window, so a lock ends exactly a window after the failures that caused it.
     cfg.setdefault("RATELIMIT_STRATEGY", "moving-window")
     cfg.setdefault("RATELIMIT_KEY_PREFIX", "fleetdesk")

@@ -49,14 +49,14 @@ class utc_day(FunctionElement[Any]):
 
 @compiles(utc_day)
 def _utc_day_postgresql(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(list(element.clauses)[0], **kw)
+    column = compiler.process(next(iter(element.clauses)), **kw)
     shifted = f" + {element.days:d}" if element.days else ""
     return f"(CAST(timezone('UTC', {column}) AS DATE){shifted})"
 
 
 @compiles(utc_day, "sqlite")
 def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(list(element.clauses)[0], **kw)
+    column = compiler.process(next(iter(element.clauses)), **kw)
     # The stored text starts with the day; date() on the whole of it would round microseconds to
     # milliseconds and carry 23:59:59.9995 into the next day.
     return f"date(substr({column}, 1, 10), '{element.days:+d} days')"
@@ -116,6 +116,9 @@ def bulk_update(session: Any, table: Any, rows: list[dict[str, Any]], key: str =
         return
     names = [key, *columns]
     quoted = ", ".join(f'"{n}"' for n in names)
+    as_json = [n for n in names if isinstance(table.c[n].type, sa.JSON)]
+    if as_json:  # COPY takes JSON as its text
+        rows = [{**row, **{n: None if row[n] is None else json.dumps(row[n]) for n in as_json}} for row in rows]
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         cursor.execute(f'CREATE TEMP TABLE _bulk ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA')
@@ -123,7 +126,8 @@ def bulk_update(session: Any, table: Any, rows: list[dict[str, Any]], key: str =
             for row in rows:
                 copy.write_row(tuple(row[n] for n in names))
         assignments = ", ".join(f'"{n}" = _bulk."{n}"' for n in columns)
-        cursor.execute(f'UPDATE "{table.name}" SET {assignments} FROM _bulk WHERE "{table.name}"."{key}" = _bulk."{key}"')
+        cursor.execute(f'UPDATE "{table.name}" SET {assignments} FROM _bulk '
+                       f'WHERE "{table.name}"."{key}" = _bulk."{key}"')
         cursor.execute("DROP TABLE _bulk")
     finally:
         cursor.close()

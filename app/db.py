@@ -1,12 +1,14 @@
 """Database building blocks shared by every model: metadata, UTC datetimes, tenant ownership."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+
+from app.workcalendar import require_aware
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -29,8 +31,8 @@ def utcnow() -> datetime:
         source = current_app.config.get("CLOCK")
         if source is not None:
             value: datetime = source()
-            return value.astimezone(timezone.utc)
-    return datetime.now(timezone.utc)
+            return value.astimezone(UTC)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
@@ -46,9 +48,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(f"naive datetime {value!r}: FleetDesk stores aware datetimes only")
-        value = value.astimezone(timezone.utc)
+        value = require_aware(value, "a datetime to store").astimezone(UTC)
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
@@ -57,8 +57,8 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -82,6 +82,6 @@ class TenantScoped:
     __tenant_optional__: ClassVar[bool] = False
 
     @declared_attr
-    def client_id(cls) -> Mapped[int]:  # noqa: N805 - declared_attr receives the class
+    def client_id(cls) -> Mapped[int]:
         return mapped_column(sa.ForeignKey("clients.id", ondelete="RESTRICT"), index=True,
                              nullable=cls.__tenant_optional__)

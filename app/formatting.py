@@ -2,14 +2,13 @@
 
 One list format and one detail format per language, always in Belgian local time; amounts and
 percentages through Babel for the user's locale (Belgian Dutch and French, British English).
-Templates use the filters ``when``, ``when_long``, ``day``, ``day_long``, ``duration``, ``money``
-and ``percent``; Python code calls the functions.
+Templates use the filters ``when``, ``when_long``, ``day``, ``day_long``, ``month``, ``duration``,
+``money`` and ``percent``; Python code calls the functions.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
@@ -18,7 +17,8 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-ZONE_NAME = "Europe/Brussels"
+from app.workcalendar import BRUSSELS
+
 # The UI's languages and the Babel locale their numbers and dates are written in.
 FORMAT_LOCALES = {"en": "en_GB", "nl": "nl_BE", "fr": "fr_BE"}
 # Lists: short and sortable by eye, the same shape in every language (3/11/2026 14:35).
@@ -32,16 +32,10 @@ def format_locale() -> Locale:
     return Locale.parse(FORMAT_LOCALES.get(language, "en_GB"))
 
 
-def _zone() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(ZONE_NAME)
-
-
 def _local(value: datetime) -> datetime:
     if value.tzinfo is None:  # stored naive by SQLite: the database keeps UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(_zone())
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BRUSSELS)
 
 
 def when(value: datetime | None) -> str:
@@ -90,12 +84,19 @@ def day_long(value: date | datetime | None) -> str:
     return format_date(value, "long", locale=format_locale())
 
 
+def month(value: date | None) -> str:
+    """A month as words in the user's language: ``November 2026`` / ``november 2026``."""
+    if value is None:
+        return ""
+    return format_date(value, "LLLL yyyy", locale=format_locale())
+
+
 def duration(value: timedelta | float | int | None) -> str:
     """A span of (working) time: ``0 min``, ``31 min``, ``1 h 30 min``, ``12 h`` (seconds if a number)."""
     if value is None:
         return ""
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    minutes = int(round(abs(seconds) / 60))
+    minutes = round(abs(seconds) / 60)
     hours, rest = divmod(minutes, 60)
     if hours and rest:
         text = _("%(hours)s h %(minutes)s min", hours=hours, minutes=rest)
@@ -133,6 +134,6 @@ def percent(value: float | Decimal | None, digits: int = 2) -> str:
 def init_app(app: Flask) -> None:
     """Offer the formatting functions to templates as filters."""
     for name, function in (("when", when), ("when_long", when_long), ("time_of_day", time_of_day), ("day", day),
-                           ("day_long", day_long), ("duration", duration), ("money", money), ("number", number),
-                           ("percent", percent)):
+                           ("day_long", day_long), ("month", month), ("duration", duration), ("money", money),
+                           ("number", number), ("percent", percent)):
         app.add_template_filter(function, name)

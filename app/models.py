@@ -13,7 +13,7 @@ from app.db import TenantScoped, utcnow
 from app.extensions import Model
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     """What a user may do: a client's user, an operator's agent, or an operator's admin."""
 
     CLIENT = "client"

@@ -10,8 +10,8 @@ import contextlib
 import fcntl
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import click

@@ -27,10 +27,11 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from app.workcalendar import is_aware, require_aware
 from backups.policy import BACKUP_STATES, Tier
 
 __all__ = [
@@ -65,8 +66,7 @@ def _check_aware(value: object, name: str, *, optional: bool = False) -> None:
         return
     if not isinstance(value, datetime):
         raise ValueError(f"{name} must be a datetime, not {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} is naive ({value.isoformat()}); give it a UTC offset")
+    require_aware(value, name)
 
 
 @dataclass(frozen=True)
@@ -255,7 +255,7 @@ class Manifest:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(timezone.utc).isoformat()
+    return None if moment is None else moment.astimezone(UTC).isoformat()
 
 
 def _kind(value: object) -> str:
@@ -342,7 +342,7 @@ class _Reader:
             raise ValueError(
                 f"{self._where} field {key!r} is not an ISO 8601 datetime: {value!r}"
             ) from None
-        if moment.tzinfo is None or moment.utcoffset() is None:
+        if not is_aware(moment):
             raise ValueError(f"{self._where} field {key!r} has no UTC offset: {value!r}")
         return moment
 

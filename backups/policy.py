@@ -71,12 +71,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from enum import Enum
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, Literal, get_args
 
-from app.workcalendar import WorkCalendar
+from app.workcalendar import WorkCalendar, require_aware
 
 __all__ = [
     "BACKUP_STATES",
@@ -84,8 +84,8 @@ __all__ = [
     "BackupRecord",
     "BackupState",
     "Tier",
-    "TierPolicy",
     "TierCheck",
+    "TierPolicy",
     "business_date",
     "check_tiers",
     "due_today",
@@ -101,7 +101,7 @@ BACKUP_STATES: Final[frozenset[str]] = frozenset(get_args(BackupState))
 _ZERO: Final = timedelta(0)
 
 
-class Tier(str, Enum):
+class Tier(StrEnum):
     """A line of the SLA backup table; the value names it on disk and in backup ids."""
 
     SERVER_DB = "server-db"
@@ -152,9 +152,7 @@ def _aware(t: datetime, name: str) -> datetime:
     """Return ``t``, refusing a naive datetime with a message naming the argument."""
     if not isinstance(t, datetime):
         raise TypeError(f"{name} must be a datetime, not {type(t).__name__}")
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise ValueError(f"{name} is naive ({t.isoformat()}); backups need timezone-aware datetimes")
-    return t
+    return require_aware(t, name)
 
 
 # -- when a tier runs ------------------------------------------------------------------------------
@@ -257,7 +255,7 @@ def _age_from(record: BackupRecord) -> datetime:
     """Return the instant a record's age is counted from (see the module docstring)."""
     if record.finished_at is not None:
         return record.finished_at
-    return datetime.combine(record.business_date + timedelta(days=1), time(0), timezone.utc)
+    return datetime.combine(record.business_date + timedelta(days=1), time(0), UTC)
 
 
 def _recency(record: BackupRecord) -> tuple[date, datetime]:
@@ -305,9 +303,9 @@ def _merged(
             raise ValueError(
                 f"waiting[{k}] ends before it starts: {start.isoformat()} .. {end.isoformat()}"
             )
-        start = max(start, after)
-        if start < end:
-            clipped.append((start, end))
+        begins = max(start, after)
+        if begins < end:
+            clipped.append((begins, end))
     clipped.sort()
     merged: list[tuple[datetime, datetime]] = []
     for start, end in clipped:

@@ -7,6 +7,7 @@ make them something else). Restores fetch a backup back into the local directory
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,8 @@ class S3Target:
     def upload(self, manifest: Manifest, directory: Path) -> None:
         """Upload the parts, then the manifest (last, so a listed backup is always whole)."""
         for part in manifest.parts:
-            self.client.upload_file(str(directory / part.name), self.bucket, self._key(manifest, manifest.id, part.name),
+            self.client.upload_file(str(directory / part.name), self.bucket,
+                                    self._key(manifest, manifest.id, part.name),
                                     ExtraArgs={"Metadata": {"sha256": part.sha256}})
         self.client.upload_file(str(directory / "manifest.json"), self.bucket,
                                 self._key(manifest, manifest.id, "manifest.json"))
@@ -48,7 +50,7 @@ class S3Target:
                 problems.append(f"{part.name}: not in the bucket ({exc})")
                 continue
             digest, size = hashlib.sha256(), 0
-            for chunk in iter(lambda: body.read(CHUNK), b""):
+            for chunk in iter(partial(body.read, CHUNK), b""):
                 digest.update(chunk)
                 size += len(chunk)
             if size != part.size:

@@ -220,8 +220,8 @@ def verify(config: Any, ident: str) -> Manifest:
         if result != "ok":
             problems.append(f"integrity_check: {result}")
     if not problems and manifest.database_kind == "postgresql":
-        listed = subprocess.run(["pg_restore", "--list", str(directory / "database.dump")], capture_output=True,
-                                text=True, timeout=600)
+        listed = subprocess.run(["pg_restore", "--list", str(directory / "database.dump")], check=False,
+                                capture_output=True, text=True, timeout=600)
         if listed.returncode != 0 or "TABLE DATA" not in listed.stdout:
             problems.append(f"pg_restore --list: {listed.stderr.strip()[:300] or 'no table data'}")
     updated = replace(manifest, state="failed" if problems else "verified",
@@ -313,7 +313,7 @@ def _libpq(url: Any) -> str:
 
 
 def _run(args: list[str]) -> None:
-    result = subprocess.run(args, capture_output=True, text=True, timeout=3600)
+    result = subprocess.run(args, check=False, capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         raise BackupError(f"{args[0]} failed: {result.stderr.strip()[:500]}")
 
@@ -359,8 +359,9 @@ def migrate_to_head(to_url: str, data_dir: str) -> None:
     env = {**os.environ, "FLEETDESK_DATABASE_URL": to_url, "FLEETDESK_DATA_DIR": data_dir,
            "FLEETDESK_ENV": "development"}
     script = Path(sys.executable).parent / "fleetdesk"
-    command = [str(script), "db", "upgrade"] if script.exists() else [sys.executable, "-m", "app.console", "db", "upgrade"]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=1800)
+    command = ([str(script), "db", "upgrade"] if script.exists()
+               else [sys.executable, "-m", "app.console", "db", "upgrade"])
+    result = subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=1800)
     if result.returncode != 0:
         raise BackupError(f"migrating the restored database failed: {result.stderr.strip()[-500:]}")
 

@@ -26,8 +26,8 @@ STATE_LABELS = {"verified": _l("verified"), "failed": _l("failed verification"),
 
 @bp.record_once
 def _register(state: Any) -> None:
-    from app.web import add_nav_item
     from app.models import Role
+    from app.web import add_nav_item
 
     add_nav_item(state.app, _l("Backups"), "backups.index", (Role.ADMIN,), order=80)
 

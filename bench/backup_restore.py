@@ -10,11 +10,10 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
-
-from _harness import header, postgres_databases  # first: puts the repository on sys.path
+from datetime import UTC, datetime
 
 import matching as data
+from _harness import header, postgres_databases  # first: puts the repository on sys.path
 
 
 def run(kind: str, url: str, restore_url: str, fines: int) -> None:
@@ -36,7 +35,7 @@ def run(kind: str, url: str, restore_url: str, fines: int) -> None:
         with app.app_context():
             message_id = db.session.scalar(db.text("SELECT id FROM intake_messages LIMIT 1"))
             data.insert_fines(db, Fine, message_id, plates, fines, rng, state="read", offset=0)
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             started = time.perf_counter()
             manifest = services.run_backup(app.config, db.engine, Tier.DC_DB, now, work_calendar())
             backup_s = time.perf_counter() - started

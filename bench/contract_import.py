@@ -36,8 +36,8 @@ def run(kind: str, url: str, data_dir: str, text: str) -> None:
     from app import create_app
     from app.clock import now, work_calendar
     from app.extensions import db
-    from app.services import Actor, add_client
     from app.fleet import services as contracts
+    from app.services import Actor, add_client
     from fines.workflow import batch
 
     app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": data_dir, "DATABASE_URL": url})

@@ -16,9 +16,9 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
+import intake_parse
 from _harness import header, measure, report  # first: puts the repository on sys.path
 
-import intake_parse
 from fines.intake.sandbox import PdfSandbox
 from tests import pdfs
 
@@ -41,14 +41,13 @@ def through_worker(datas: list[bytes], rounds: int) -> None:
 
 
 def end_to_end(datas: list[bytes], mails: int) -> None:
-    from tests.integration.dovecot import running_dovecot
-
     from app import create_app
     from app.extensions import db
     from app.services import Actor, add_client
     from fines import jobs
     from fines.intake import services
     from fines.intake.imap import ImapAccount, Mailbox
+    from tests.integration.dovecot import running_dovecot
 
     try:
         servers_cm = running_dovecot()

@@ -17,11 +17,10 @@ import random
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
-
-from _harness import header, measure, postgres_databases, report  # first: puts the repository on sys.path
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from _harness import header, measure, postgres_databases, report  # first: puts the repository on sys.path
 
 from app.database import bulk_insert
 
@@ -31,8 +30,8 @@ START = date(2023, 1, 1)
 
 def load(app: object, contracts: int, fines: int, rng: random.Random) -> list[tuple[int, str]]:
     from app.extensions import db
-    from app.models import Client
     from app.fleet.models import Contract
+    from app.models import Client
     from fines.models import Fine, IntakeMessage
 
     with app.app_context():  # type: ignore[attr-defined]
@@ -40,7 +39,8 @@ def load(app: object, contracts: int, fines: int, rng: random.Random) -> list[tu
         db.session.add_all(clients)
         db.session.flush()
         message = IntakeMessage(source="cli", message_key="bench", raw_path="x", raw_sha256="0" * 64, size=0,
-                                status="processed", client_id=clients[0].id, recipients=[], refusals=[], replies_sent=[])
+                                status="processed", client_id=clients[0].id, recipients=[], refusals=[],
+                                replies_sent=[])
         db.session.add(message)
         db.session.commit()
         client_ids = [c.id for c in clients]
@@ -58,7 +58,7 @@ def load(app: object, contracts: int, fines: int, rng: random.Random) -> list[tu
                              "plate_country": "BE", "driver_name": f"Driver {n}-{k}",
                              "driver_address": "Kerkstraat 1, 9000 Gent", "start_date": day,
                              "end_date": end if k < 3 else None, "instruction": "redirect" if k % 2 else "recharge",
-                             "created_at": datetime.now(timezone.utc), "updated_at": datetime.now(timezone.utc)})
+                             "created_at": datetime.now(UTC), "updated_at": datetime.now(UTC)})
                 day = end + timedelta(days=1 + rng.randrange(5))
             if len(rows) >= BATCH:
                 bulk_insert(db.session, Contract.__table__, rows)
@@ -75,7 +75,7 @@ def insert_fines(db: object, fine_model: object, message_id: int, plates: list[t
     rows = []
     for i in range(count):
         client_id, plate = plates[rng.randrange(len(plates))]
-        offence = datetime(2023, 1, 1, 8, tzinfo=timezone.utc) + timedelta(minutes=rng.randrange(4 * 365 * 24 * 60))
+        offence = datetime(2023, 1, 1, 8, tzinfo=UTC) + timedelta(minutes=rng.randrange(4 * 365 * 24 * 60))
         letter = offence.date() + timedelta(days=5)
         row = {"message_id": message_id, "client_id": client_id, "message_key": "bench", "pdf_path": "x",
                "pdf_sha256": f"{offset + i:064d}", "size": 0, "state": state, "kind": "immediate_collection",
@@ -118,8 +118,8 @@ def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fi
     from app import create_app
     from app.clock import work_calendar
     from app.extensions import db
-    from fines.workflow import batch, queries
     from fines.models import Fine
+    from fines.workflow import batch, queries
 
     app = create_app({"ENV": "testing", "SECRET_KEY": "bench", "DATA_DIR": data_dir, "DATABASE_URL": url})
     with app.app_context():
@@ -130,7 +130,7 @@ def run(kind: str, url: str, data_dir: str, contracts: int, fines: int, sweep_fi
     print(f"{kind}: loaded {contracts:,} contracts and {fines:,} fines in {time.perf_counter() - started:.1f} s")
     with app.app_context():
         settle(db)
-    now = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 9, tzinfo=UTC)
     with app.app_context():
         calendar = work_calendar()
 

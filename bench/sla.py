@@ -13,7 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from _harness import header, postgres_databases  # first: puts the repository on sys.path
 
@@ -37,8 +37,8 @@ def load(app: object, tickets: int, open_tickets: int) -> None:
         db.session.flush()
         create_user(Actor("bench"), email="agent@bench.test", name="Agent", role=Role.AGENT, password=PASSWORD)
         db.session.commit()
-        start = datetime(2025, 1, 6, 8, 0, tzinfo=timezone.utc)
-        now = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+        start = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)
+        now = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
         rows, events = [], []
         for n in range(1, tickets + 1):
             is_open = n > tickets - open_tickets
@@ -69,7 +69,8 @@ def load(app: object, tickets: int, open_tickets: int) -> None:
         db.session.commit()
 
 
-def _flush(db: object, ticket: object, event: object, rows: list[dict[str, object]], events: list[dict[str, object]]) -> None:
+def _flush(db: object, ticket: object, event: object,
+           rows: list[dict[str, object]], events: list[dict[str, object]]) -> None:
     bulk_insert(db.session, ticket.__table__, rows)  # type: ignore[attr-defined]
     if db.engine.dialect.name != "postgresql":  # type: ignore[attr-defined]
         for e in events:
@@ -89,7 +90,7 @@ def timed(client: object, url: str, n: int) -> list[float]:
 
 def show(label: str, samples: list[float]) -> None:
     samples = sorted(samples)
-    p95 = samples[max(0, int(round(0.95 * len(samples))) - 1)]
+    p95 = samples[max(0, round(0.95 * len(samples)) - 1)]
     print(f"{label:<44} n={len(samples):>4}  p50 {statistics.median(samples):7.1f} ms  p95 {p95:7.1f} ms")
 
 

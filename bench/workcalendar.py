@@ -12,12 +12,11 @@ import math
 import random
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from _harness import Result, header, measure, report  # first: puts the repository on sys.path
-
 import holidays
+from _harness import Result, header, measure, report  # first: puts the repository on sys.path
 
 from app.workcalendar import WorkCalendar
 
@@ -36,7 +35,7 @@ CLOSED = set(
 def random_instant(rng: random.Random) -> datetime:
     """Return a random instant in 2020–2035 with whole-microsecond precision."""
     span_us = (END - START) // timedelta(microseconds=1)
-    utc = START.astimezone(timezone.utc) + timedelta(microseconds=rng.randrange(span_us))
+    utc = START.astimezone(UTC) + timedelta(microseconds=rng.randrange(span_us))
     return utc if rng.random() < 0.25 else utc.astimezone(BRUSSELS)
 
 
@@ -98,7 +97,7 @@ def naive_add(t: datetime, d: timedelta) -> datetime:
             low = max(start, t)
             if low < end:
                 if end - low >= left:
-                    return (low.astimezone(timezone.utc) + left).astimezone(BRUSSELS)
+                    return (low.astimezone(UTC) + left).astimezone(BRUSSELS)
                 left -= end - low
         day += timedelta(days=1)
 

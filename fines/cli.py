@@ -16,8 +16,10 @@ from app.cli import cli_actor
 from app.clock import today
 from app.extensions import db
 from app.services import ServiceError, client_by_code, record
+from app.uow import command_unit_of_work
 from fines import jobs
 from fines.intake import services
+from fines.intake.extraction import FIELDS
 from fines.intake.sandbox import PdfSandbox
 
 
@@ -40,7 +42,7 @@ def parse(files: tuple[Path, ...], as_json: bool, timeout: float) -> None:
                 record: dict[str, Any] = {**outcome.fields, "file": str(path)}
             else:
                 failed = True
-                record = {"file": str(path), **{name: None for name in services.FIELDS},
+                record = {"file": str(path), **{name: None for name in FIELDS},
                           "error": outcome.reason, "message": outcome.message}
             click.echo(json.dumps(record, ensure_ascii=False))
     if failed:
@@ -60,10 +62,10 @@ def ingest(client_code: str, files: tuple[Path, ...], as_json: bool) -> None:
         raise click.ClickException(exc.message) from exc
     settings = services.IntakeSettings.from_config(current_app.config)
     with jobs.sandbox_for(current_app.config) as sandbox:
-        for path in files:
-            result = services.ingest_files([(path.name, path.read_bytes())], client=client, actor=cli_actor(),
-                                           source="cli", settings=settings, sandbox=sandbox)
-            db.session.commit()
+        for path in files:  # one unit of work per file: the files taken in before a failure stay in
+            with command_unit_of_work():
+                result = services.ingest_files([(path.name, path.read_bytes())], client=client, actor=cli_actor(),
+                                               source="cli", settings=settings, sandbox=sandbox)
             report = services.file_report(path, result, settings.calendar, today())
             if as_json:
                 click.echo(json.dumps(report, ensure_ascii=False, default=str))
@@ -97,21 +99,22 @@ def import_mail(files: tuple[Path, ...], client_code: str | None, as_json: bool)
                 click.echo(f"{path}: cannot be read: {exc.strerror or exc}", err=True)
                 continue
             for number, raw in enumerate(messages, start=1):
+                # One unit of work per message, so a bad one never undoes the others.
                 try:
-                    result = services.ingest_message(raw, source="cli", settings=settings, sandbox=sandbox,
-                                                     client=client, replies_enabled=False)
-                    db.session.commit()
-                except Exception as exc:  # quarantine this one (raw bytes kept) and read the next
-                    db.session.rollback()
+                    with command_unit_of_work():
+                        result = services.ingest_message(raw, source="cli", settings=settings, sandbox=sandbox,
+                                                         client=client, replies_enabled=False)
+                except Exception as exc:  # rolled back: quarantine this one (raw bytes kept) and read the next
                     current_app.logger.exception("intake of %s message %d failed; quarantined", path, number)
-                    result = services.quarantine_message(raw, source="cli", settings=settings, error=exc)
-                    db.session.commit()
-                record(cli_actor(), "fines.mail_imported", result.message, file=str(path), number=number,
-                       fines=[f.id for f in result.fines])
-                db.session.commit()
+                    with command_unit_of_work():
+                        result = services.quarantine_message(raw, source="cli", settings=settings, error=exc)
+                with command_unit_of_work():
+                    record(cli_actor(), "fines.mail_imported", result.message, file=str(path), number=number,
+                           fines=[f.id for f in result.fines])
                 fine_ids = [f.id for f in result.fines]
                 report = {"file": str(path), "number": number, "message_id": result.message.id,
-                          "outcome": result.message.status, "reason": result.message.reason, "pdfs": result.pdfs,
+                          "outcome": result.message.status, "reason_code": result.message.reason_code,
+                          "reason": result.message.reason, "pdfs": result.pdfs,
                           "fines": fine_ids, "states": [f.state for f in result.fines]}
                 if as_json:
                     click.echo(json.dumps(report, ensure_ascii=False))
@@ -119,7 +122,8 @@ def import_mail(files: tuple[Path, ...], client_code: str | None, as_json: bool)
                     where = f"{path}#{number}" if len(messages) > 1 else str(path)
                     click.echo(f"{where}: {result.message.status}, {result.pdfs} PDF(s), fines "
                                f"{', '.join(map(str, fine_ids)) or '-'}"
-                               + (f" ({result.message.reason})" if result.message.reason else ""))
+                               + (f" ({services.technical_reason(result.message)})"
+                                  if result.message.reason_code else ""))
     if unreadable:
         sys.exit(1)
 
@@ -138,14 +142,14 @@ def retry_mail(message_ids: tuple[int, ...]) -> None:
             if message is None:
                 raise click.ClickException(f"no message {message_id}")
             before = message.status
-            result = services.retry_message(cli_actor(), message, settings=settings, sandbox=sandbox)
-            db.session.commit()
+            with command_unit_of_work():  # one per message: those read again before a failure stay read
+                result = services.retry_message(cli_actor(), message, settings=settings, sandbox=sandbox)
             if before != "quarantined":
                 click.echo(f"message {message_id}: {before}, not in quarantine; nothing to do")
                 continue
             click.echo(f"message {message_id}: {message.status}, {result.pdfs} PDF(s), fines "
                        f"{', '.join(str(f.id) for f in result.fines) or '-'}"
-                       + (f" ({message.reason})" if message.reason else ""))
+                       + (f" ({services.technical_reason(message)})" if message.reason_code else ""))
 
 
 @fines_cli.command("match")
@@ -159,13 +163,10 @@ def match(client_code: str | None) -> None:
     from app.clock import now, work_calendar
     from fines.workflow import batch, queries
 
-    try:
+    with command_unit_of_work():
         client_id = client_by_code(client_code).id if client_code else None
-    except ServiceError as exc:
-        raise click.ClickException(exc.message) from exc
-    count = batch.match_pending(work_calendar(), now(), client_id=client_id)  # the fines' events say "system"
-    record(cli_actor(), "fines.matched_again", client_id=client_id, fines=count)
-    db.session.commit()
+        count = batch.match_pending(work_calendar(), now(), client_id=client_id)  # the fines' events say "system"
+        record(cli_actor(), "fines.matched_again", client_id=client_id, fines=count)
     states = queries.counts_by_state(client_id)
     click.echo(f"{count} open fine(s) matched again; now " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
 

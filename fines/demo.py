@@ -76,7 +76,8 @@ def french_letter(*, addressee: str, notice: str, plate: str, letter: date, due:
     offence = letter - timedelta(days=5)
     return ["SERVICE PUBLIC FEDERAL JUSTICE", "Parquet du procureur du Roi", addressee, f"Date: {letter:%d/%m/%Y}",
             "PERCEPTION IMMEDIATE", f"Référence: {notice}", f"Plaque d'immatriculation: {plate}",
-            f"Date de l'infraction: {offence:%d/%m/%Y}", "Heure: 08h12", "Lieu: Chaussée de Louvain 200, 1030 Schaerbeek",
+            f"Date de l'infraction: {offence:%d/%m/%Y}", "Heure: 08h12",
+            "Lieu: Chaussée de Louvain 200, 1030 Schaerbeek",
             f"Montant à payer: EUR {amount}", f"Communication structurée: {reference}",
             f"Date limite de paiement: {due:%d/%m/%Y}"]
 

@@ -1,7 +1,7 @@
 """Queries behind the fine outputs: designations, recharge lines and the liability overview."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +28,8 @@ def designation_of(fine: Fine, calendar: WorkCalendar) -> Designation | None:
         return None
     client = db.session.get(Client, fine.client_id)
     return Designation(
-        fine_id=fine.id, client_code=client.code if client else "", company=fine.addressee or (client.name if client else ""),
+        fine_id=fine.id, client_code=client.code if client else "",
+        company=fine.addressee or (client.name if client else ""),
         issuer=fine.issuer, notice_number=fine.notice_number, plate=_plate(fine),
         offence_at=fine.offence_at.astimezone(calendar.zone) if fine.offence_at else None,
         contract_number=contract.contract_number, driver_name=contract.driver_name,
@@ -50,8 +51,8 @@ def designations(client_id: int | None, calendar: WorkCalendar) -> list[Designat
 def recharge_lines(client_id: int | None, start: date, end: date, calendar: WorkCalendar) -> list[RechargeLine]:
     """Recharge lines of fines processed between ``start`` and ``end`` (Belgian dates, inclusive)."""
     zone = calendar.zone
-    since = datetime.combine(start, time.min, zone).astimezone(timezone.utc)
-    until = datetime.combine(end, time.max, zone).astimezone(timezone.utc)
+    since = datetime.combine(start, time.min, zone).astimezone(UTC)
+    until = datetime.combine(end, time.max, zone).astimezone(UTC)
     query = (sa.select(Fine, Client.code).join(Client, Client.id == Fine.client_id)
              .where(Fine.outcome == "recharged", Fine.processed_at >= since, Fine.processed_at <= until)
              .options(joinedload(Fine.contract)).order_by(Client.code, Fine.processed_at, Fine.id))

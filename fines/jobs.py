@@ -9,18 +9,18 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-
 from flask import Flask, current_app
 
-from app.clock import work_calendar
 from app import mail
+from app.clock import work_calendar
 from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, record
+from app.uow import job_unit_of_work
 from fines.intake import services
-from fines.workflow import queries
 from fines.intake.imap import ImapAccount, ImapError, Mailbox, MessageNotFound, watch
 from fines.intake.sandbox import PdfSandbox
+from fines.workflow import queries
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +48,13 @@ def drain_mailbox(mailbox: Mailbox, account: ImapAccount, settings: services.Int
                   sandbox: PdfSandbox) -> list[services.IngestResult]:
     """Take in every message waiting in the account's folder.
 
-    Per message: fetch (BODY.PEEK), store and read, commit, then move it to Processed or
-    Quarantine, then send replies. A crash anywhere leaves either nothing stored (the message is
-    fetched again) or a stored message still in the folder, which the next run recognises by its
-    UID and only moves. Intake failing on one message quarantines that message (raw bytes kept,
-    reason ``intake_error``) and goes on with the next; only the server or the database being
-    away stops the run.
+    Per message, in its own unit of work: fetch (BODY.PEEK), store and read, queue its automatic
+    replies in the outbox, commit (the replies leave after it), then move it to Processed or
+    Quarantine. A crash anywhere leaves either nothing stored (the message is fetched again) or a
+    stored message still in the folder, which the next run recognises by its UID and only moves.
+    Intake failing on one message rolls that message back, quarantines it (raw bytes kept, reason
+    ``intake_error``) and goes on with the next; only the server or the database being away stops
+    the run.
     """
     results = []
     for uid in mailbox.uids():
@@ -63,20 +64,22 @@ def drain_mailbox(mailbox: Mailbox, account: ImapAccount, settings: services.Int
             continue
         ref = services.ImapRef(account.name, fetched.folder, fetched.uidvalidity, fetched.uid)
         try:
-            result = services.ingest_message(fetched.raw, source="imap", settings=settings, sandbox=sandbox, imap=ref)
-            db.session.commit()
+            with job_unit_of_work():
+                result = services.ingest_message(fetched.raw, source="imap", settings=settings, sandbox=sandbox,
+                                                 imap=ref)
+                if result.created:
+                    services.queue_replies(result)
         except Exception as exc:
-            db.session.rollback()
             logger.exception("intake of %s uid %s failed; quarantining it", account.name, uid)
             # If this fails too (the database is away), the message stays in the folder for the next run.
-            result = services.quarantine_message(fetched.raw, source="imap", settings=settings, error=exc, imap=ref)
-            db.session.commit()
+            with job_unit_of_work():
+                result = services.quarantine_message(fetched.raw, source="imap", settings=settings, error=exc,
+                                                     imap=ref)
         target = account.processed_folder if result.destination == "processed" else account.quarantine_folder
         mailbox.move(uid, target)
-        if result.created and services.send_replies(result, settings):
-            db.session.commit()
         results.append(result)
-        logger.info("%s uid %s: %s, %d fine(s) → %s", account.name, uid, result.message.status, len(result.fines), target)
+        logger.info("%s uid %s: %s, %d fine(s) → %s", account.name, uid, result.message.status, len(result.fines),
+                    target)
     return results
 
 
@@ -141,20 +144,26 @@ def morning_round(now: datetime) -> dict[str, int]:
 
 
 def reminder_mail(client: Client, fines: list[Any], recipients: list[str], mail_from: str, today: date) -> EmailMessage:
-    """The reminder listing fines that wait for the client's information."""
+    """The reminder listing fines that wait for the client's information (in English, as the whole mail)."""
+    from flask_babel import force_locale
+
+    from fines.web.labels import reason_text
+
     lines = []
     for fine in fines:
         state = "PASSED" if fine.cutoff and fine.cutoff < today else f"cut-off {fine.cutoff}"
+        with force_locale("en"):
+            why = reason_text(fine.match_reason_code, fine.match_reason_params) or "information missing"
         lines.append(f"- fine {fine.id}: {fine.issuer or ''} {fine.notice_number or ''}, plate {fine.plate or '?'} "
-                     f"({state}): {fine.match_reason or 'information missing'}")
+                     f"({state}): {why}")
     msg = EmailMessage()
     msg["From"], msg["To"] = mail_from, ", ".join(recipients)
     msg["Subject"] = f"FleetDesk: {len(fines)} fine(s) wait for your information"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(
         f"{client.name},\n\nThese fines wait for information from you (for instance the lease contract that applied "
-        "on the day of the offence). Deliver it at the latest 5 workdays before the fine's deadline; after that cut-off "
-        "the damage, costs and surcharges of a late processing are yours.\n\n" + "\n".join(lines) + "\n")
+        "on the day of the offence). Deliver it at the latest 5 workdays before the fine's deadline; after that "
+        "cut-off the damage, costs and surcharges of a late processing are yours.\n\n" + "\n".join(lines) + "\n")
     return msg
 
 
@@ -166,8 +175,8 @@ def read_received(now: datetime) -> int:
     from fines.intake import tasks
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    waiting = services.unread_fines(now - timedelta(seconds=READ_GRACE_SECONDS))
-    db.session.rollback()  # end this job's read transaction: each fine is read in its own
+    with job_unit_of_work():  # a short transaction of its own, ended here: each fine is read in its own
+        waiting = services.unread_fines(now - timedelta(seconds=READ_GRACE_SECONDS))
     return sum(1 for fine_id in waiting if tasks.read_now(app, fine_id) is not None)
 
 

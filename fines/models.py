@@ -45,6 +45,8 @@ class IntakeMessage(TenantScoped, Model):
     raw_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     size: Mapped[int] = mapped_column(sa.BigInteger)
     status: Mapped[str] = mapped_column(sa.String(16))  # processed, quarantined, triage
+    # Why it was refused or waits for triage: a code (``fines.web.labels.message_reason``) and the technical detail.
+    reason_code: Mapped[str | None] = mapped_column(sa.String(32))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     refusals: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     replies_sent: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
@@ -83,6 +85,7 @@ class Fine(TenantScoped, Model):
     state: Mapped[FineState] = mapped_column(sa.Enum(
         FineState, native_enum=False, create_constraint=False, length=24,
         values_callable=lambda states: [s.value for s in states]))  # stored as today: the value, a VARCHAR(24)
+    # Why it is quarantined: a code (``fines.web.labels.LABELS["quarantine"]``) and the technical detail.
     reason_code: Mapped[str | None] = mapped_column(sa.String(32))
     reason: Mapped[str | None] = mapped_column(sa.String(500))
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fines.id", ondelete="SET NULL"))
@@ -101,7 +104,8 @@ class Fine(TenantScoped, Model):
     payment_reference: Mapped[str | None] = mapped_column(sa.String(32))
     addressee: Mapped[str | None] = mapped_column(sa.String(200))
     confidence: Mapped[dict[str, float]] = mapped_column(sa.JSON, default=dict)
-    problems: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # What looked wrong when it was read: ``fines.reasons.Reason.as_json()`` each ({"code": ..., "params": {...}}).
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     text: Mapped[str | None] = mapped_column(sa.Text)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)  # the moment the fine arrived
@@ -110,7 +114,9 @@ class Fine(TenantScoped, Model):
 
     # Matching and workflow.
     contract_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contracts.id", ondelete="SET NULL"), index=True)
-    match_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Why it waits (``fines.workflow.matching.MATCH_CODES``, ``fines.workflow.states.STEP_CODES``) and the parameters.
+    match_reason_code: Mapped[str | None] = mapped_column(sa.String(32))
+    match_reason_params: Mapped[dict[str, str] | None] = mapped_column(sa.JSON(none_as_null=True))
     complete_at: Mapped[datetime | None] = mapped_column()  # when the information became complete
     processed_at: Mapped[datetime | None] = mapped_column()
     outcome: Mapped[str | None] = mapped_column(sa.String(16))  # redirected, recharged
@@ -143,7 +149,9 @@ class FineEvent(TenantScoped, Model):
     actor_label: Mapped[str] = mapped_column(sa.String(254))
     from_state: Mapped[str | None] = mapped_column(sa.String(24))
     to_state: Mapped[str] = mapped_column(sa.String(24))
-    note: Mapped[str | None] = mapped_column(sa.String(1000))
+    note: Mapped[str | None] = mapped_column(sa.String(1000))  # what a person typed
+    # Why an automatic step was taken: ``fines.reasons.Reason.as_json()`` each, said by ``fines.web.labels``.
+    reasons: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
 
     fine: Mapped[Fine] = relationship(back_populates="events")
 

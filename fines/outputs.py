@@ -88,7 +88,8 @@ def designation_pdf(item: Designation, today: date) -> bytes:
     pdf.ln(4)
     rows = [
         (words["issuer"], item.issuer or ""), (words["notice"], item.notice_number or ""),
-        (words["plate"], item.plate), (words["offence"], item.offence_at.strftime("%d/%m/%Y %H:%M") if item.offence_at else ""),
+        (words["plate"], item.plate),
+        (words["offence"], item.offence_at.strftime("%d/%m/%Y %H:%M") if item.offence_at else ""),
         (words["holder"], item.company), (words["contract"], item.contract_number),
         (words["driver"], item.driver_name), (words["address"], item.driver_address),
         (words["email"], item.driver_email or ""),
@@ -119,7 +120,10 @@ def designations_csv(items: Iterable[Designation]) -> str:
 
 
 def recharges_csv(lines: Iterable[RechargeLine]) -> str:
-    """Recharge lines for a client and period (amounts in the currency's units, two decimals; a credit stays negative)."""
+    """Recharge lines for a client and period.
+
+    Amounts are in the currency's units with two decimals; a credit stays negative.
+    """
     return write_csv(RECHARGE_COLUMNS, (
         [r.fine_id, r.client_code, r.contract_number, r.lessee, r.issuer, r.notice_number, r.plate,
          r.offence_at.isoformat() if r.offence_at else None, f"{r.amount_cents / 100:.2f}", r.currency,

@@ -90,10 +90,8 @@ def _strip_fine(fine: Fine, data_dir: str, now: datetime, *, remove_pdf: bool) -
         Fine.pdf_sha256 == fine.pdf_sha256, Fine.id != fine.id, Fine.personal_data_erased_at.is_(None)))
     root = Path(data_dir)
     if not still_used:
-        for path in [root / fine.pdf_path, *(root / "previews" / fine.pdf_sha256[:2]).glob(f"{fine.pdf_sha256}-*.png")]:
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass
+        previews = (root / "previews" / fine.pdf_sha256[:2]).glob(f"{fine.pdf_sha256}-*.png")
+        for path in [root / fine.pdf_path, *previews]:
+            path.unlink(missing_ok=True)
     fine.pdf_path = ""
     return 1

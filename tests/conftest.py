@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -83,7 +83,7 @@ class FrozenClock:
 
 
 # Monday 16 November 2026, 10:00 in Brussels: a workday inside working hours.
-FROZEN_AT = datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc)
+FROZEN_AT = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture()
@@ -142,7 +142,7 @@ def world(app: Any) -> World:
 
 
 def _ticket(client: Any) -> Any:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from app.clock import work_calendar
     from app.services import Actor
@@ -150,7 +150,7 @@ def _ticket(client: Any) -> Any:
 
     return services.open_ticket(Actor("seed"), client=client, reporter=None, title="Seeded incident",
                                 description="seed", level=2, impact="few", channel="phone",
-                                now=datetime(2026, 11, 16, 8, 0, tzinfo=timezone.utc), calendar=work_calendar())
+                                now=datetime(2026, 11, 16, 8, 0, tzinfo=UTC), calendar=work_calendar())
 
 
 def _contract(client: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -53,8 +53,8 @@ class Form:
     controls: list[Control] = field(default_factory=list)
 
     def buttons(self) -> list[Control]:
-        return [c for c in self.controls if c.tag == "button" and c.type == "submit"
-                or c.tag == "input" and c.type in ("submit", "image")]
+        return [c for c in self.controls if (c.tag == "button" and c.type == "submit")
+                or (c.tag == "input" and c.type in ("submit", "image"))]
 
 
 class _PageParser(HTMLParser):
@@ -158,6 +158,11 @@ class Filler:
     def text(self, control: Control) -> str:
         self.count += 1
         name = control.name.lower()
+        typed = self._typed(control, name)
+        return typed if typed is not None else self._named(control, name)
+
+    def _typed(self, control: Control, name: str) -> str | None:
+        """What the field's type asks for (e-mail, password, date and moment fields also go by name)."""
         kind = control.type
         today = date.today()
         if kind == "email" or "email" in name:
@@ -170,29 +175,21 @@ class Filler:
             return (today + timedelta(days=1)).isoformat()
         if kind == "datetime-local" or name.endswith(("_at", "starts", "ends")):
             return f"{(today + timedelta(days=8)).isoformat()}T10:00"
-        if kind == "month":
-            return today.strftime("%Y-%m")
-        if kind == "time":
-            return "10:00"
-        if kind in ("number", "range"):
-            return control.attrs.get("min") or "1"
-        if kind == "url":
-            return "https://example.test/"
-        if kind == "tel":
-            return "+32 2 555 01 01"
-        if "plate" in name:
-            return "1CRW%03d" % (self.count % 1000)
-        if name == "code" or name.endswith("_code"):
-            return f"CRW{self.count}"
-        if "amount" in name or "price" in name:
-            return "58.00"
-        if "reference" in name or "communication" in name:
-            return "+++090/9337/55493+++"
-        if "intake" in name and "address" in name:
-            return f"crawler{self.count}@fines.fleetdesk.test"
-        if control.tag == "textarea":
-            return f"Written by the crawler ({self.count})."
-        return f"Crawler {self.count}"
+        by_type = _BY_TYPE.get(kind)
+        return by_type(control) if by_type is not None else None
+
+    def _named(self, control: Control, name: str) -> str:
+        """What the field's name asks for, else a line of text."""
+        n = self.count
+        by_name = (
+            ("plate" in name, f"1CRW{n % 1000:03d}"),
+            (name == "code" or name.endswith("_code"), f"CRW{n}"),
+            ("amount" in name or "price" in name, "58.00"),
+            ("reference" in name or "communication" in name, "+++090/9337/55493+++"),
+            ("intake" in name and "address" in name, f"crawler{n}@fines.fleetdesk.test"),
+            (control.tag == "textarea", f"Written by the crawler ({n})."),
+        )
+        return next((value for matches, value in by_name if matches), f"Crawler {n}")
 
     def csv(self) -> bytes:
         today = date.today()
@@ -211,19 +208,10 @@ class Filler:
         data: dict[str, Any] = {}
         radios_done: set[str] = set()
         for control in form.controls:
-            if not control.name or "disabled" in control.attrs:
-                continue
-            if control.tag == "input" and control.type in ("submit", "image", "reset", "button"):
-                continue
-            if control.tag == "button":
+            if not _sent(control):
                 continue
             if control.tag == "select":
-                values = [v for v, _s in control.options]
-                chosen = [v for v, s in control.options if s]
-                if "multiple" in control.attrs:
-                    data[control.name] = chosen or [v for v in values if v][:1]
-                else:
-                    data[control.name] = chosen[0] if chosen and chosen[0] else next((v for v in values if v), "")
+                data[control.name] = _selected(control)
             elif control.type == "checkbox":
                 if control.checked:
                     data.setdefault(control.name, []).append(control.value or "y")
@@ -235,11 +223,7 @@ class Filler:
                 data[control.name] = picked.value
                 radios_done.add(control.name)
             elif control.type == "file":
-                accept = (control.attrs.get("accept", "") + " " + control.name).lower()
-                if "csv" in accept:
-                    data[control.name] = (io.BytesIO(self.csv()), "crawler.csv", "text/csv")
-                else:
-                    data[control.name] = (io.BytesIO(self.pdf()), "crawler.pdf", "application/pdf")
+                data[control.name] = self._upload(control)
             elif control.type == "hidden":
                 data[control.name] = control.value
             else:
@@ -247,6 +231,40 @@ class Filler:
         if button is not None and button.name:
             data[button.name] = button.value
         return data
+
+    def _upload(self, control: Control) -> tuple[io.BytesIO, str, str]:
+        """A file for a file field: a contracts CSV where the field says so, else a fine's PDF."""
+        accept = (control.attrs.get("accept", "") + " " + control.name).lower()
+        if "csv" in accept:
+            return (io.BytesIO(self.csv()), "crawler.csv", "text/csv")
+        return (io.BytesIO(self.pdf()), "crawler.pdf", "application/pdf")
+
+
+#: Values for the input types that need nothing from the field's name.
+_BY_TYPE: dict[str, Callable[[Control], str]] = {
+    "month": lambda _control: date.today().strftime("%Y-%m"),
+    "time": lambda _control: "10:00",
+    "number": lambda control: control.attrs.get("min") or "1",
+    "range": lambda control: control.attrs.get("min") or "1",
+    "url": lambda _control: "https://example.test/",
+    "tel": lambda _control: "+32 2 555 01 01",
+}
+
+
+def _sent(control: Control) -> bool:
+    """Whether a browser sends the control with the form (a button only when pressed: added apart)."""
+    if not control.name or "disabled" in control.attrs or control.tag == "button":
+        return False
+    return not (control.tag == "input" and control.type in ("submit", "image", "reset", "button"))
+
+
+def _selected(control: Control) -> str | list[str]:
+    """What a select sends: its selected options, else its first option with a value."""
+    values = [v for v, _s in control.options]
+    chosen = [v for v, s in control.options if s]
+    if "multiple" in control.attrs:
+        return chosen or [v for v in values if v][:1]
+    return chosen[0] if chosen and chosen[0] else next((v for v in values if v), "")
 
 
 def form_key(page_path: str, form: Form, button: Control | None) -> tuple[Any, ...]:
@@ -341,10 +359,7 @@ class Crawler:
     def _want(self, path: str) -> bool:
         if path in self.seen_paths:
             return False
-        key = shape(path)
-        if self.shapes.get(key, 0) >= PER_SHAPE:
-            return False
-        return True
+        return self.shapes.get(shape(path), 0) < PER_SHAPE
 
     def crawl(self, start: str = "/") -> None:
         """Visit ``start`` and everything reachable from it, submitting forms along the way."""
@@ -375,7 +390,7 @@ class Crawler:
         return response
 
     def _read(self, path: str, response: Any, queue: list[str]) -> list[str]:
-        if response.status_code != 200 or not response.mimetype == "text/html":
+        if response.status_code != 200 or response.mimetype != "text/html":
             return []  # downloads are fetched once, not parsed
         html = response.get_data(as_text=True)
         self.visits.append(Visit(self.role, path, html))
@@ -453,7 +468,7 @@ def load_demo(app: Any) -> None:
 
 
 def client_code_of(role: str) -> str:
-    return role.split()[-1] if role.startswith("client") else "ACME"
+    return role.rsplit(maxsplit=1)[-1] if role.startswith("client") else "ACME"
 
 
 def crawl_pages(app: Any, headers: dict[str, str] | None = None,
@@ -471,7 +486,7 @@ def crawl_pages(app: Any, headers: dict[str, str] | None = None,
 class _TextParser(HTMLParser):
     """The text a reader sees: no scripts, styles, code, form values or data attributes."""
 
-    SKIP = {"script", "style", "code", "pre", "textarea", "title"}
+    SKIP = frozenset({"script", "style", "code", "pre", "textarea", "title"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -8,6 +8,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,15 +30,18 @@ def require(service: str, available: bool, reason: str) -> None:
     pytest.skip(f"{service} unavailable: {reason}")
 
 
-def sample_corpus() -> "Path":
-    """Where the sample corpus of fines is: ``FLEETDESK_SAMPLE_CORPUS``, else ``shared/corpus/fines`` beside the repository."""
-    from pathlib import Path
+def sample_corpus() -> Path:
+    """Where the sample corpus of fines is.
 
+    ``FLEETDESK_SAMPLE_CORPUS``, else ``shared/corpus/fines`` beside the repository.
+    """
     configured = os.environ.get("FLEETDESK_SAMPLE_CORPUS")
-    return Path(configured) if configured else Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "fines"
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "fines"
 
 
-def require_sample_corpus(*names: str) -> "Path":
+def require_sample_corpus(*names: str) -> Path:
     """Return the sample corpus folder holding ``names``; skip without it, or fail in CI."""
     folder = sample_corpus()
     missing = [name for name in names if not (folder / name).exists()]

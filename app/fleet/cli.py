@@ -7,8 +7,8 @@ import click
 from flask.cli import with_appcontext
 
 from app.cli import cli_actor
-from app.extensions import db
 from app.services import client_by_code
+from app.uow import command_unit_of_work
 
 
 @click.group("contracts")
@@ -29,16 +29,15 @@ def contracts_import(file: Path) -> None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("cp1252", "replace")
-    report = contracts.import_contracts(cli_actor(), text, client=None, allowed_client_ids=None)
-    if not report.ok:
-        db.session.rollback()
-        for error in report.errors:
-            where = f"line {error['line']}" if error.get("line") else "file"
-            column = f" ({error['column']})" if error.get("column") else ""
-            click.echo(f"{file}: {where}{column}: {error['message']}", err=True)
-        raise click.ClickException(f"nothing imported: {len(report.errors)} problem(s)")
-    matched = contracts_changed(report.plates, cli_actor())
-    db.session.commit()
+    with command_unit_of_work():
+        report = contracts.import_contracts(cli_actor(), text, client=None, allowed_client_ids=None)
+        if not report.ok:
+            for error in report.errors:
+                where = f"line {error['line']}" if error.get("line") else "file"
+                column = f" ({error['column']})" if error.get("column") else ""
+                click.echo(f"{file}: {where}{column}: {error['message']}", err=True)
+            raise contracts.ImportRefused(report)  # rolled back; "nothing imported: n problem(s)"
+        matched = contracts_changed(report.plates, cli_actor())
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
                f"{matched} waiting fine(s) matched again")
 

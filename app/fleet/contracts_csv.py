@@ -31,7 +31,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -219,15 +219,7 @@ def parse_contracts_csv(
         return ParsedCsv([], [RowError(1, None, "The file is empty: it needs a header line.")])
     header_at, header_cells = first
     header = [_header_name(cell) for cell in header_cells]
-
-    errors: list[RowError] = []
-    repeated = sorted({name for name in header if name and header.count(name) > 1})
-    if repeated:
-        errors.append(RowError(header_at, None, f"Column(s) appear more than once: {', '.join(repeated)}."))
-    required = [c for c in COLUMNS if not (c == "client_code" and default_client_code is not None)]
-    missing = [c for c in required if c not in header]
-    if missing:
-        errors.append(RowError(header_at, None, f"Missing required column(s): {', '.join(missing)}."))
+    errors = _header_errors(header_at, header, default_client_code)
     if errors:
         return ParsedCsv([], errors)
     position = {name: index for index, name in enumerate(header) if name in COLUMNS + EXTRA_COLUMNS}
@@ -260,9 +252,26 @@ def parse_contracts_csv(
     return ParsedCsv(rows, errors)
 
 
+def _header_errors(line: int, header: list[str], default_client_code: str | None) -> list[RowError]:
+    """Report columns named twice and required columns missing from the header."""
+    errors: list[RowError] = []
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        errors.append(RowError(line, None, f"Column(s) appear more than once: {', '.join(repeated)}."))
+    required = [c for c in COLUMNS if not (c == "client_code" and default_client_code is not None)]
+    missing = [c for c in required if c not in header]
+    if missing:
+        errors.append(RowError(line, None, f"Missing required column(s): {', '.join(missing)}."))
+    return errors
+
+
 def _column_order(column: str | None) -> int:
     order = COLUMNS + EXTRA_COLUMNS
     return order.index(column) if column in order else len(order)
+
+
+#: Reports a problem with the row: ``fail(column, message)``.
+_Fail = Callable[[str | None, str], None]
 
 
 def _parse_row(
@@ -287,57 +296,13 @@ def _parse_row(
     for name, limit in _MAX_LENGTH.items():
         if len(cell(name)) > limit:
             fail(name, f"{name} is longer than {limit} characters.")
-
-    client_code = cell("client_code") or (default_client_code or "")
-    if not client_code:
-        fail("client_code", "client_code is empty.")
-    elif allowed is not None and client_code.upper() not in allowed:
-        fail("client_code", f"You may not import contracts for client code {client_code!r}.")
-    elif known is not None and client_code.upper() not in known:
-        fail("client_code", f"Unknown client code {client_code!r}.")
-    elif known is not None:
-        client_code = known[client_code.upper()]
-    else:
-        client_code = client_code.upper()
-
+    client_code = _check_client_code(cell("client_code") or (default_client_code or ""), known, allowed, fail)
     contract_number = cell("contract_number")
     if not contract_number:
         fail("contract_number", "contract_number is empty.")
-
-    country_raw = cell("plate_country").upper()
-    country: str | None = country_raw or None
-    if country is not None and not _COUNTRY.fullmatch(country):
-        fail("plate_country", f"plate_country must be a two-letter country code, not {cell('plate_country')!r}.")
-        country = None
-    plate_raw = cell("plate")
-    plate = _normalise_plate(plate_raw, country) if plate_raw else None
-    if not plate_raw:
-        fail("plate", "plate is empty.")
-    elif plate is None or (plate.country in _CHECKED_COUNTRIES and not plate_is_valid(plate)):
-        where = f" {country} " if country else " "
-        fail("plate", f"Not a valid{where}licence plate: {plate_raw!r}.")
-        plate = None
-
-    start_raw, end_raw = cell("start_date"), cell("end_date")
-    start = _parse_date(start_raw) if start_raw else None
-    if not start_raw:
-        fail("start_date", "start_date is empty.")
-    elif start is None:
-        fail("start_date", f"Not a date: {start_raw!r} (write YYYY-MM-DD or DD/MM/YYYY).")
-    end = _parse_date(end_raw) if end_raw else None
-    if end_raw and end is None:
-        fail("end_date", f"Not a date: {end_raw!r} (write YYYY-MM-DD or DD/MM/YYYY, or leave it empty).")
-    if start is not None and end is not None and end < start:
-        fail("end_date", f"end_date {end.isoformat()} is before start_date {start.isoformat()}.")
-
-    instruction_raw = cell("instruction")
-    instruction = _INSTRUCTIONS.get(_fold(instruction_raw))
-    if not instruction_raw:
-        fail("instruction", "instruction is empty (redirect or recharge).")
-    elif instruction is None:
-        fail("instruction", f"Unknown instruction {instruction_raw!r}: write redirect (verleggen, désigner)"
-                            " or recharge (doorbelasten, refacturer).")
-
+    plate = _check_plate(cell("plate"), cell("plate_country"), fail)
+    start, end = _check_period(cell("start_date"), cell("end_date"), fail)
+    instruction = _check_instruction(cell("instruction"), fail)
     email = cell("driver_email") or None
     if email is not None and not _EMAIL.fullmatch(email):
         fail("driver_email", f"Not an e-mail address: {email!r}.")
@@ -359,6 +324,64 @@ def _parse_row(
         vehicle=cell("vehicle") or None,
         line=line,
     ), []
+
+
+def _check_client_code(client_code: str, known: dict[str, str] | None, allowed: set[str] | None,
+                       fail: _Fail) -> str:
+    """Return the client code as the database spells it (reported through ``fail`` when unusable)."""
+    key = client_code.upper()
+    if not client_code:
+        fail("client_code", "client_code is empty.")
+    elif allowed is not None and key not in allowed:
+        fail("client_code", f"You may not import contracts for client code {client_code!r}.")
+    elif known is not None and key not in known:
+        fail("client_code", f"Unknown client code {client_code!r}.")
+    else:
+        return known[key] if known is not None else key
+    return client_code
+
+
+def _check_plate(plate_raw: str, country_cell: str, fail: _Fail) -> Plate | None:
+    """Return the row's plate, or ``None`` after reporting why it is not one."""
+    country: str | None = country_cell.upper() or None
+    if country is not None and not _COUNTRY.fullmatch(country):
+        fail("plate_country", f"plate_country must be a two-letter country code, not {country_cell!r}.")
+        country = None
+    if not plate_raw:
+        fail("plate", "plate is empty.")
+        return None
+    plate = _normalise_plate(plate_raw, country)
+    if plate is None or (plate.country in _CHECKED_COUNTRIES and not plate_is_valid(plate)):
+        where = f" {country} " if country else " "
+        fail("plate", f"Not a valid{where}licence plate: {plate_raw!r}.")
+        return None
+    return plate
+
+
+def _check_period(start_raw: str, end_raw: str, fail: _Fail) -> tuple[date | None, date | None]:
+    """Return the contract's start and end dates (``None`` where missing or unreadable)."""
+    start = _parse_date(start_raw) if start_raw else None
+    if not start_raw:
+        fail("start_date", "start_date is empty.")
+    elif start is None:
+        fail("start_date", f"Not a date: {start_raw!r} (write YYYY-MM-DD or DD/MM/YYYY).")
+    end = _parse_date(end_raw) if end_raw else None
+    if end_raw and end is None:
+        fail("end_date", f"Not a date: {end_raw!r} (write YYYY-MM-DD or DD/MM/YYYY, or leave it empty).")
+    if start is not None and end is not None and end < start:
+        fail("end_date", f"end_date {end.isoformat()} is before start_date {start.isoformat()}.")
+    return start, end
+
+
+def _check_instruction(instruction_raw: str, fail: _Fail) -> Instruction | None:
+    """Return the standing instruction the cell names, in any of the accepted languages."""
+    instruction = _INSTRUCTIONS.get(_fold(instruction_raw))
+    if not instruction_raw:
+        fail("instruction", "instruction is empty (redirect or recharge).")
+    elif instruction is None:
+        fail("instruction", f"Unknown instruction {instruction_raw!r}: write redirect (verleggen, désigner)"
+                            " or recharge (doorbelasten, refacturer).")
+    return instruction
 
 
 def _cross_row_errors(rows: list[ContractRow], rejected: set[int]) -> list[RowError]:

@@ -1,12 +1,12 @@
 """What a lease contract tells the operator to do with its fines (pure: standard library only)."""
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["Instruction"]
 
 
-class Instruction(str, Enum):
+class Instruction(StrEnum):
     """The contract's standing instruction for its fines."""
 
     REDIRECT = "redirect"  # verleggen: designate the driver to the authority

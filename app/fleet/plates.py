@@ -116,12 +116,14 @@ def plate_is_valid(plate: Plate) -> bool:
 def _coerce(text: str, shape: str) -> str:
     """Undo OCR confusions so that ``text`` takes ``shape`` (L/D per position), when possible."""
     out = []
-    for char, kind in zip(text, shape):
+    # The text may be longer or shorter than the shape; the caller compares the shapes afterwards.
+    for char, kind in zip(text, shape, strict=False):
         if kind == "D" and not char.isdigit():
-            char = char.translate(_TO_DIGIT)
+            out.append(char.translate(_TO_DIGIT))
         elif kind == "L" and char.isdigit():
-            char = char.translate(_TO_LETTER)
-        out.append(char)
+            out.append(char.translate(_TO_LETTER))
+        else:
+            out.append(char)
     return "".join(out)
 
 
@@ -134,36 +136,52 @@ def _detect(raw: str, text: str) -> Plate | None:
     template = _raw_template(upper)
     separated = "-" in template or " " in template
     if separated:
-        for country, fmt in FORMATS:
-            if template == fmt or (country != "LU" and "-" not in template and template.replace(" ", "-") == fmt):
-                return Plate(country, text)
-        if _FR_FNI_RAW.fullmatch(upper):
-            return Plate("FR", text)
-        german = _DE_RAW.fullmatch(upper)
-        if german and _DE.fullmatch(text):
-            return Plate("DE", text, len(german.group(1)))
-        # The separators show the groups: repair OCR confusions within a format with those groups.
-        for country, fmt in FORMATS:
-            if _groups(fmt) == _groups(template):
-                fixed = _coerce(text, _compact(fmt))
-                if _shape(fixed) == _compact(fmt):
-                    return Plate(country, fixed)
+        found = _detect_separated(upper, template, text)
+        if found is not None:
+            return found
+    return _detect_compact(text, separated)
+
+
+def _detect_separated(upper: str, template: str, text: str) -> Plate | None:
+    """Step 1: read the country from the raw notation, whose separators show the groups."""
+    for country, fmt in FORMATS:
+        if template == fmt or (country != "LU" and "-" not in template and template.replace(" ", "-") == fmt):
+            return Plate(country, text)
+    if _FR_FNI_RAW.fullmatch(upper):
+        return Plate("FR", text)
+    german = _DE_RAW.fullmatch(upper)
+    if german and _DE.fullmatch(text):
+        return Plate("DE", text, len(german.group(1)))
+    # Repair OCR confusions within a format with the same groups.
+    groups = _groups(template)
+    return _first_repaired(text, [(country, fmt) for country, fmt in FORMATS if _groups(fmt) == groups])
+
+
+def _detect_compact(text: str, separated: bool) -> Plate | None:
+    """Steps 2 and 3: the compact shape, then the compact shape once OCR confusions are undone."""
     shape = _shape(text)
     for country, fmt in FORMATS:
         if _compact(fmt) == shape:
             return Plate(country, text)
     if _FR_FNI.fullmatch(text):
         return Plate("FR", text)
-    if _DE.fullmatch(text) and not separated:
+    german = _DE.fullmatch(text) is not None
+    if german and not separated:
         return Plate("DE", text)
-    for country, fmt in FORMATS:
+    repaired = _first_repaired(text, [(country, fmt) for country, fmt in FORMATS
+                                      if country in ("BE", "FR", "NL") and len(_compact(fmt)) == len(text)])
+    if repaired is not None:
+        return repaired
+    return Plate("DE", text) if german else None
+
+
+def _first_repaired(text: str, formats: list[tuple[str, str]]) -> Plate | None:
+    """Return the plate of the first of ``formats`` that ``text`` fits once OCR confusions are undone."""
+    for country, fmt in formats:
         compact = _compact(fmt)
-        if len(compact) == len(text) and country in ("BE", "FR", "NL"):
-            fixed = _coerce(text, compact)
-            if _shape(fixed) == compact:
-                return Plate(country, fixed)
-    if _DE.fullmatch(text):
-        return Plate("DE", text)
+        fixed = _coerce(text, compact)
+        if _shape(fixed) == compact:
+            return Plate(country, fixed)
     return None
 
 
@@ -183,13 +201,9 @@ def normalise_plate(raw: str, country: str | None = None) -> Plate | None:
     if _matches(country, text):
         german = _DE_RAW.fullmatch(raw.strip().upper()) if country == "DE" else None
         return Plate(country, text, len(german.group(1)) if german else None)
-    for c, fmt in FORMATS:
-        compact = _compact(fmt)
-        if c == country and len(compact) == len(text):
-            fixed = _coerce(text, compact)
-            if _shape(fixed) == compact:
-                return Plate(country, fixed)
-    return Plate(country, text)
+    repaired = _first_repaired(text, [(c, fmt) for c, fmt in FORMATS
+                                      if c == country and len(_compact(fmt)) == len(text)])
+    return repaired if repaired is not None else Plate(country, text)
 
 
 def format_plate(plate: Plate) -> str:

@@ -36,6 +36,14 @@ class ImportReport:
         return not self.errors
 
 
+class ImportRefused(ServiceError):
+    """An import with problems: the caller raises it in its unit of work, which rolls back what was written."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__(f"nothing imported: {len(report.errors)} problem(s)")
+        self.report = report
+
+
 def clean_values(values: dict[str, Any]) -> dict[str, Any]:
     """Validate one contract's values as a form gives them; raise ``ServiceError`` on the first problem."""
     number = str(values.get("contract_number") or "").strip()
@@ -79,7 +87,8 @@ def save_contract(actor: Actor, client: Client, values: dict[str, Any], contract
     for key, value in cleaned.items():
         setattr(contract, key, value)
     db.session.flush()
-    changes = {k: [before[k], _plain(getattr(contract, k))] for k in FIELDS if before[k] != _plain(getattr(contract, k))}
+    after = {k: _plain(getattr(contract, k)) for k in FIELDS}
+    changes = {k: [before[k], after[k]] for k in FIELDS if before[k] != after[k]}
     if changes:
         record(actor, "contract.updated", contract, number=contract.contract_number, changes=changes,
                old_plate=before["plate"])
@@ -96,7 +105,8 @@ def overlapping(contract: Contract) -> list[Contract]:
     return list(db.session.scalars(query))
 
 
-def import_contracts(actor: Actor, text: str, *, client: Client | None, allowed_client_ids: set[int] | None) -> ImportReport:
+def import_contracts(actor: Actor, text: str, *, client: Client | None,
+                     allowed_client_ids: set[int] | None) -> ImportReport:
     """All or nothing: every bad line is reported and nothing is written until the file is clean.
 
     ``client`` is the importing client user's own client (``client_code`` may then be absent);
@@ -141,7 +151,7 @@ def import_contracts(actor: Actor, text: str, *, client: Client | None, allowed_
         bulk_insert(db.session, Contract.__table__, new_rows[start:start + 20_000])
     errors = _overlaps_after_import(touched)
     if errors:
-        return ImportReport(0, 0, 0, errors, frozenset())  # the caller rolls back
+        return ImportReport(0, 0, 0, errors, frozenset())  # the caller raises ImportRefused: rolled back
     record(actor, "contracts.imported", None, client_id=client.id if client else None,
            created=created, updated=updated, unchanged=unchanged)
     return ImportReport(created, updated, unchanged, [], frozenset(touched))

@@ -17,9 +17,9 @@ from app.fleet import services as contracts
 from app.fleet.forms import ContractForm, ImportForm
 from app.fleet.models import Contract
 from app.fleet.plates import Plate, format_plate
-from app.forms import apply_service_error
 from app.models import Client
 from app.services import ServiceError
+from app.uow import unit_of_work
 
 bp = Blueprint("contracts", __name__, url_prefix="/contracts")
 PAGE_SIZE = 50
@@ -46,7 +46,8 @@ def _clients() -> list[Client]:
 @bp.route("/")
 @login_required
 def index() -> Any:
-    query = sa.select(Contract).options(sa.orm.joinedload(Contract.client)).order_by(Contract.plate, Contract.start_date)
+    query = (sa.select(Contract).options(sa.orm.joinedload(Contract.client))
+             .order_by(Contract.plate, Contract.start_date))
     text = params.text_arg("q") or ""
     q = text.upper().replace("-", "").replace(" ", "")
     if q:
@@ -69,14 +70,11 @@ def _save(form: ContractForm, contract: Contract | None) -> Contract | None:
         abort(404)
     values = {name: getattr(form, name).data for name in contracts.FIELDS}
     old_plate = contract.plate if contract else None
-    try:
+    with unit_of_work(form) as work:
         saved = contracts.save_contract(actor(), client, values, contract)
         plates = {(client.id, saved.plate)} | ({(client.id, old_plate)} if old_plate else set())
         contracts_changed(plates, actor())
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        apply_service_error(form, exc)
+    if not work.ok:
         return None
     clash = contracts.overlapping(saved)
     if clash:
@@ -126,17 +124,24 @@ def import_csv() -> Any:
         except UnicodeDecodeError:
             text = raw.decode("cp1252", "replace")
         own = None if current_user.is_staff else current_user.client
-        report = contracts.import_contracts(actor(), text, client=own,
-                                            allowed_client_ids=None if own is None else {own.id})
-        if report.ok:
+        with unit_of_work(on_error=_import_refused) as work:
+            report = contracts.import_contracts(actor(), text, client=own,
+                                                allowed_client_ids=None if own is None else {own.id})
+            if not report.ok:
+                raise contracts.ImportRefused(report)
             contracts_changed(report.plates, actor())
-            db.session.commit()
+        if work.ok:
             flash(_("Imported: %(created)s new, %(updated)s changed, %(unchanged)s unchanged.",
                     created=report.created, updated=report.updated, unchanged=report.unchanged), "info")
             return redirect(url_for("contracts.index"))
-        db.session.rollback()
         status = 422
     return render_template("fleet/contract_import.html", form=form, report=report), status
+
+
+def _import_refused(exc: ServiceError) -> None:
+    """Leave an import's problems to its report on the page; flash any other refusal."""
+    if not isinstance(exc, contracts.ImportRefused):
+        flash(exc.message, "error")
 
 
 @bp.route("/export.csv")

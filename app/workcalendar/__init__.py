@@ -8,9 +8,12 @@ current time.
 - ``calendar``: ``WorkCalendar``, the questions (workdays, working time, working intervals);
 - ``schedule``: what a calendar is made of (weekly working hours, public holidays);
 - ``table``: the engine answering them exactly and fast (per-day spans, cumulative tables in
-  integer microseconds, ``bisect`` lookups; how, and how summer time is handled, is told there).
+  integer microseconds, ``bisect`` lookups; how, and how summer time is handled, is told there);
+- ``instants``: the operator's zone (``BRUSSELS``) and the guard refusing naive datetimes
+  (``require_aware``), which every module taking a moment in uses.
 """
 from app.workcalendar.calendar import WorkCalendar
+from app.workcalendar.instants import BRUSSELS, is_aware, require_aware
 from app.workcalendar.schedule import (
     BELGIAN_OFFICE_HOURS,
     HolidaySource,
@@ -21,9 +24,12 @@ from app.workcalendar.schedule import (
 
 __all__ = [
     "BELGIAN_OFFICE_HOURS",
+    "BRUSSELS",
     "HolidaySource",
     "WeeklySchedule",
     "WorkCalendar",
     "WorkingInterval",
     "belgian_public_holidays",
+    "is_aware",
+    "require_aware",
 ]

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.workcalendar import table
+from app.workcalendar.instants import BRUSSELS, require_aware
 from app.workcalendar.schedule import (
     BELGIAN_OFFICE_HOURS,
     WEEKDAY_NAMES,
@@ -39,7 +40,7 @@ class WorkCalendar:
     08:30 and closed at 12:00.
     """
 
-    __slots__ = ("_schedule", "_zone", "_source_name", "_closed", "_tables")
+    __slots__ = ("_closed", "_schedule", "_source_name", "_tables", "_zone")
 
     def __init__(
         self,
@@ -67,7 +68,7 @@ class WorkCalendar:
         """Return FleetDesk's default calendar: Belgian office hours and public holidays."""
         return cls(
             BELGIAN_OFFICE_HOURS,
-            ZoneInfo("Europe/Brussels"),
+            BRUSSELS,
             belgian_public_holidays,
             extra_closed_days,
         )
@@ -231,9 +232,4 @@ class WorkCalendar:
             raise TypeError(f"expected an aware datetime, not {type(t).__name__}") from None
         if tz is self._zone:
             return t
-        if tz is None or tz.utcoffset(t) is None:
-            raise ValueError(
-                f"naive datetime {t.isoformat()}: the working calendar needs timezone-aware"
-                f" datetimes (e.g. tzinfo=ZoneInfo({self._zone.key!r}) or timezone.utc)"
-            )
-        return t.astimezone(self._zone)
+        return require_aware(t, "the working calendar's datetime").astimezone(self._zone)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import MAXYEAR, MINYEAR, date, time, timedelta
-from typing import Union
+from itertools import pairwise
 
 import holidays
 from holidays import HolidayBase
@@ -22,7 +22,7 @@ def _hhmm(t: time) -> str:
     return t.strftime("%H:%M") if not (t.second or t.microsecond) else t.isoformat()
 
 
-HolidaySource = Union[Callable[[int], Iterable[date]], HolidayBase]
+HolidaySource = Callable[[int], Iterable[date]] | HolidayBase
 """Where closed days come from: ``year -> dates``, or a ``holidays`` object (it expands itself)."""
 
 
@@ -69,7 +69,7 @@ class WeeklySchedule:
         if len(self.days) != 7:
             raise ValueError("a weekly schedule has exactly seven days, Monday first")
         for weekday, intervals in enumerate(self.days):
-            for before, after in zip(intervals, intervals[1:]):
+            for before, after in pairwise(intervals):
                 if after.start_us < before.end_us:
                     raise ValueError(
                         f"{WEEKDAY_NAMES[weekday]}: working intervals must be sorted and must"

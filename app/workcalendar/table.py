@@ -28,7 +28,7 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import MAXYEAR, MINYEAR, date, datetime, time, timedelta, timezone
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 US = timedelta(microseconds=1)
@@ -49,7 +49,7 @@ def time_us(t: time) -> int:
 
 
 def _utc(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc)
+    return t.astimezone(UTC)
 
 
 def week_plans(week: Sequence[Sequence[tuple[int, int]]]) -> tuple[Plan, ...]:
@@ -93,7 +93,7 @@ class _Block:
 class LazyTables:
     """The tables of one calendar, built a block of years at a time as questions reach further."""
 
-    __slots__ = ("_week", "_zone", "_closed", "_holidays", "_lock", "_tables")
+    __slots__ = ("_closed", "_holidays", "_lock", "_tables", "_week", "_zone")
 
     def __init__(self, week: tuple[Plan, ...], zone: ZoneInfo, closed: frozenset[date],
                  holidays: Callable[[int], Iterable[date]]) -> None:

@@ -212,7 +212,7 @@ class Mailbox:
                     conn.starttls()
             self._conn = conn
             self._check(conn.login(_quote_string(account.username), account.password), "LOGIN")
-            typ, data = self._check(conn.capability(), "CAPABILITY")
+            _typ, data = self._check(conn.capability(), "CAPABILITY")
             self._capabilities = frozenset(data[-1].decode("ascii", "replace").upper().split())
             for folder in (account.processed_folder, account.quarantine_folder):
                 self._ensure_folder(folder)
@@ -270,14 +270,14 @@ class Mailbox:
         conn = self._connection()
         self._take_news()  # the search below covers whatever has been announced so far
         with self._errors("UID SEARCH"):
-            typ, data = self._check(conn.uid("SEARCH", "UNDELETED"), "UID SEARCH")
+            _typ, data = self._check(conn.uid("SEARCH", "UNDELETED"), "UID SEARCH")
         return sorted(int(n) for chunk in data if chunk for n in chunk.split())
 
     def fetch(self, uid: int) -> FetchedMessage:
         """Return the message with ``uid`` byte for byte, without setting ``\\Seen``."""
         conn = self._connection()
         with self._errors("UID FETCH"):
-            typ, data = self._check(conn.uid("FETCH", str(uid), "(UID BODY.PEEK[])"), "UID FETCH")
+            _typ, data = self._check(conn.uid("FETCH", str(uid), "(UID BODY.PEEK[])"), "UID FETCH")
         for item in data:
             # Unsolicited FETCH responses (flag changes) can ride along; take ours by UID.
             if isinstance(item, tuple) and len(item) == 2:

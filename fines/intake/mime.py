@@ -34,7 +34,8 @@ _FORWARD_MARKERS = re.compile(
     r"(on|op|le|am) .{4,80}(wrote|schreef|a écrit|schrieb)\s*:)",
     re.IGNORECASE | re.MULTILINE,
 )
-_HEADER_LINE = re.compile(r"^(from|to|cc|subject|date|sent|van|aan|onderwerp|datum|verzonden|de|à|objet|envoyé|von|an|betreff|gesendet)\s*:", re.IGNORECASE)
+_HEADER_LINE = re.compile(r"^(from|to|cc|subject|date|sent|van|aan|onderwerp|datum|verzonden|de|à|objet|envoyé"
+                          r"|von|an|betreff|gesendet)\s*:", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 
 # A header field's name (RFC 5322 ftext: printable ASCII but the colon), then the colon.
@@ -48,8 +49,9 @@ _ADDRESS = re.compile(r"[^\s<>()\[\],;:\"@\\]+@[^\s<>()\[\],;:\"@\\]+\.[^\s<>()\
 _MESSAGE_ID = re.compile(r"<[^\s<>\"]{1,250}>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # Machine-readable report parts: nothing a person attached, nothing typed.
-_REPORT_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status", "message/disposition-notification",
-                           "message/feedback-report", "text/rfc822-headers", "message/global-headers"})
+_REPORT_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status",
+                           "message/disposition-notification", "message/feedback-report", "text/rfc822-headers",
+                           "message/global-headers"})
 
 
 #: Why a message is refused before or while it is taken apart (``fines.web.labels``: LABELS["quarantine"]).
@@ -435,8 +437,8 @@ def _parse_addresses(values: list[str]) -> Iterator[str]:
             pairs = getaddresses([value])
         except Exception:  # the old address parser can trip over odd input: fall back to a plain scan
             pairs = [("", found) for found in _ADDRESS.findall(value)]
-        for _name, address in pairs:
-            address = address.strip()
+        for _name, raw in pairs:
+            address = raw.strip()
             if len(address) <= 254 and _ADDRESS.fullmatch(address):
                 yield address
 

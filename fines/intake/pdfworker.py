@@ -74,6 +74,7 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
         return render(request, data)
     from fines.intake.extraction import extract_fields
     from fines.intake.pdftext import PdfProblem, extract_text
+    from fines.reasons import Reason
 
     max_pages = int(request.get("max_pages", 50))
     try:
@@ -91,7 +92,8 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
             second = None
         if second is not None:
             other = extract_fields(second.text)
-            if (len(other.missing), -sum(other.confidence.values())) < (len(fields.missing), -sum(fields.confidence.values())):
+            ranked = (len(other.missing), -sum(other.confidence.values()))
+            if ranked < (len(fields.missing), -sum(fields.confidence.values())):
                 document, fields = second, other
     return {
         "ok": True,
@@ -100,8 +102,9 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
         "text": document.text,
         "fields": fields.as_json(request.get("filename") or ""),
         "confidence": dict(fields.confidence),
-        # A page that could not be read is a code and its number; the words are chosen at display.
-        "problems": list(fields.problems) + [f"page_unreadable:{n}" for n in document.failed_pages],
+        # Codes and parameters (``fines.reasons.Reason``); the words are chosen at display.
+        "problems": [problem.as_json() for problem in fields.problems]
+        + [Reason("page_unreadable", {"number": str(n)}).as_json() for n in document.failed_pages],
         "needs_review": fields.needs_review or bool(document.failed_pages),
     }
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fines.intake.pdfworker import read_frame, write_frame
+from fines.reasons import Reason
 
 logger = logging.getLogger(__name__)
 #: A page preview is one page at a modest resolution: it never needs the reading's full time.
@@ -45,7 +46,7 @@ class ParseOutcome:
     text: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
     confidence: dict[str, float] = field(default_factory=dict)
-    problems: tuple[str, ...] = ()
+    problems: tuple[Reason, ...] = ()
     needs_review: bool = True
     seconds: float = 0.0
 
@@ -118,7 +119,8 @@ class PdfSandbox:
             ok=bool(payload["ok"]), reason=payload.get("reason"), message=payload.get("message"),
             pages=int(payload.get("pages", 0)), ocr_pages=int(payload.get("ocr_pages", 0)),
             text=payload.get("text", ""), fields=payload.get("fields", {}),
-            confidence=payload.get("confidence", {}), problems=tuple(payload.get("problems", ())),
+            confidence=payload.get("confidence", {}),
+            problems=tuple(Reason.from_json(p) for p in payload.get("problems", ())),
             needs_review=bool(payload.get("needs_review", True)), seconds=time.monotonic() - started,
         )
 

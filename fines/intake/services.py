@@ -1,9 +1,10 @@
 """Fine intake: turn a message (IMAP, upload or command line) into stored fine documents.
 
-``ingest_message`` stores the raw bytes first, then walks the message; the caller commits and
-only then moves the IMAP message away, and sends the automatic replies. Every step is idempotent:
-on the IMAP identity, on Message-ID plus attachment sha256, and per client on issuer plus notice
-number (the later copy is kept as a duplicate linked to the first).
+``ingest_message`` stores the raw bytes first, then walks the message; the caller queues the
+automatic replies in the outbox (``queue_replies``), commits (the replies leave after it) and only
+then moves the IMAP message away. Every step is idempotent: on the IMAP identity, on Message-ID
+plus attachment sha256, and per client on issuer plus notice number (the later copy is kept as a
+duplicate linked to the first).
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -24,16 +24,14 @@ from app.clock import now as clock_now
 from app.extensions import db
 from app.models import Client
 from app.services import Actor, ServiceError, record
-from app.workcalendar import WorkCalendar
+from app.workcalendar import BRUSSELS, WorkCalendar
 from fines.intake import mime, replies
+from fines.intake.extraction import FIELDS
 from fines.intake.sandbox import ParseOutcome, PdfSandbox
 from fines.models import Fine, IntakeMessage
+from fines.reasons import Reason
 
 logger = logging.getLogger(__name__)
-BRUSSELS = ZoneInfo("Europe/Brussels")
-
-FIELDS = ("kind", "language", "issuer", "notice_number", "plate", "plate_country", "offence_at", "letter_date",
-          "due_date", "amount_cents", "currency", "payment_reference", "addressee")
 
 
 @dataclass(frozen=True)
@@ -42,8 +40,6 @@ class IntakeSettings:
 
     data_dir: str
     mail_from: str
-    smtp_host: str
-    smtp_port: int
     max_message_bytes: int = 60 * 1024 * 1024
     max_pdf_bytes: int = 25 * 1024 * 1024
     calendar: WorkCalendar = field(default_factory=WorkCalendar.belgium)
@@ -53,8 +49,8 @@ class IntakeSettings:
         """Settings of the current app (call inside an app context: the app's calendar is used)."""
         from app.clock import work_calendar
 
-        return cls(data_dir=config["DATA_DIR"], mail_from=config["MAIL_FROM"], smtp_host=config["SMTP_HOST"],
-                   smtp_port=int(config["SMTP_PORT"]), max_message_bytes=int(config["INTAKE_MAX_MESSAGE_BYTES"]),
+        return cls(data_dir=config["DATA_DIR"], mail_from=config["MAIL_FROM"],
+                   max_message_bytes=int(config["INTAKE_MAX_MESSAGE_BYTES"]),
                    max_pdf_bytes=int(config["INTAKE_MAX_PDF_BYTES"]), calendar=work_calendar())
 
 
@@ -70,7 +66,7 @@ class ImapRef:
 
 @dataclass
 class IngestResult:
-    """The stored message, its fines, whether it was new, and the replies to send after commit."""
+    """The stored message, its fines, whether it was new, and the automatic replies ``queue_replies`` queues."""
 
     message: IntakeMessage
     fines: list[Fine]
@@ -126,7 +122,7 @@ def retry_message(actor: Actor, message: IntakeMessage, *, settings: IntakeSetti
         return IngestResult(message, list(message.fines), created=False)
     raw = storage.read_blob(settings.data_dir, message.raw_path)
     client = db.session.get(Client, message.client_id) if message.client_id else None
-    previous = message.reason
+    previous = message.reason_code
     result = _take_in(message, raw, settings=settings, sandbox=sandbox, client=client, replies_enabled=False)
     record(actor, "fines.message_retried", message, before=previous, status=message.status,
            fines=[f.id for f in result.fines])
@@ -223,7 +219,7 @@ def _take_in(message: IntakeMessage, raw: bytes, *, settings: IntakeSettings, sa
     """Read a stored message: limits, parsing, routing, then its PDFs."""
     if len(raw) > settings.max_message_bytes:
         _show_headers(message, raw)
-        message.status, message.reason = "quarantined", (
+        message.status, message.reason_code, message.reason = "quarantined", "message_too_large", (
             f"message of {len(raw) / 1048576:.0f} MB exceeds the {settings.max_message_bytes / 1048576:.0f} MB limit")
         refusal = replies.Refusal(message.subject or "message", "too_large")
         message.refusals = [refusal.__dict__]
@@ -253,8 +249,8 @@ def _take_in(message: IntakeMessage, raw: bytes, *, settings: IntakeSettings, sa
     if client is None:
         client = route(contents.recipients)
     if client is None:
-        message.status, message.reason = "triage", "no client has any of these addresses: " + (
-            ", ".join(contents.recipients) or "(no recipient)")
+        message.status, message.reason_code = "triage", "no_client"
+        message.reason = ", ".join(contents.recipients)[:500] or None  # the addresses it came to
         db.session.flush()
         return IngestResult(message, [], created=True, pdfs=len(contents.pdfs))
     return _read_contents(message, contents, client, settings, sandbox, replies_enabled)
@@ -270,14 +266,21 @@ def _show_headers(message: IntakeMessage, raw: bytes) -> None:
 
 def _refuse(message: IntakeMessage, code: str, detail: str = "") -> None:
     """Quarantine a message that was not read: its reason is a code (``fines.web.labels``) and a technical detail."""
-    message.status = "quarantined"
-    message.reason = (f"{code}: {detail}" if detail else code)[:500]
+    message.status, message.reason_code = "quarantined", code
+    message.reason = detail[:500] or None
+
+
+def technical_reason(message: IntakeMessage) -> str:
+    """The message's reason for logs and the command line: ``<code>: <detail>`` (people read ``fines.web.labels``)."""
+    if not message.reason_code:
+        return message.reason or ""
+    return f"{message.reason_code}: {message.reason}" if message.reason else message.reason_code
 
 
 def _read_contents(message: IntakeMessage, contents: mime.MailContents, client: Client, settings: IntakeSettings,
                    sandbox: PdfSandbox | None, replies_enabled: bool) -> IngestResult:
     message.client_id = client.id
-    message.status, message.reason = "processed", None
+    message.status, message.reason_code, message.reason = "processed", None, None
     db.session.flush()
     result = IngestResult(message, [], created=True, pdfs=len(contents.pdfs))
     refusals = [replies.Refusal(a.filename or a.content_type, "not_pdf") for a in contents.refused]
@@ -290,7 +293,7 @@ def _read_contents(message: IntakeMessage, contents: mime.MailContents, client: 
             refusals.append(replies.Refusal(attachment.filename or "document.pdf", fine.reason_code or "unreadable",
                                             fine.reason or ""))
     if not contents.pdfs:
-        message.reason = "no PDF attached"
+        message.reason_code = "no_pdf"
         refusals.append(replies.Refusal(contents.subject or "message", "no_pdf"))
     message.refusals = [r.__dict__ for r in refusals]
     db.session.flush()
@@ -400,15 +403,23 @@ def _arrived(fine: Fine, target: str, settings: IntakeSettings) -> None:
         original = _original_of(fine)
         if original is not None:
             fine.duplicate_of_id = original.id
-            fine.reason = f"same issuer and notice number as fine {original.id}"
             target = "duplicate"
     db.session.flush()
-    workflow.transition(fine, target, workflow.INTAKE, note=fine.reason)
+    workflow.transition(fine, target, workflow.INTAKE, reasons=_first_step_reasons(fine, target))
     if fine.state == "read":
         workflow.refresh(fine, settings.calendar, clock_now())
     else:
         workflow.update_deadlines(fine, settings.calendar)
     db.session.flush()
+
+
+def _first_step_reasons(fine: Fine, target: str) -> list[Reason]:
+    """Why the fine's reading took it to ``target``: the original it copies, its quarantine, or its problems."""
+    if target == "duplicate":
+        return [Reason("duplicate_of", {"id": str(fine.duplicate_of_id)})]
+    if target == "quarantined":
+        return [Reason(fine.reason_code or "unreadable", {"detail": fine.reason} if fine.reason else {})]
+    return [Reason.from_json(problem) for problem in fine.problems or ()]
 
 
 def apply_outcome(fine: Fine, outcome: ParseOutcome) -> str:
@@ -421,17 +432,16 @@ def apply_outcome(fine: Fine, outcome: ParseOutcome) -> str:
     for name in FIELDS:
         setattr(fine, name, _typed(name, values.get(name)))
     fine.confidence = dict(outcome.confidence)
-    fine.problems = list(outcome.problems)
+    fine.problems = [problem.as_json() for problem in outcome.problems]
     if not (fine.notice_number or fine.plate or fine.amount_cents):
         return _quarantine(fine, "no_fine", "no notice number, plate or amount found: this does not look like a fine")
-    fine.reason = "; ".join(outcome.problems)[:500] or None
     return "review" if outcome.needs_review else "read"
 
 
 def _quarantine(fine: Fine, code: str, message: str) -> str:
     """Note why the fine is quarantined (a code, and the technical detail for agents); return the state."""
     fine.reason_code = code
-    fine.reason = f"{code}: {message}"[:500]
+    fine.reason = message[:500]
     return "quarantined"
 
 
@@ -461,8 +471,7 @@ def _link_duplicate(fine: Fine, actor: Actor) -> None:
     first = _original_of(fine)
     if first is not None:
         fine.duplicate_of_id = first.id
-        fine.reason = f"same issuer and notice number as fine {first.id}"
-        workflow.transition(fine, "duplicate", actor, note=fine.reason)
+        workflow.transition(fine, "duplicate", actor, reasons=[Reason("duplicate_of", {"id": str(first.id)})])
 
 
 def ingest_files(files: list[tuple[str, bytes]], *, client: Client, actor: Actor, source: str,
@@ -480,7 +489,7 @@ def ingest_files(files: list[tuple[str, bytes]], *, client: Client, actor: Actor
     msg["To"] = client.intake_address
     msg["Subject"] = f"{source} by {actor.label}: " + ", ".join(names)[:200]
     msg.set_content(f"Files taken in by {source}.")
-    for name, (_, data) in zip(names, files):
+    for name, (_, data) in zip(names, files, strict=True):  # one name per file
         msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     result = ingest_message(msg.as_bytes(), source=source, settings=settings, sandbox=sandbox, client=client,
                             replies_enabled=False)
@@ -503,36 +512,41 @@ def messages_in_file(path: Path | str) -> list[bytes]:
             path.write_bytes(data.removeprefix(mime.BOM))
         box = mailbox.mbox(str(path), create=False)
         try:
-            return [box.get_bytes(key) for key in box.keys()]
+            return [box.get_bytes(key) for key in box.iterkeys()]  # iterating a mailbox gives messages
         finally:
             box.close()
 
 
-def send_replies(result: IngestResult, settings: IntakeSettings) -> list[str]:
-    """Send the planned automatic replies (after the commit); each kind is sent once per message."""
-    sent: list[str] = []
+def queue_replies(result: IngestResult) -> list[str]:
+    """Queue the planned automatic replies in the outbox, in the caller's unit of work; return their kinds.
+
+    They leave after its commit (and are retried while the mail server is away), never if it rolls
+    back. Each kind is queued once per message: ``replies_sent`` records it in the same transaction.
+    """
+    queued: list[str] = []
     for kind, reply in result.outgoing:
-        if kind in (result.message.replies_sent or []):
+        if kind in (result.message.replies_sent or []) or kind in queued:
             continue
-        if not mail.send(reply, settings.smtp_host, settings.smtp_port, what=f"automatic {kind} reply to {reply['To']}"):
-            continue
-        sent.append(kind)
-    if sent:
-        result.message.replies_sent = list(result.message.replies_sent or []) + sent
-    return sent
+        mail.send_after_commit(reply, what=f"automatic {kind} reply to {reply['To']}")
+        queued.append(kind)
+    if queued:
+        result.message.replies_sent = list(result.message.replies_sent or []) + queued
+    return queued
 
 
 def file_report(path: Path | str, result: IngestResult, calendar: WorkCalendar | None = None,
                 today: date | None = None) -> dict[str, Any]:
     """What ``fleetdesk fines ingest --json`` prints for one file: state, contract, deadlines, fields."""
     fine = result.fines[0] if result.fines else None
-    report: dict[str, Any] = {"file": str(path), "message_id": result.message.id, "message_status": result.message.status}
+    report: dict[str, Any] = {"file": str(path), "message_id": result.message.id,
+                              "message_status": result.message.status}
     if fine is None:
-        report.update({"id": None, "state": "refused", "reason": result.message.reason or
-                       "; ".join(r["code"] for r in result.message.refusals)})
+        refused = "; ".join(r["code"] for r in result.message.refusals)
+        report.update({"id": None, "state": "refused", "reason_code": result.message.reason_code or refused,
+                       "reason": result.message.reason})
         return report
-    report.update({"id": fine.id, "state": fine.state, "reason": fine.reason,
-                   "duplicate_of": fine.duplicate_of_id})
+    report.update({"id": fine.id, "state": fine.state, "reason_code": fine.reason_code, "reason": fine.reason,
+                   "problems": list(fine.problems or []), "duplicate_of": fine.duplicate_of_id})
     for name, value in fine_fields(fine).items():
         report[name] = value
     if calendar is not None and today is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.extensions import db
+from app.uow import job_unit_of_work
 from fines import jobs
 from fines.intake import services
 
@@ -66,12 +66,11 @@ def read_now(app: Flask, fine_id: int) -> str | None:
     with app.app_context():
         settings = services.IntakeSettings.from_config(app.config)
         try:
-            with jobs.sandbox_for(app.config) as sandbox:
-                fine = services.read_fine(fine_id, settings=settings, sandbox=sandbox)
-            state = fine.state if fine is not None else None
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
+            with job_unit_of_work():
+                with jobs.sandbox_for(app.config) as sandbox:
+                    fine = services.read_fine(fine_id, settings=settings, sandbox=sandbox)
+                state = fine.state if fine is not None else None
+        except Exception:  # rolled back
             logger.exception("reading fine %s failed; it stays received for the next try", fine_id)
             return None
         if state is not None:

@@ -1,12 +1,12 @@
 """What the screens call the workflow's states, urgencies, instructions and outcomes, translated.
 
-The database and the domain modules keep the identifiers (``waiting_info``); people read these
-labels, in English, Dutch or French (``app/translations``).
+The database and the domain modules keep the identifiers (``waiting_info``) and, for reasons, notes
+and problems, a code and its parameters (``fines.reasons.Reason``); people read these labels, in
+English, Dutch or French (``app/translations``). Each code's words live here once.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -16,12 +16,10 @@ from flask_babel.speaklater import LazyString
 
 from app import formatting
 from fines.money import format_structured_reference, reference_check_fails
-from fines.workflow.matching import MATCH_REASONS, shown_plate
-from fines.workflow.states import MISSING as WORKFLOW_MISSING
-from fines.workflow.states import STEP_NOTES
+from fines.workflow.matching import shown_plate
 
-__all__ = ["EXTRACTION_NOTES", "LABELS", "correction_error", "extraction_note", "extraction_notes", "label",
-           "liability_text", "message_reason", "reason_text", "shown_fields", "upload_reason"]
+__all__ = ["LABELS", "MESSAGE_REASONS", "REASONS", "correction_error", "label", "liability_text", "message_reason",
+           "reason_text", "reasons_text", "shown_fields", "upload_reason"]
 
 LABELS: dict[str, dict[str, LazyString]] = {
     "state": {
@@ -89,6 +87,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "too_deep": _l("The e-mail nests forwarded messages deeper than FleetDesk reads."),
         "unparseable": _l("The e-mail could not be taken apart."),
         "intake_error": _l("Intake failed on this e-mail; it was set aside so that the next ones are read."),
+        "message_too_large": _l("The e-mail is larger than FleetDesk accepts."),
     },
     # ``IntakeMessage.status`` and ``IntakeMessage.source``.
     "message_status": {
@@ -135,38 +134,6 @@ LABELS: dict[str, dict[str, LazyString]] = {
     },
 }
 
-
-#: The extraction's notes on a doubtful fine (``fines.intake.extraction``), as it words them.
-EXTRACTION_NOTES: dict[str, LazyString] = {
-    "implausible amount": _l("the amount is implausible"),
-    "structured communication fails mod-97 check": _l("the structured reference's check digits fail (mod 97)"),
-    "offence after letter date": _l("the offence is dated after the letter"),
-    "due date before letter date": _l("the due date is before the letter date"),
-    "offence after due date": _l("the offence is dated after the due date"),
-    "offence time missing": _l("the time of the offence is missing"),
-}
-_PLATE_NOTE = re.compile(r"plate does not match (?P<country>[A-Z]{1,3}) pattern")
-_MISSING_NOTE = re.compile(r"(?P<field>[a-z_]+) missing")
-_PAGE_NOTE = re.compile(r"page_unreadable:(?P<number>\d+)")
-
-
-def extraction_note(text: str) -> str:
-    """Say one of the extraction's notes in the user's language (an unknown note as written)."""
-    known = EXTRACTION_NOTES.get(text)
-    if known is not None:
-        return str(known)
-    if found := _PLATE_NOTE.fullmatch(text):
-        return _("the plate does not look like a plate of %(country)s", country=found["country"])
-    if (found := _MISSING_NOTE.fullmatch(text)) and found["field"] in LABELS["field"]:
-        return _("%(field)s not found in the letter", field=label("field", found["field"]))
-    if found := _PAGE_NOTE.fullmatch(text):  # the PDF reader's "page_unreadable:<number>"
-        return _("page %(number)s could not be read", number=found["number"])
-    return text
-
-
-def extraction_notes(text: str | None) -> str:
-    """A fine's stored notes (``; ``-separated, as intake joins them), each in the user's language."""
-    return "; ".join(extraction_note(note) for note in (text or "").split("; ") if note)
 
 
 def label(kind: str, value: str | None) -> str:
@@ -224,28 +191,20 @@ def correction_error(code: str, params: Mapping[str, str]) -> str:
     return str(CORRECTION_ERRORS[code]) % dict(params)
 
 
-#: The English reasons intake stores on a message (``fines.intake.services``), by their fixed beginning.
-MESSAGE_REASONS: tuple[tuple[str, LazyString], ...] = (
-    ("no client has any of these addresses: ", _l("No client has any of these addresses: %(detail)s")),
-    ("malformed e-mail: ", _l("The e-mail could not be read: %(detail)s")),
-)
+#: Why a message waits for triage (``IntakeMessage.reason_code``; its ``reason`` is the detail). A refused
+#: message's codes are ``LABELS["quarantine"]``'s.
+MESSAGE_REASONS: dict[str, LazyString] = {
+    "no_client": _l("No client has any of these addresses: %(detail)s"),
+}
 
 
-def message_reason(text: str | None) -> str:
-    """Say a stored message reason in the user's language (its technical detail as written)."""
-    if not text:
-        return ""
-    if text == "no PDF attached":
-        return str(LABELS["quarantine"]["no_pdf"])
-    code, _colon, detail = text.partition(": ")  # a refused e-mail: "<code>: <technical detail>"
-    if code in LABELS["quarantine"]:
-        return str(LABELS["quarantine"][code]) + (f" ({detail})" if detail else "")
-    for start, translated in MESSAGE_REASONS:
-        if text.startswith(start):
-            return str(translated) % {"detail": text[len(start):]}
-    if re.fullmatch(r"message of \d+ MB exceeds the \d+ MB limit", text):
-        return str(LABELS["quarantine"]["too_large"]) + f" ({text})"
-    return text
+def message_reason(code: str | None, detail: str | None = None) -> str:
+    """Say why intake set a message aside (``IntakeMessage.reason_code``), its technical detail as written."""
+    if not code:
+        return detail or ""
+    if code in MESSAGE_REASONS:
+        return str(MESSAGE_REASONS[code]) % {"detail": detail or "—"}
+    return label("quarantine", code) + (f" ({detail})" if detail else "")
 
 
 def _shown_day(value: str) -> str:
@@ -256,15 +215,31 @@ def _shown_day(value: str) -> str:
         return value
 
 
-#: The stored English reasons and step notes (``fines.workflow.matching.MATCH_REASONS``,
-#: ``fines.workflow.states.STEP_NOTES``), as the screens say them.
+#: The codes of ``fines.reasons.Reason``: why a fine waits, what an automatic step did, what looked wrong
+#: when it was read. Parameters: ``day`` an ISO date, ``missing`` ``MISSING`` codes joined by commas,
+#: ``field`` a ``LABELS["field"]`` code; the others are shown as stored. An outcome (``LABELS["outcome"]``)
+#: or a quarantine code (``LABELS["quarantine"]``) is a reason too, said by its own catalogue.
 REASONS: dict[str, LazyString] = {
+    # Matching (``fines.workflow.matching.MATCH_CODES``).
     "no_plate": _l("The fine has no plate to match a lease contract on %(day)s."),
     "no_contract": _l("No lease contract for plate %(plate)s on %(day)s."),
     "overlap": _l("%(count)s lease contracts for plate %(plate)s overlap on %(day)s: %(numbers)s."),
+    # The automatic steps (``fines.workflow.states.STEP_CODES``).
     "matched": _l("contract %(number)s"),
-    "missing": _l("contract %(number)s: missing %(missing)s"),
+    "information_missing": _l("contract %(number)s: missing %(missing)s"),
     "complete": _l("information complete"),
+    # Intake (``fines.intake.services``).
+    "duplicate_of": _l("same issuer and notice number as fine %(id)s"),
+    # What the reading found doubtful (``fines.intake``: the extraction and the PDF reader).
+    "implausible_amount": _l("the amount is implausible"),
+    "reference_check": _l("the structured reference's check digits fail (mod 97)"),
+    "offence_after_letter": _l("the offence is dated after the letter"),
+    "due_before_letter": _l("the due date is before the letter date"),
+    "offence_after_due": _l("the offence is dated after the due date"),
+    "offence_time_missing": _l("the time of the offence is missing"),
+    "plate_pattern": _l("the plate does not look like a plate of %(country)s"),
+    "missing": _l("%(field)s not found in the letter"),
+    "page_unreadable": _l("page %(number)s could not be read"),
 }
 #: ``fines.workflow.states.MISSING``, translated.
 MISSING: dict[str, LazyString] = {
@@ -305,44 +280,33 @@ DEADLINE_NAMES: dict[str, LazyString] = {
 }
 
 
-def _reader(template: str) -> re.Pattern[str]:
-    """Compile a pattern that reads a sentence made from ``template`` back into its values."""
-    parts = re.split(r"\{(\w+)\}", template)
-    return re.compile("".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)" for i, part in enumerate(parts)))
+def _shown_value(name: str, value: str) -> str:
+    """A reason's parameter as the reader's language writes it."""
+    if name == "day":
+        return _shown_day(value)
+    if name == "missing":
+        return ", ".join(str(MISSING[item]) if item in MISSING else item for item in value.split(",") if item)
+    if name == "field":
+        return label("field", value)
+    return value
 
 
-# The most literal text first: "contract {number}" would also read "contract {number}: missing {missing}".
-_READERS = [(code, _reader(template)) for code, template in sorted(
-    {**MATCH_REASONS, **STEP_NOTES}.items(), key=lambda item: -len(re.sub(r"\{\w+\}", "", item[1])))]
-_MISSING_KEYS = {english: key for key, english in WORKFLOW_MISSING.items()}
+def reason_text(code: str | None, params: Mapping[str, Any] | None = None) -> str:
+    """Say a stored reason (``fines.reasons.Reason``'s code and parameters) in the user's language.
 
-
-def reason_text(text: str | None) -> str:
-    """Say a stored matching reason or step note in the user's language; other text as written."""
-    if not text:
+    A quarantine's technical detail is for the fine's own page, not said here; an unknown code is
+    shown as it is.
+    """
+    if not code:
         return ""
-    for code, reader in _READERS:
-        found = reader.fullmatch(text)
-        if found is None:
-            continue
-        values = found.groupdict()
-        if "missing" in values:
-            values["missing"] = ", ".join(
-                str(MISSING[_MISSING_KEYS[item]]) if item in _MISSING_KEYS else item
-                for item in values["missing"].split(", "))
-        if "day" in values:
-            values["day"] = _shown_day(values["day"])
-        return str(REASONS[code]) % values
-    outcome = LABELS["outcome"].get(text)
-    if outcome is not None:
-        return str(outcome)
-    duplicate = re.fullmatch(r"same issuer and notice number as fine (\d+)", text)  # intake's duplicate note
-    if duplicate:
-        return _("same issuer and notice number as fine %(id)s", id=duplicate.group(1))
-    code = text.split(":", 1)[0]  # intake's quarantine notes: "<code>: <technical detail>"
-    if code != text and code in LABELS["quarantine"]:
-        return str(LABELS["quarantine"][code])
-    return text
+    template = REASONS.get(code)
+    if template is None:
+        return label("outcome" if code in LABELS["outcome"] else "quarantine", code)
+    values = {name: _shown_value(name, str(value)) for name, value in (params or {}).items()}
+    try:
+        return str(template) % values
+    except (KeyError, TypeError, ValueError):  # stored by an older version with other parameters
+        return code
 
 
 def liability_text(code: str | None, params: Mapping[str, str], english: str | None) -> str:
@@ -355,9 +319,16 @@ def liability_text(code: str | None, params: Mapping[str, str], english: str | N
     return str(LIABILITY[code]) % values
 
 
-def upload_reason(state: str, reason_code: str | None, reason: str | None, *, staff: bool) -> str | None:
-    """Say why an uploaded fine is not simply read: a quarantine in the user's language; the
-    extraction's own notes (English, technical) for agents only."""
+def reasons_text(reasons: Iterable[Mapping[str, Any]] | None) -> str:
+    """Say a stored list of reasons (``Fine.problems``, ``FineEvent.reasons``: ``{"code", "params"}`` each)."""
+    return "; ".join(reason_text(str(item.get("code") or ""), item.get("params")) for item in reasons or ()
+                     if item.get("code"))
+
+
+def upload_reason(state: str, reason_code: str | None, problems: Iterable[Mapping[str, Any]] | None, *,
+                  staff: bool) -> str | None:
+    """Say why an uploaded fine is not simply read: a quarantine, or (for agents only) what the reading
+    found doubtful, in the user's language."""
     if state == "quarantined" and reason_code:
         return label("quarantine", reason_code)
-    return reason if staff else None
+    return (reasons_text(problems) or None) if staff else None

@@ -17,8 +17,11 @@ from app.extensions import db
 from app.forms import apply_service_error
 from app.models import Client, Role
 from app.services import ServiceError, record
+from app.uow import unit_of_work
+from app.workcalendar import BRUSSELS
 from fines import exports, jobs, outputs, privacy
 from fines.intake import services, tasks
+from fines.intake.extraction import FIELDS
 from fines.models import Fine, IntakeMessage
 from fines.money import format_structured_reference
 from fines.web import labels
@@ -55,7 +58,7 @@ def _register(state: Any) -> None:
     on_contracts_changed(state.app, rematch_changed_plates)
     add_value_labels(state.app, "Fine", {"from_state": lambda code: labels.label("state", code),
                                          "to_state": lambda code: labels.label("state", code),
-                                         "note": labels.reason_text})
+                                         "reasons": labels.reasons_text})
 
 
 @bp.app_template_global("fine_label")
@@ -79,21 +82,21 @@ def fine_elsewhere(fine: Fine) -> bool:
 
 
 @bp.app_template_global("fine_notes")
-def fine_notes(text: str | None) -> str:
-    """``{{ fine_notes(fine.reason) }}``: the extraction's notes on a doubtful fine, translated."""
-    return labels.extraction_notes(text)
+def fine_notes(reasons: list[dict[str, Any]] | None) -> str:
+    """``{{ fine_notes(fine.problems) }}``, ``{{ fine_notes(event.reasons) }}``: stored reasons, translated."""
+    return labels.reasons_text(reasons)
 
 
 @bp.app_template_global("fine_message_reason")
-def fine_message_reason(text: str | None) -> str:
-    """``{{ fine_message_reason(msg.reason) }}``: why intake set a message aside, translated."""
-    return labels.message_reason(text)
+def fine_message_reason(code: str | None, detail: str | None = None) -> str:
+    """``{{ fine_message_reason(msg.reason_code, msg.reason) }}``: why intake set a message aside, translated."""
+    return labels.message_reason(code, detail)
 
 
 @bp.app_template_global("fine_reason")
-def fine_reason(text: str | None) -> str:
-    """``{{ fine_reason(fine.match_reason) }}``: a stored matching reason or step note, translated."""
-    return labels.reason_text(text)
+def fine_reason(code: str | None, params: dict[str, str] | None = None) -> str:
+    """``{{ fine_reason(fine.match_reason_code, fine.match_reason_params) }}``: one stored reason, translated."""
+    return labels.reason_text(code, params)
 
 
 def _client_choices() -> list[tuple[int, str]]:
@@ -128,16 +131,18 @@ def upload() -> Any:
         files = [(f.filename or "upload.pdf", f.read()) for f in form.files.data if f]
         settings = services.IntakeSettings.from_config(current_app.config)
         # Stored now, read in the background: the request never waits for the PDF reader (OCR).
-        result = services.ingest_files(files, client=client, actor=actor(), source="upload", settings=settings,
-                                       sandbox=None)
-        db.session.commit()
+        with unit_of_work(form) as work:
+            result = services.ingest_files(files, client=client, actor=actor(), source="upload", settings=settings,
+                                           sandbox=None)
+        if not work.ok:
+            return render_template("fines/upload.html", form=form, staff=staff), 422
         tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
                          [f.id for f in result.fines if f.state == "received"])
         for fine in result.fines:
             if fine.state == "received":
                 flash(_("%(file)s: received, being read.", file=fine.filename), "info")
                 continue
-            why = labels.upload_reason(fine.state, fine.reason_code, fine.reason, staff=staff)
+            why = labels.upload_reason(fine.state, fine.reason_code, fine.problems, staff=staff)
             flash(_("%(file)s: %(state)s", file=fine.filename, state=labels.label("state", fine.state)) +
                   (f" ({why})" if why else ""), "error" if fine.state == "quarantined" else "info")
         with_fine = {fine.filename for fine in result.fines}
@@ -165,7 +170,7 @@ def detail(fine_id: int) -> Any:
 #: States whose fields can no longer be corrected.
 CORRECTABLE_NOT = ("processed", "closed", "cancelled", "duplicate")
 #: The correction form's field for each read-out field (the amount is typed in euros).
-FORM_FIELDS = {name: ("amount" if name == "amount_cents" else name) for name in services.FIELDS}
+FORM_FIELDS = {name: ("amount" if name == "amount_cents" else name) for name in FIELDS}
 
 
 def _fine_or_404(fine_id: int) -> Fine:
@@ -245,22 +250,23 @@ def review(fine_id: int) -> Any:
     fine = _fine_or_404(fine_id)
     form = CorrectionForm()
     if form.validate_on_submit():
-        values = {name: getattr(form, FORM_FIELDS[name]).data for name in services.FIELDS}
-        try:
+        values = {name: getattr(form, FORM_FIELDS[name]).data for name in FIELDS}
+        with unit_of_work(on_error=lambda exc: apply_service_error(form, _correction_refused(exc))) as work:
             services.correct_and_refresh(actor(), fine, values, note=form.note.data or "",
                                          calendar=work_calendar(), now=now(),
                                          keep_reference=bool(form.keep_reference.data))
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            fine = _fine_or_404(fine_id)
-            if isinstance(exc, services.CorrectionRefused):
-                exc = ServiceError(labels.correction_error(exc.code, exc.params), exc.field)
-            apply_service_error(form, exc)
-        else:
+        if work.ok:
             flash(_("Fine %(id)s corrected.", id=fine.id), "info")
             return redirect(url_for("fines.queue"))
+        fine = _fine_or_404(fine_id)  # rolled back: shown as it is stored
     return _detail(fine, form, 422)
+
+
+def _correction_refused(exc: ServiceError) -> ServiceError:
+    """Put a refused correction in the user's language (the service's refusals carry a code)."""
+    if isinstance(exc, services.CorrectionRefused):
+        return ServiceError(labels.correction_error(exc.code, exc.params), exc.field)
+    return exc
 
 
 @bp.route("/queue")
@@ -274,7 +280,8 @@ def queue() -> Any:
 @bp.route("/triage")
 @staff_required
 def triage() -> Any:
-    messages = db.session.scalars(sa.select(IntakeMessage).options(sa.orm.joinedload(IntakeMessage.client)).where(IntakeMessage.status.in_(("triage", "quarantined")))
+    messages = db.session.scalars(sa.select(IntakeMessage).options(sa.orm.joinedload(IntakeMessage.client))
+                                  .where(IntakeMessage.status.in_(("triage", "quarantined")))
                                   .order_by(IntakeMessage.received_at.desc()).limit(200)).all()
     return render_template("fines/triage.html", messages=messages)
 
@@ -290,12 +297,13 @@ def message(message_id: int) -> Any:
         if form.validate_on_submit():
             client = db.get_or_404(Client, form.client_id.data)
             settings = services.IntakeSettings.from_config(current_app.config)
-            result = services.assign_message(actor(), msg, client, settings=settings, sandbox=None)
-            db.session.commit()
-            tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
-                             [f.id for f in result.fines if f.state == "received"])
-            flash(_("Message assigned to %(code)s.", code=client.code), "info")
-            return redirect(url_for("fines.message", message_id=msg.id))
+            with unit_of_work(form) as work:
+                result = services.assign_message(actor(), msg, client, settings=settings, sandbox=None)
+            if work.ok:
+                tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                 [f.id for f in result.fines if f.state == "received"])
+                flash(_("Message assigned to %(code)s.", code=client.code), "info")
+                return redirect(url_for("fines.message", message_id=msg.id))
     elif request.method == "POST":
         abort(404 if current_user.role is Role.CLIENT else 405)
     retry = RetryForm() if current_user.is_staff and msg.status == "quarantined" else None
@@ -309,20 +317,21 @@ def retry_message(message_id: int) -> Any:
     msg = db.get_or_404(IntakeMessage, message_id)
     if RetryForm().validate_on_submit():
         settings = services.IntakeSettings.from_config(current_app.config)
-        result = services.retry_message(actor(), msg, settings=settings, sandbox=None)
-        db.session.commit()
-        tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
-                         [f.id for f in result.fines if f.state == "received"])
-        flash(_("Message read again: %(status)s.", status=labels.label("message_status", msg.status)), "info")
+        with unit_of_work() as work:
+            result = services.retry_message(actor(), msg, settings=settings, sandbox=None)
+        if work.ok:
+            tasks.read_later(current_app._get_current_object(),  # type: ignore[attr-defined]
+                             [f.id for f in result.fines if f.state == "received"])
+            flash(_("Message read again: %(status)s.", status=labels.label("message_status", msg.status)), "info")
     return redirect(url_for("fines.message", message_id=msg.id))
 
 
 def _form_data(fine: Fine) -> dict[str, Any]:
-    data = {FORM_FIELDS[name]: getattr(fine, name) for name in services.FIELDS}
+    data = {FORM_FIELDS[name]: getattr(fine, name) for name in FIELDS}
     if fine.payment_reference:  # as printed on the letter: +++123/4567/89012+++
         data["payment_reference"] = format_structured_reference(fine.payment_reference)
     if fine.offence_at is not None:
-        data["offence_at"] = fine.offence_at.astimezone(services.BRUSSELS).replace(tzinfo=None)
+        data["offence_at"] = fine.offence_at.astimezone(BRUSSELS).replace(tzinfo=None)
     return data
 
 
@@ -333,11 +342,12 @@ def _client_scope() -> int | None:
     return params.id_arg("client")
 
 
-def _action_refused(exc: ServiceError) -> str:
+def _action_refused(exc: ServiceError) -> None:
     """Say in the user's language why processing, closing or cancelling a fine was refused."""
     if exc.field == "reason":
-        return _("Say why the fine is cancelled.")
-    return _("The fine's state does not allow that (any more); the page shows what it allows now.")
+        flash(_("Say why the fine is cancelled."), "error")
+    else:
+        flash(_("The fine's state does not allow that (any more); the page shows what it allows now."), "error")
 
 
 @bp.route("/<int:fine_id>/process", methods=["POST"])
@@ -347,13 +357,9 @@ def process_fine(fine_id: int) -> Any:
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work(on_error=_action_refused) as work:
         outcome = workflow.process(fine, actor(), now(), work_calendar())
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_action_refused(exc), "error")
-    else:
+    if work.ok:
         flash(_("Fine %(id)s %(outcome)s.", id=fine.id, outcome=labels.label("outcome", outcome)), "info")
     return redirect(url_for("fines.detail", fine_id=fine.id))
 
@@ -365,12 +371,8 @@ def close_fine(fine_id: int) -> Any:
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work(on_error=_action_refused):
         workflow.close(fine, actor(), now(), form.reason.data or None)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_action_refused(exc), "error")
     return redirect(url_for("fines.detail", fine_id=fine.id))
 
 
@@ -381,13 +383,9 @@ def cancel_fine(fine_id: int) -> Any:
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work(on_error=_action_refused) as work:
         workflow.cancel(fine, actor(), form.reason.data or "")
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(_action_refused(exc), "error")
-    else:
+    if work.ok:
         flash(_("Fine %(id)s cancelled.", id=fine.id), "info")
     return redirect(url_for("fines.detail", fine_id=fine.id))
 
@@ -459,17 +457,19 @@ def privacy_page() -> Any:
             flash(exc.message, "error")
     if request.method == "POST" and form.validate_on_submit() and found:
         if request.form.get("action") == "export":
-            record(actor(), "privacy.driver_exported", None, query=query, contracts=[c.id for c in found])
-            db.session.commit()
-            response = Response(json.dumps(privacy.export_driver(found), indent=2, ensure_ascii=False),
-                                mimetype="application/json")
-            response.headers["Content-Disposition"] = 'attachment; filename="driver-data.json"'
-            return response
+            with unit_of_work() as work:  # no export without its audit entry
+                record(actor(), "privacy.driver_exported", None, query=query, contracts=[c.id for c in found])
+            if work.ok:
+                response = Response(json.dumps(privacy.export_driver(found), indent=2, ensure_ascii=False),
+                                    mimetype="application/json")
+                response.headers["Content-Disposition"] = 'attachment; filename="driver-data.json"'
+                return response
         if request.form.get("action") == "erase":
-            result = privacy.erase_driver(actor(), found, current_app.config["DATA_DIR"], now())
-            db.session.commit()
-            flash(_("Erased the driver from %(n)s contract(s); %(pdfs)s PDF(s) removed.", n=result["contracts"],
-                    pdfs=result["pdfs_removed"]), "info")
-            return redirect(url_for("fines.privacy_page"))
+            with unit_of_work() as work:
+                result = privacy.erase_driver(actor(), found, current_app.config["DATA_DIR"], now())
+            if work.ok:
+                flash(_("Erased the driver from %(n)s contract(s); %(pdfs)s PDF(s) removed.", n=result["contracts"],
+                        pdfs=result["pdfs_removed"]), "info")
+                return redirect(url_for("fines.privacy_page"))
     return render_template("fines/privacy.html", query=query, found=found, form=form,
                            fines=privacy.fines_of(found))

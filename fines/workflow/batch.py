@@ -6,7 +6,7 @@ Per batch a few statements instead of queries per fine; the decision per fine is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,13 +20,14 @@ from app.models import AuditEntry
 from app.services import Actor, audit_values
 from app.workcalendar import WorkCalendar
 from fines.models import Fine, FineEvent
+from fines.reasons import Reason
 from fines.workflow.deadlines import FineDates, deadlines
 from fines.workflow.decision import ContractInfo, FineSnapshot, decide
 from fines.workflow.matching import ContractPeriod, match_contract
 from fines.workflow.services import MATCHABLE, SYSTEM, update_deadlines
 from fines.workflow.states import OPEN_STATES, FineState, check_transition
 
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @lru_cache(maxsize=16384)
@@ -48,8 +49,8 @@ def _check_step(current: FineState, target: FineState) -> None:
 
 
 _MATCH_COLUMNS = (Fine.id, Fine.client_id, Fine.plate, Fine.plate_country, Fine.offence_at, Fine.state,
-                  Fine.contract_id, Fine.match_reason, Fine.kind, Fine.letter_date, Fine.due_date, Fine.amount_cents,
-                  Fine.complete_at)
+                  Fine.contract_id, Fine.match_reason_code, Fine.match_reason_params, Fine.kind, Fine.letter_date,
+                  Fine.due_date, Fine.amount_cents, Fine.complete_at)
 _CONTRACT_COLUMNS = (Contract.id, Contract.client_id, Contract.plate, Contract.contract_number, Contract.start_date,
                      Contract.end_date, Contract.instruction, Contract.driver_name, Contract.driver_address)
 #: Plates per query when matching again the fines of given plates (under SQLite's old limit of
@@ -111,29 +112,36 @@ def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: i
                 ContractPeriod(c.id, c.contract_number, c.plate, c.start_date, c.end_date))
             infos[c.id] = ContractInfo(c.id, c.contract_number, c.instruction, c.driver_name, c.driver_address)
         updates, events, audits = [], [], []
-        for (fine_id, fine_client, plate, country, offence_at, state, contract_id, reason, kind, letter_date, due_date,
-             amount_cents, complete_at) in rows:
+        for (fine_id, fine_client, plate, country, offence_at, stored_state, contract_id, reason_code, reason_params,
+             kind, letter_date, due_date, amount_cents, complete_at) in rows:
             assert plate is not None and offence_at is not None  # the query asks for both
+            state = stored_state  # follows the decision's steps below
             result = match_contract(periods.get((fine_client, plate), ()), plate, offence_at.astimezone(zone).date(),
                                     country=country)
             found = infos[result.contract.id] if result.contract is not None else None
+            reason = Reason(reason_code, reason_params or {}) if reason_code is not None else None
             decision = decide(FineSnapshot(state, contract_id, reason, kind, letter_date, due_date, amount_cents),
                               result, found)
-            for step, note in decision.steps:
+            for step, why in decision.steps:
                 target = FineState(step)
                 _check_step(state, target)
+                reasons = [why.as_json()] if why is not None else []
                 events.append({"fine_id": fine_id, "client_id": fine_client, "at": now, "actor_label": actor.label,
-                               "from_state": state.value, "to_state": target.value, "note": note})
+                               "from_state": state.value, "to_state": target.value, "note": None, "reasons": reasons})
                 if person:
                     audits.append(_audit_row(actor, now, fine_client, fine_id, "fine.state_changed",
-                                             {"from_state": state.value, "to_state": target.value, "note": note}))
+                                             {"from_state": state.value, "to_state": target.value, "note": None,
+                                              "reasons": reasons}))
                 state = target
             if decision.rematched and found is not None:
                 audits.append(_audit_row(actor, now, fine_client, fine_id, "fine.rematched",
                                          {"contract": found.contract_number}))
             due = _deadlines(calendar, kind, letter_date, due_date, found.instruction if found is not None else None)
+            waits = decision.match_reason
             updates.append({
-                "id": fine_id, "state": state.value, "contract_id": decision.contract_id, "match_reason": decision.match_reason,
+                "id": fine_id, "state": state.value, "contract_id": decision.contract_id,
+                "match_reason_code": waits.code if waits is not None else None,
+                "match_reason_params": dict(waits.params) if waits is not None else None,
                 "complete_at": now if decision.complete else (None if decision.complete is False else complete_at),
                 "payment_due": due.payment_due, "designation_due": due.designation_due, "deadline": due.applies,
                 "cutoff": due.cutoff})

@@ -34,18 +34,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from app.fleet.instructions import Instruction
-from app.workcalendar import WorkCalendar
+from app.workcalendar import WorkCalendar, require_aware
 
 __all__ = [
     "CUTOFF_WORKDAYS",
     "DEADLINE_NAMES",
     "DESIGNATION_DAYS",
-    "LIABILITY_REASONS",
     "DRIVER_IDENTIFICATION",
+    "LIABILITY_REASONS",
     "Assessment",
     "Deadlines",
     "FineDates",
@@ -70,14 +70,14 @@ DRIVER_IDENTIFICATION = "driver_identification"
 DeadlineKind = Literal["designation", "payment"]
 
 
-class Liable(str, Enum):
+class Liable(StrEnum):
     """Who bears the damage, costs and surcharges of a missed deadline."""
 
     CLIENT = "client"
     OPERATOR = "operator"
 
 
-class Urgency(str, Enum):
+class Urgency(StrEnum):
     """How close an open fine's cut-off is, for work lists and reminders."""
 
     OVERDUE = "overdue"  # the cut-off has passed
@@ -136,9 +136,7 @@ class Assessment:
 
 def local_date(moment: datetime, calendar: WorkCalendar) -> date:
     """Return the calendar-local (Brussels) date of an aware instant; a naive one is refused."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"expected a timezone-aware datetime, not the naive {moment.isoformat()}")
-    return moment.astimezone(calendar.zone).date()
+    return require_aware(moment, "moment").astimezone(calendar.zone).date()
 
 
 def designation_due(kind: str | None, letter_date: date | None, due_date: date | None) -> date | None:
@@ -261,53 +259,14 @@ def assess(
             liability_params=unknown_params,
         )
 
-    delivered_on_time: bool | None
-    if arrived > cutoff:
-        delivered_on_time = False
-    elif complete is None:
-        delivered_on_time = False if today > cutoff else None
-    else:
-        delivered_on_time = complete <= cutoff
-
+    delivered_on_time = _delivered_on_time(arrived, complete, cutoff, today)
     missed = processed > deadline if processed is not None else today > deadline
     what = {"deadline_kind": found.applies_kind or "payment", "deadline": deadline.isoformat()}
-
-    liable: Liable | None = None
-    said: tuple[str, str, tuple[tuple[str, str], ...]] | None = None
-    if missed:
-        if arrived > cutoff:
-            liable = Liable.CLIENT
-            said = _reason("arrived_late", arrived=arrived.isoformat(), cutoff=cutoff.isoformat())
-        elif complete is None:
-            liable = Liable.CLIENT
-            said = _reason("incomplete_at_cutoff", cutoff=cutoff.isoformat())
-        elif complete > cutoff:
-            liable = Liable.CLIENT
-            said = _reason("completed_late", complete=complete.isoformat(), cutoff=cutoff.isoformat())
-        elif processed is not None:
-            liable = Liable.OPERATOR
-            said = _reason("operator_processed_late", complete=complete.isoformat(), cutoff=cutoff.isoformat(),
-                           processed=processed.isoformat(), **what)
-        else:
-            liable = Liable.OPERATOR
-            said = _reason("operator_not_processed", complete=complete.isoformat(), cutoff=cutoff.isoformat(), **what)
-    elif processed is not None:
-        said = _reason("processed_in_time", processed=processed.isoformat(), **what)
+    liable, said = _liability(missed, arrived, complete, processed, cutoff, what)
     reason: str | None = said[0] if said is not None else None
     code: str | None = said[1] if said is not None else None
     params = said[2] if said is not None else ()
-
-    urgency: Urgency
-    if processed is not None:
-        urgency = Urgency.DONE
-    elif today > cutoff:
-        urgency = Urgency.OVERDUE
-    elif today == cutoff:
-        urgency = Urgency.CUTOFF_TODAY
-    elif calendar.workdays_between(today, cutoff) <= CUTOFF_WORKDAYS:
-        urgency = Urgency.THIS_WEEK
-    else:
-        urgency = Urgency.LATER
+    urgency = Urgency.DONE if processed is not None else cutoff_urgency(cutoff, today, calendar)
 
     # The cut-off day itself counts as near: the morning reminder on that day is the last chance.
     cutoff_near = processed is None and (
@@ -325,6 +284,40 @@ def assess(
         liability_code=code,
         liability_params=params,
     )
+
+
+def _delivered_on_time(arrived: date, complete: date | None, cutoff: date, today: date) -> bool | None:
+    """Did the fine and its information reach the operator by the cut-off? None while undecided."""
+    if arrived > cutoff:
+        return False
+    if complete is None:
+        return False if today > cutoff else None
+    return complete <= cutoff
+
+
+def _liability(
+    missed: bool,
+    arrived: date,
+    complete: date | None,
+    processed: date | None,
+    cutoff: date,
+    what: dict[str, str],
+) -> tuple[Liable | None, tuple[str, str, tuple[tuple[str, str], ...]] | None]:
+    """Return who answers for the deadline (None: nobody) and the reason, when there is one."""
+    if not missed:  # nobody answers for it; a processed fine says when it was processed
+        in_time = None if processed is None else _reason("processed_in_time", processed=processed.isoformat(), **what)
+        return None, in_time
+    if arrived > cutoff:
+        return Liable.CLIENT, _reason("arrived_late", arrived=arrived.isoformat(), cutoff=cutoff.isoformat())
+    if complete is None:
+        return Liable.CLIENT, _reason("incomplete_at_cutoff", cutoff=cutoff.isoformat())
+    if complete > cutoff:
+        return Liable.CLIENT, _reason("completed_late", complete=complete.isoformat(), cutoff=cutoff.isoformat())
+    if processed is not None:
+        return Liable.OPERATOR, _reason("operator_processed_late", complete=complete.isoformat(),
+                                        cutoff=cutoff.isoformat(), processed=processed.isoformat(), **what)
+    return Liable.OPERATOR, _reason("operator_not_processed", complete=complete.isoformat(),
+                                    cutoff=cutoff.isoformat(), **what)
 
 
 def cutoff_urgency(cutoff: date | None, today: date, calendar: WorkCalendar) -> Urgency:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.fleet.instructions import Instruction
+from fines.reasons import Reason
 from fines.workflow.matching import MatchResult
-from fines.workflow.states import STEP_NOTES, FineState, needed_information
+from fines.workflow.states import FineState, needed_information
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,7 @@ class FineSnapshot:
 
     state: str
     contract_id: int | None
-    match_reason: str | None
+    match_reason: Reason | None
     kind: str | None
     letter_date: date | None
     due_date: date | None
@@ -42,8 +43,8 @@ class Decision:
     """Where matching takes a fine: its contract, the reason it waits, and the steps to get there."""
 
     contract_id: int | None
-    match_reason: str | None
-    steps: tuple[tuple[str, str | None], ...]  # (target state, note)
+    match_reason: Reason | None
+    steps: tuple[tuple[str, Reason | None], ...]  # (target state, why)
     complete: bool | None  # True: information complete now; False: not complete; None: unchanged
     rematched: bool = False  # a ready fine moved to another complete contract
 
@@ -55,20 +56,21 @@ def decide(fine: FineSnapshot, result: MatchResult, contract: ContractInfo | Non
             (FineState.WAITING_INFO.value, result.reason),)
         return Decision(None, result.reason, steps, complete=False)
     state, steps_list = fine.state, []
+    matched = Reason("matched", {"number": contract.contract_number})
     if state == FineState.READ.value:
-        steps_list.append((FineState.MATCHED.value, STEP_NOTES["matched"].format(number=contract.contract_number)))
+        steps_list.append((FineState.MATCHED.value, matched))
         state = FineState.MATCHED.value
     missing = needed_information(Instruction(contract.instruction), driver_name=contract.driver_name,
                                  driver_address=contract.driver_address, amount_cents=fine.amount_cents,
                                  due_date=fine.due_date, letter_date=fine.letter_date, kind=fine.kind)
     if missing:
-        reason = STEP_NOTES["missing"].format(number=contract.contract_number, missing=", ".join(missing))
+        reason = Reason("information_missing", {"number": contract.contract_number, "missing": ",".join(missing)})
         if state != FineState.WAITING_INFO.value or fine.match_reason != reason:
             steps_list.append((FineState.WAITING_INFO.value, reason))
         return Decision(contract.id, reason, tuple(steps_list), complete=False)
     if state == FineState.READY.value:
         return Decision(contract.id, None, (), complete=None, rematched=fine.contract_id != contract.id)
     if state == FineState.WAITING_INFO.value:
-        steps_list.append((FineState.MATCHED.value, STEP_NOTES["matched"].format(number=contract.contract_number)))
-    steps_list.append((FineState.READY.value, STEP_NOTES["complete"]))
+        steps_list.append((FineState.MATCHED.value, matched))
+    steps_list.append((FineState.READY.value, Reason("complete")))
     return Decision(contract.id, None, tuple(steps_list), complete=True)

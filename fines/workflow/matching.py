@@ -1,6 +1,6 @@
 """Find the lease contract a fine belongs to: the one for its plate on the day of the offence.
 
-Pure: standard library and ``app.fleet.plates`` only.
+Pure: standard library, ``app.fleet.plates`` and ``fines.reasons`` only.
 
 Belgian plates belong to the holder, not the car: one plate moves between vehicles and contracts
 over time, so the plate alone never identifies a contract; the offence date does. A contract covers
@@ -8,7 +8,9 @@ over time, so the plate alone never identifies a contract; the offence date does
 Plates are compared in their compact form (letters and digits, upper case, after
 ``normalise_plate``), so ``1-abc-123`` finds a contract stored as ``1ABC123``.
 
-The reasons are English sentences shown to the client, who then fixes their contracts.
+Why no contract could be chosen is a ``Reason`` (a code and its parameters, the day in ISO form),
+stored on the fine and said in the reader's language by ``fines.web.labels``; the client then fixes
+their contracts.
 """
 from __future__ import annotations
 
@@ -20,8 +22,10 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from app.fleet.plates import format_plate, normalise_plate
+from fines.reasons import Reason
 
-__all__ = ["MATCH_REASONS", "addressed_elsewhere", "ContractPeriod", "MatchResult", "match_contract", "overlaps", "plate_key", "shown_plate"]
+__all__ = ["MATCH_CODES", "ContractPeriod", "MatchResult", "addressed_elsewhere", "match_contract", "overlaps",
+           "plate_key", "shown_plate"]
 
 
 class ContractPeriod(NamedTuple):
@@ -46,16 +50,12 @@ class MatchResult:
     """The contract found, or why none could be chosen."""
 
     contract: ContractPeriod | None
-    reason: str | None
+    reason: Reason | None
 
 
-#: Why no contract could be chosen, in English (stored on the fine, sent in e-mails); the screens
-#: read them back into the user's language through these keys (``fines.web.labels``).
-MATCH_REASONS: dict[str, str] = {
-    "no_plate": "The fine has no plate to match a lease contract on {day}.",
-    "no_contract": "No lease contract for plate {plate} on {day}.",
-    "overlap": "{count} lease contracts for plate {plate} overlap on {day}: {numbers}.",
-}
+#: Why no contract could be chosen, with the parameters of each code: ``no_plate`` {day},
+#: ``no_contract`` {plate, day}, ``overlap`` {count, plate, day, numbers} (``fines.web.labels`` says them).
+MATCH_CODES: tuple[str, ...] = ("no_plate", "no_contract", "overlap")
 
 
 def _clean(raw: str) -> str:
@@ -93,18 +93,18 @@ def match_contract(
         raise TypeError("offence_date must be the Brussels-local date of the offence, not a datetime")
     key = plate_key(plate, country)
     if not key:
-        return MatchResult(None, MATCH_REASONS["no_plate"].format(day=offence_date.isoformat()))
+        return MatchResult(None, Reason("no_plate", {"day": offence_date.isoformat()}))
     found = [c for c in candidates if c.covers(offence_date) and plate_key(c.plate) == key]
     if len(found) == 1:
         return MatchResult(found[0], None)
     when = offence_date.isoformat()
     shown = shown_plate(plate, country)
     if not found:
-        return MatchResult(None, MATCH_REASONS["no_contract"].format(plate=shown, day=when))
+        return MatchResult(None, Reason("no_contract", {"plate": shown, "day": when}))
     if len(found) > 1:
         numbers = ", ".join(sorted(c.contract_number for c in found))
-        return MatchResult(None, MATCH_REASONS["overlap"].format(count=len(found), plate=shown, day=when,
-                                                                 numbers=numbers))
+        return MatchResult(None, Reason("overlap", {"count": str(len(found)), "plate": shown, "day": when,
+                                                    "numbers": numbers}))
     return MatchResult(found[0], None)
 
 

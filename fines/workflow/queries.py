@@ -53,7 +53,8 @@ def reminders_due(calendar: WorkCalendar, today: date, within_workdays: int) -> 
     """Per client, the fines still waiting for information whose cut-off is near or passed (light rows)."""
     horizon = calendar.add_workdays(today, within_workdays)
     rows = db.session.execute(
-        sa.select(Fine.id, Fine.client_id, Fine.issuer, Fine.notice_number, Fine.plate, Fine.cutoff, Fine.match_reason)
+        sa.select(Fine.id, Fine.client_id, Fine.issuer, Fine.notice_number, Fine.plate, Fine.cutoff,
+                  Fine.match_reason_code, Fine.match_reason_params)
         .where(Fine.state == FineState.WAITING_INFO.value, Fine.cutoff.is_not(None), Fine.cutoff <= horizon)
         .order_by(Fine.client_id, Fine.cutoff))
     grouped: dict[int, list[Any]] = {}
@@ -67,7 +68,8 @@ def to_json(fine: Fine, calendar: WorkCalendar, today: date) -> dict[str, Any]:
     judged = assessment(fine, calendar, today)
     return {
         "id": fine.id, "state": fine.state, "contract_number": fine.contract.contract_number if fine.contract else None,
-        "instruction": fine.contract.instruction if fine.contract else None, "match_reason": fine.match_reason,
+        "instruction": fine.contract.instruction if fine.contract else None,
+        "match_reason_code": fine.match_reason_code, "match_reason_params": dict(fine.match_reason_params or {}),
         "payment_due": _iso(fine.payment_due), "designation_due": _iso(fine.designation_due),
         "deadline": _iso(fine.deadline), "cutoff": _iso(fine.cutoff), "urgency": judged.urgency.value,
         "delivered_on_time": judged.delivered_on_time, "liable": judged.liable.value if judged.liable else None,

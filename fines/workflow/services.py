@@ -8,8 +8,10 @@ itself is ``fines.workflow.decision.decide``; many fines at once go through ``fi
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -19,6 +21,7 @@ from app.fleet.models import Contract
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from fines.models import Fine, FineEvent
+from fines.reasons import Reason
 from fines.workflow.deadlines import Assessment, FineDates, assess, deadlines
 from fines.workflow.decision import ContractInfo, FineSnapshot, decide
 from fines.workflow.matching import ContractPeriod, MatchResult, match_contract
@@ -31,11 +34,13 @@ MATCHABLE = {FineState.READ.value, FineState.MATCHED.value, FineState.WAITING_IN
 
 
 def transition(fine: Fine, target: FineState | str, actor: Actor, *, note: str | None = None,
-               at: datetime | None = None) -> None:
+               reasons: Sequence[Reason] = (), at: datetime | None = None) -> None:
     """Move a fine to ``target`` (refused when the workflow does not allow it), with its event.
 
-    The one place a stored fine's ``state`` is assigned (``tests/unit/test_state_assignments.py``
-    holds it); the batch matcher writes the same moves set-based, checked against the same table.
+    ``note`` is what a person typed (a cancellation needs one); ``reasons`` say why an automatic step
+    was taken, as codes the screens translate. The one place a stored fine's ``state`` is assigned
+    (``tests/unit/test_state_assignments.py`` holds it); the batch matcher writes the same moves
+    set-based, checked against the same table.
     """
     target = FineState(target)
     if fine.state == target and target is not FineState.WAITING_INFO:
@@ -44,13 +49,18 @@ def transition(fine: Fine, target: FineState | str, actor: Actor, *, note: str |
         check_transition(FineState(fine.state), target, reason=note)
     except TransitionRefused as exc:
         raise ServiceError(str(exc), "state") from exc
+    why = [reason.as_json() for reason in reasons]
     event = FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label=actor.label, from_state=fine.state,
-                      to_state=target, note=(note or None) and note[:1000])
+                      to_state=target, note=(note or None) and note[:1000], reasons=why)
     if at is not None:
         event.at = at
     db.session.add(event)
-    if actor is not SYSTEM and actor is not INTAKE:  # automatic steps are in the fine's own events; people's also in the audit log
-        record(actor, "fine.state_changed", fine, from_state=fine.state, to_state=target, note=note)
+    # Automatic steps are in the fine's own events; people's also in the audit log.
+    if actor is not SYSTEM and actor is not INTAKE:
+        details: dict[str, Any] = {"from_state": fine.state, "to_state": target, "note": note}
+        if why:
+            details["reasons"] = why
+        record(actor, "fine.state_changed", fine, **details)
     fine.state = target
 
 
@@ -85,7 +95,7 @@ def refresh(fine: Fine, calendar: WorkCalendar, now: datetime, actor: Actor = SY
 def _match(fine: Fine, calendar: WorkCalendar, now: datetime, actor: Actor) -> None:
     assert fine.offence_at is not None
     offence_day = fine.offence_at.astimezone(calendar.zone).date()  # the Belgian local date decides
-    previous_reason = fine.match_reason
+    previous_reason = match_reason(fine)
     candidates = [ContractPeriod(c.id, c.contract_number, c.plate, c.start_date, c.end_date)
                   for c in db.session.scalars(sa.select(Contract).where(
                       Contract.client_id == fine.client_id, Contract.plate == fine.plate,
@@ -95,8 +105,15 @@ def _match(fine: Fine, calendar: WorkCalendar, now: datetime, actor: Actor) -> N
                  now, actor, previous_reason)
 
 
+def match_reason(fine: Fine) -> Reason | None:
+    """Why the fine waits (``Fine.match_reason_code`` and its parameters), or None."""
+    if fine.match_reason_code is None:
+        return None
+    return Reason(fine.match_reason_code, fine.match_reason_params or {})
+
+
 def _snapshot(fine: Fine) -> FineSnapshot:
-    return FineSnapshot(fine.state, fine.contract_id, fine.match_reason, fine.kind, fine.letter_date, fine.due_date,
+    return FineSnapshot(fine.state, fine.contract_id, match_reason(fine), fine.kind, fine.letter_date, fine.due_date,
                         fine.amount_cents)
 
 
@@ -105,16 +122,19 @@ def _info(contract: Contract) -> ContractInfo:
                         contract.driver_address)
 
 
-def _apply_match(fine: Fine, result: MatchResult, now: datetime, actor: Actor, previous_reason: str | None) -> None:
+def _apply_match(fine: Fine, result: MatchResult, now: datetime, actor: Actor,
+                 previous_reason: Reason | None) -> None:
     contract = db.session.get(Contract, result.contract.id) if result.contract is not None else None
     decision = decide(replace(_snapshot(fine), match_reason=previous_reason), result,
                       _info(contract) if contract is not None else None)
     fine.contract = contract
-    fine.match_reason = decision.match_reason
+    reason = decision.match_reason
+    fine.match_reason_code = reason.code if reason is not None else None
+    fine.match_reason_params = dict(reason.params) if reason is not None else None
     if decision.complete is False:
         fine.complete_at = None
-    for target, note in decision.steps:
-        transition(fine, target, actor, note=note)
+    for target, why in decision.steps:
+        transition(fine, target, actor, reasons=(why,) if why is not None else ())
     if decision.complete is True:
         fine.complete_at = now
     if decision.rematched and contract is not None:
@@ -129,7 +149,7 @@ def process(fine: Fine, actor: Actor, now: datetime, calendar: WorkCalendar) -> 
     outcome = "redirected" if fine.contract.instruction == Instruction.REDIRECT.value else "recharged"
     fine.outcome = outcome
     fine.processed_at = now
-    transition(fine, FineState.PROCESSED.value, actor, note=outcome)
+    transition(fine, FineState.PROCESSED.value, actor, reasons=(Reason(outcome),))  # the outcome is the code
     update_deadlines(fine, calendar)
     return outcome
 

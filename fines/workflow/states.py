@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from enum import Enum, StrEnum
+from enum import StrEnum
 
 from app.fleet.instructions import Instruction
 from fines.workflow.deadlines import DRIVER_IDENTIFICATION, designation_due
@@ -22,7 +22,7 @@ from fines.workflow.deadlines import DRIVER_IDENTIFICATION, designation_due
 __all__ = [
     "MISSING",
     "OPEN_STATES",
-    "STEP_NOTES",
+    "STEP_CODES",
     "TERMINAL_STATES",
     "TRANSITIONS",
     "FineState",
@@ -52,7 +52,7 @@ class FineState(StrEnum):
     DUPLICATE = "duplicate"
 
 
-class Outcome(str, Enum):
+class Outcome(StrEnum):
     """What processing did with the fine."""
 
     REDIRECTED = "redirected"
@@ -134,22 +134,13 @@ def outcome_for(instruction: Instruction, kind: str | None = None) -> Outcome:
     return Outcome.RECHARGED
 
 
-#: What a fine may still need, in English (``needed_information``; ``fines.web.labels`` translates).
-MISSING: dict[str, str] = {
-    "instruction": "the contract's instruction (redirect or recharge)",
-    "driver_name": "the driver's name",
-    "driver_address": "the driver's postal address",
-    "answer_date": "the answer date of the identification request",
-    "letter_date": "the letter date (for the designation deadline)",
-    "amount": "the amount",
-    "due_date": "the payment due date",
-}
-#: The notes of the automatic workflow steps, in English (stored on the events; translated on screen).
-STEP_NOTES: dict[str, str] = {
-    "matched": "contract {number}",
-    "missing": "contract {number}: missing {missing}",
-    "complete": "information complete",
-}
+#: What a fine may still need (``needed_information``; ``fines.web.labels`` says them).
+MISSING: tuple[str, ...] = ("instruction", "driver_name", "driver_address", "answer_date", "letter_date", "amount",
+                            "due_date")
+#: The codes of the automatic workflow steps (``fines.reasons.Reason``, stored on the events and as the
+#: fine's match reason): ``matched`` {number}, ``information_missing`` {number, missing: ``MISSING`` codes
+#: joined by commas}, ``complete``.
+STEP_CODES: tuple[str, ...] = ("matched", "information_missing", "complete")
 
 
 def needed_information(
@@ -162,7 +153,7 @@ def needed_information(
     letter_date: date | None,
     kind: str | None,
 ) -> list[str]:
-    """Return what is still missing before the fine can be ready, in English; empty when nothing.
+    """Return the codes (``MISSING``) of what is still missing before the fine can be ready; empty when nothing.
 
     A redirection needs the driver's name and postal address and a designation deadline (the letter
     date, or the due date standing in for it; for a driver identification its answer date). A
@@ -171,21 +162,21 @@ def needed_information(
     """
     identification = kind == DRIVER_IDENTIFICATION
     if instruction is None and not identification:
-        return [MISSING["instruction"]]
+        return ["instruction"]
     missing: list[str] = []
     if identification or instruction is Instruction.REDIRECT:
         if not (driver_name and driver_name.strip()):
-            missing.append(MISSING["driver_name"])
+            missing.append("driver_name")
         if not (driver_address and driver_address.strip()):
-            missing.append(MISSING["driver_address"])
+            missing.append("driver_address")
         if identification:
             if due_date is None:
-                missing.append(MISSING["answer_date"])
+                missing.append("answer_date")
         elif designation_due(kind, letter_date, due_date) is None and due_date is None:
-            missing.append(MISSING["letter_date"])
+            missing.append("letter_date")
     else:
         if amount_cents is None or amount_cents <= 0:
-            missing.append(MISSING["amount"])
+            missing.append("amount")
         if due_date is None:
-            missing.append(MISSING["due_date"])
+            missing.append("due_date")
     return missing

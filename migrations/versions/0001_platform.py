@@ -1,12 +1,12 @@
 """Platform: clients (tenants), users, audit log, login attempts.
 
 Revision ID: 0001_platform
-Revises: 
+Revises:
 Create Date: 2026-11-20 23:20:34.470151
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0001_platform'
 down_revision = None
@@ -42,7 +42,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('role', sa.Enum('client', 'agent', 'admin', name='role', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('role', sa.Enum('client', 'agent', 'admin', name='role', native_enum=False, create_constraint=True,
+            length=16), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=True),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
@@ -50,8 +51,10 @@ def upgrade() -> None:
     sa.Column('session_generation', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("(role = 'client' AND client_id IS NOT NULL) OR (role <> 'client' AND client_id IS NULL)", name=op.f('ck_users_client_users_have_a_client')),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_users_client_id_clients'), ondelete='RESTRICT'),
+    sa.CheckConstraint("(role = 'client' AND client_id IS NOT NULL) OR (role <> 'client' AND client_id IS NULL)",
+            name=op.f('ck_users_client_users_have_a_client')),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_users_client_id_clients'),
+            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -70,7 +73,8 @@ def upgrade() -> None:
     sa.Column('details', sa.JSON(), nullable=False),
     sa.Column('ip', sa.String(length=45), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_log_actor_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_audit_log_client_id_clients'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_audit_log_client_id_clients'),
+            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

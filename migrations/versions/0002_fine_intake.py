@@ -5,8 +5,8 @@ Revises: 0001_platform
 Create Date: 2026-11-20 23:33:39.462889
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0002_fine_intake'
 down_revision = '0001_platform'
@@ -35,7 +35,8 @@ def upgrade() -> None:
     sa.Column('replies_sent', sa.JSON(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_intake_messages_client_id_clients'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_intake_messages_client_id_clients'),
+            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_intake_messages')),
     sa.UniqueConstraint('account', 'folder', 'uidvalidity', 'uid', name='uq_intake_messages_imap_identity')
     )
@@ -79,16 +80,21 @@ def upgrade() -> None:
     sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_fines_client_id_clients'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['duplicate_of_id'], ['fines.id'], name=op.f('fk_fines_duplicate_of_id_fines'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['message_id'], ['intake_messages.id'], name=op.f('fk_fines_message_id_intake_messages'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_fines_reviewed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_fines_client_id_clients'),
+            ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['duplicate_of_id'], ['fines.id'], name=op.f('fk_fines_duplicate_of_id_fines'),
+            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['message_id'], ['intake_messages.id'], name=op.f('fk_fines_message_id_intake_messages'),
+            ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_fines_reviewed_by_id_users'),
+            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fines')),
     sa.UniqueConstraint('message_key', 'pdf_sha256', name='uq_fines_message_attachment')
     )
     with op.batch_alter_table('fines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_fines_client_id'), ['client_id'], unique=False)
-        batch_op.create_index('ix_fines_client_id_issuer_notice_number', ['client_id', 'issuer', 'notice_number'], unique=False)
+        batch_op.create_index('ix_fines_client_id_issuer_notice_number', ['client_id', 'issuer', 'notice_number'],
+                unique=False)
         batch_op.create_index(batch_op.f('ix_fines_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_fines_plate'), ['plate'], unique=False)
         batch_op.create_index('ix_fines_state_created_at', ['state', 'created_at'], unique=False)

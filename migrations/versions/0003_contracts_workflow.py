@@ -5,8 +5,8 @@ Revises: 0002_fine_intake
 Create Date: 2026-11-20 23:58:10.526019
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0003_contracts_workflow'
 down_revision = '0002_fine_intake'
@@ -33,13 +33,15 @@ def upgrade() -> None:
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("instruction IN ('redirect', 'recharge')", name=op.f('ck_contracts_instruction_is_known')),
     sa.CheckConstraint('end_date IS NULL OR end_date >= start_date', name=op.f('ck_contracts_period_is_ordered')),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_contracts_client_id_clients'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_contracts_client_id_clients'),
+            ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contracts')),
     sa.UniqueConstraint('client_id', 'contract_number', name='uq_contracts_client_id_contract_number')
     )
     with op.batch_alter_table('contracts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contracts_client_id'), ['client_id'], unique=False)
-        batch_op.create_index('ix_contracts_client_id_plate_start_date', ['client_id', 'plate', 'start_date'], unique=False)
+        batch_op.create_index('ix_contracts_client_id_plate_start_date', ['client_id', 'plate', 'start_date'],
+                unique=False)
 
     op.create_table('fine_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -50,7 +52,8 @@ def upgrade() -> None:
     sa.Column('to_state', sa.String(length=24), nullable=False),
     sa.Column('note', sa.String(length=1000), nullable=True),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_fine_events_client_id_clients'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_fine_events_client_id_clients'),
+            ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['fine_id'], ['fines.id'], name=op.f('fk_fine_events_fine_id_fines'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_fine_events'))
     )
@@ -73,7 +76,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_fines_client_id_state_cutoff', ['client_id', 'state', 'cutoff'], unique=False)
         batch_op.create_index(batch_op.f('ix_fines_contract_id'), ['contract_id'], unique=False)
         batch_op.create_index('ix_fines_state_cutoff', ['state', 'cutoff'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_fines_contract_id_contracts'), 'contracts', ['contract_id'], ['id'], ondelete='SET NULL')
+        batch_op.create_foreign_key(batch_op.f('fk_fines_contract_id_contracts'), 'contracts', ['contract_id'], ['id'],
+                ondelete='SET NULL')
 
 
 

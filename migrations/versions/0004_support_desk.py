@@ -5,8 +5,8 @@ Revises: 0003_contracts_workflow
 Create Date: 2026-11-21 00:31:30.006852
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0004_support_desk'
 down_revision = '0003_contracts_workflow'
@@ -35,9 +35,12 @@ def upgrade() -> None:
     sa.Column('client_id', sa.Integer(), nullable=False),
     sa.CheckConstraint("impact IN ('all', 'substantial', 'few')", name=op.f('ck_tickets_impact_is_known')),
     sa.CheckConstraint('level BETWEEN 1 AND 4', name=op.f('ck_tickets_level_is_known')),
-    sa.ForeignKeyConstraint(['assigned_to_id'], ['users.id'], name=op.f('fk_tickets_assigned_to_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_tickets_client_id_clients'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['reported_by_id'], ['users.id'], name=op.f('fk_tickets_reported_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['assigned_to_id'], ['users.id'], name=op.f('fk_tickets_assigned_to_id_users'),
+            ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_tickets_client_id_clients'),
+            ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['reported_by_id'], ['users.id'], name=op.f('fk_tickets_reported_by_id_users'),
+            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
@@ -56,8 +59,10 @@ def upgrade() -> None:
     sa.Column('internal', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_ticket_events_client_id_clients'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_events_ticket_id_tickets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_ticket_events_client_id_clients'),
+            ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_events_ticket_id_tickets'),
+            ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_events'))
     )
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:

@@ -5,8 +5,8 @@ Revises: 0004_support_desk
 Create Date: 2026-11-21 00:45:13.693853
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0005_uptime'
 down_revision = '0004_support_desk'
@@ -48,7 +48,8 @@ def upgrade() -> None:
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('recorded_by', sa.String(length=254), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_outages_ticket_id_tickets'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_outages_ticket_id_tickets'),
+            ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outages'))
     )
     with op.batch_alter_table('outages', schema=None) as batch_op:

@@ -6,8 +6,8 @@ Revises: 0005_uptime
 Create Date: 2026-11-24 10:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0006_login_sessions'
 down_revision = '0005_uptime'

@@ -6,8 +6,8 @@ Revises: 0006_login_sessions
 Create Date: 2026-11-27 11:30:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = '0007_outbox'
 down_revision = '0006_login_sessions'

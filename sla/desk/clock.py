@@ -67,7 +67,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
+from enum import StrEnum
+from itertools import pairwise
 from typing import Final
 
 from app.workcalendar import WorkCalendar
@@ -79,7 +80,7 @@ __all__ = ["EVENT_KINDS", "ClockState", "SlaStatus", "clock_segments", "sla_stat
 _ZERO: Final = timedelta(0)
 
 
-class ClockState(str, Enum):
+class ClockState(StrEnum):
     """Where one clock stands, for colouring and sorting the desk."""
 
     RUNNING = "running"
@@ -435,7 +436,7 @@ def clock_segments(
                 if start < t < stop
             }
         )
-        for a, b in zip(marks, marks[1:]):
+        for a, b in pairwise(marks):
             if any(s <= a and b <= e for s, e in timeline.resolutions):
                 kind = "resolved"
             elif any(s <= a and b <= e for s, e in pauses):

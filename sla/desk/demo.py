@@ -1,7 +1,8 @@
 """Demo incidents for ``fleetdesk demo``: every clock state, dated relative to the app's clock.
 
-Everything goes through the real services (``open_ticket``, ``act``) with ``now=`` moments in the past. Moments are counted back in *working time*
-from now, so a demo started at night or at the weekend still shows a clock at 75 % and one breached.
+Everything goes through the real services (``open_ticket``, ``act``) with ``now=`` moments in the past.
+Moments are counted back in *working time* from now, so a demo started at night or at the weekend still
+shows a clock at 75 % and one breached.
 """
 from __future__ import annotations
 

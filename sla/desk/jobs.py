@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from app.clock import work_calendar
 from app import mail
+from app.clock import work_calendar
 from app.extensions import db
 from app.services import Actor
 from sla.desk import metrics, services

@@ -9,11 +9,12 @@ as "within 30 minutes", which is what the operator promises clients in practice.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
-from typing import Final, Mapping
+from typing import Final
 
 __all__ = [
     "CATEGORIES",
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class Impact(str, Enum):
+class Impact(StrEnum):
     """How many of the client's users an incident touches."""
 
     ALL = "all"

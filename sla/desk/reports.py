@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -39,7 +39,7 @@ def month_bounds(month: date, calendar: WorkCalendar) -> tuple[datetime, datetim
     start = datetime.combine(month.replace(day=1), time.min, calendar.zone)
     following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
     end = datetime.combine(following, time.min, calendar.zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _percentile(values: list[float], pct: float) -> float | None:

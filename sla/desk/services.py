@@ -19,13 +19,12 @@ from app.models import Client, Role, User
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from sla.desk import metrics
-from sla.desk.clock import SlaStatus, sla_status
+from sla.desk.clock import EVENT_KINDS, SlaStatus, sla_status
 from sla.desk.models import Ticket, TicketEvent
 from sla.desk.policy import intervention_category
 
 logger = logging.getLogger(__name__)
 
-CLOCK_KINDS = ("reaction", "status_report", "pause", "resume", "restore_start", "restore_end", "resolved", "reopen")
 OPEN_STATES = ("new", "acknowledged", "in_progress", "waiting_client")
 
 # action -> (states it may start from, state it leads to (None: unchanged), clock event it records)
@@ -33,8 +32,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, str | None]] = {
     "acknowledge": (("new",), "acknowledged", "reaction"),
     "start": (("acknowledged",), "in_progress", None),
     "status_report": (("acknowledged", "in_progress", "waiting_client"), None, "status_report"),
-    "comment": (OPEN_STATES + ("resolved",), None, None),
-    "note": (OPEN_STATES + ("resolved", "closed"), None, None),
+    "comment": ((*OPEN_STATES, "resolved"), None, None),
+    "note": ((*OPEN_STATES, "resolved", "closed"), None, None),
     "wait_client": (("acknowledged", "in_progress"), "waiting_client", "pause"),
     "resume": (("waiting_client",), "in_progress", "resume"),
     "restore_start": (("acknowledged", "in_progress"), None, "restore_start"),
@@ -185,7 +184,7 @@ def clock_events(ticket: Ticket) -> list[tuple[str, datetime]]:
     reacted = False
     # Same moment: in the order they were recorded (an event not flushed yet has no id and comes last).
     for event in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0)):
-        if event.kind not in CLOCK_KINDS:
+        if event.kind not in EVENT_KINDS:
             continue
         if event.kind == "reaction":
             if reacted:
@@ -221,7 +220,8 @@ _SEVERITY = {"breached": 4, "missed": 4, "warning": 3, "running": 2, "paused": 1
 
 
 def _worst_state(status: SlaStatus) -> str:
-    states = [str(getattr(s, "value", s)) for s in (status.reaction_state, status.intervention_state, status.status_state)]
+    states = [str(getattr(s, "value", s))
+              for s in (status.reaction_state, status.intervention_state, status.status_state)]
     worst = max(states, key=lambda s: _SEVERITY.get(s, 0))
     if status.paused and worst in ("running", "met", "not_applicable"):
         return "paused"

@@ -1,16 +1,19 @@
 """The events of one incident read into a timeline: validated, then turned into intervals and moments.
 
-Pure: the standard library only. ``sla.desk.clock`` measures its clocks on the timeline (its docstring
-says which sequences of events make sense). Reading is a dispatch per event kind: each kind has one
-small handler in ``_HANDLERS`` that checks the event fits where it comes and records what it means.
+Pure: the standard library and the working calendar's guard against naive datetimes.
+``sla.desk.clock`` measures its clocks on the timeline (its docstring says which sequences of events
+make sense). Reading is a dispatch per event kind: each kind has one small handler in ``_HANDLERS``
+that checks the event fits where it comes and records what it means.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Final, Mapping
+from typing import Final
+
+from app.workcalendar import require_aware
 
 __all__ = ["EVENT_KINDS", "Interval", "Timeline", "check_aware", "merge", "read_events"]
 
@@ -136,13 +139,13 @@ def check_aware(t: datetime, what: str) -> None:
     """Refuse anything but an aware datetime (``what`` names it in the message)."""
     if not isinstance(t, datetime):
         raise ValueError(f"{what} must be a datetime, not {type(t).__name__}")
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise ValueError(f"{what} is a naive datetime ({t.isoformat()}); give an aware one")
+    require_aware(t, what)
 
 
 def _check_event(index: int, kind: str, t: datetime, reading: _Reading, bounds: tuple[datetime, datetime, datetime]
                  ) -> None:
-    """Refuse an event of an unknown kind, a naive or misplaced moment, or any event but a reopening after a resolution."""
+    """Refuse an event of an unknown kind, a naive or misplaced moment, or any event but a reopening after
+    a resolution."""
     reported_at, previous, now = bounds
     if kind not in _HANDLERS:
         raise ValueError(f"event {index}: unknown kind {kind!r}; known: {sorted(EVENT_KINDS)}")

@@ -1,11 +1,11 @@
 """The support desk in the browser: the queue, reporting an incident, the ticket page, monthly reports."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,13 +17,13 @@ from app.auth import actor, staff_required
 from app.clock import now, today, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
-from app.formatting import format_locale
 from app.models import Client
 from app.services import ServiceError
+from app.uow import unit_of_work
 from sla.desk import labels, reports, services
+from sla.desk.clock import clock_segments
 from sla.desk.forms import ActionForm, CorrectForm, FlagsForm, TicketForm
 from sla.desk.models import Ticket
-from sla.desk.clock import clock_segments
 from sla.desk.policy import targets
 
 bp = Blueprint("support", __name__, url_prefix="/support", template_folder="templates")
@@ -33,12 +33,6 @@ bp = Blueprint("support", __name__, url_prefix="/support", template_folder="temp
 def ticket_label(kind: str, value: object) -> str:
     """``{{ ticket_label('state', t.state) }}``: the translated name of a ticket's value."""
     return labels.label(kind, value)
-
-
-@bp.app_template_filter("desk_month")
-def desk_month(value: date) -> str:
-    """A month as words in the user's language: ``November 2026`` / ``november 2026``."""
-    return format_date(value, "LLLL yyyy", locale=format_locale())
 
 
 PAGE_SIZE = 50
@@ -109,21 +103,22 @@ def new() -> Any:
         client = db.session.get(Client, form.client_id.data) if staff else current_user.client
         if client is None:
             abort(404)
-        try:
+        with unit_of_work(on_error=_shown_on(form)) as work:
             ticket = services.open_ticket(
                 actor(), client=client, reporter=None if staff else current_user._get_current_object(),
                 title=form.title.data or "", description=form.description.data or "", level=int(form.level.data),
-                impact=form.impact.data, channel=form.channel.data if staff and form.channel.data in ("phone", "web") else
-                "web", now=now(),
-                calendar=work_calendar())
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
-        else:
+                impact=form.impact.data,
+                channel=form.channel.data if staff and form.channel.data in ("phone", "web") else "web",
+                now=now(), calendar=work_calendar())
+        if work.ok:
             flash(_("Incident %(id)s reported: category %(category)s.", id=ticket.id, category=ticket.category), "info")
             return redirect(url_for("support.ticket", ticket_id=ticket.id))
     return render_template("desk/new.html", form=form, staff=staff), 422 if form.errors else 200
+
+
+def _shown_on(form: Any) -> Callable[[ServiceError], None]:
+    """Show a refused desk operation on ``form``, in the user's language."""
+    return lambda exc: apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
 
 
 @bp.route("/<int:ticket_id>")
@@ -141,13 +136,19 @@ def ticket(ticket_id: int) -> Any:
     for clock, start, end, kind in clock_segments(item.reported_at, services.clock_events(item), moment,
                                                   work_calendar(), restore_excluded=status.category == 1):
         segments.setdefault(clock, []).append((start, end, kind))
-    return render_template("desk/ticket.html", ticket=item, status=status, events=events, targets=targets(status.category),
-                           now=moment,
+    return render_template("desk/ticket.html", ticket=item, status=status, events=events,
+                           targets=targets(status.category), now=moment,
                            segments={k: v[-12:] for k, v in segments.items()},
-                           action_form=ActionForm(), correct_form=CorrectForm(level=str(item.level), impact=item.impact),
+                           action_form=ActionForm(),
+                           correct_form=CorrectForm(level=str(item.level), impact=item.impact),
                            flags_form=flags, actions=services.available_actions(item, staff=current_user.is_staff),
                            needs_text=services.NEEDS_TEXT, action_fields=labels.ACTION_FIELDS,
                            client_comment=labels.CLIENT_COMMENT)
+
+
+def _flash_refused(exc: ServiceError) -> None:
+    """Say why the desk refused an action on a ticket, in the user's language."""
+    flash(labels.error(exc.message), "error")
 
 
 @bp.route("/<int:ticket_id>/act", methods=["POST"])
@@ -157,14 +158,9 @@ def act(ticket_id: int) -> Any:
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with unit_of_work(on_error=_flash_refused):
         services.act(item, form.action.data or "", actor(), now=now(), calendar=work_calendar(), body=form.body.data,
                      staff=current_user.is_staff)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(labels.error(exc.message), "error")
-        return redirect(url_for("support.ticket", ticket_id=item.id))
     return redirect(url_for("support.ticket", ticket_id=item.id))
 
 
@@ -174,13 +170,9 @@ def correct(ticket_id: int) -> Any:
     item = db.get_or_404(Ticket, ticket_id)
     form = CorrectForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(on_error=_flash_refused):
             services.correct(item, actor(), level=int(form.level.data), impact=form.impact.data,
                              reason=form.reason.data or "", now=now(), calendar=work_calendar())
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(labels.error(exc.message), "error")
     else:
         flash(_("A correction needs a reason."), "error")
     return redirect(url_for("support.ticket", ticket_id=item.id))
@@ -196,15 +188,11 @@ def flags(ticket_id: int) -> Any:
         abort(400)
     moment = now()
     agent = next((a for a in services.agents() if a.id == form.assigned_to_id.data), None)
-    try:
+    with unit_of_work(on_error=_flash_refused):
         if (agent.id if agent else None) != item.assigned_to_id:
             services.assign(item, actor(), agent, moment)
         if bool(form.chargeable.data) != item.chargeable:
             services.set_chargeable(item, actor(), bool(form.chargeable.data), form.reason.data or "", moment)
-        db.session.commit()
-    except ServiceError as exc:
-        db.session.rollback()
-        flash(labels.error(exc.message), "error")
     return redirect(url_for("support.ticket", ticket_id=item.id))
 
 

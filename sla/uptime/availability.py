@@ -35,11 +35,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from app.workcalendar import WorkCalendar
+from app.workcalendar import WorkCalendar, require_aware
 
 __all__ = [
     "AXIS_LOW",
@@ -238,7 +238,7 @@ def rolling_window(now: datetime, zone: ZoneInfo | str, days: int = ROLLING_DAYS
     tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
     local = now.astimezone(tz)
     # Arithmetic between datetimes sharing a tzinfo is wall-clock arithmetic: what is wanted here.
-    return (local - timedelta(days=days)).astimezone(timezone.utc).astimezone(tz), local
+    return (local - timedelta(days=days)).astimezone(UTC).astimezone(tz), local
 
 
 def daily_strip(
@@ -402,10 +402,11 @@ def _subtract(intervals: list[Interval], holes: list[Interval]) -> list[Interval
     """Return merged ``intervals`` minus merged ``holes`` (both sorted and disjoint)."""
     result: list[Interval] = []
     k = 0
-    for a, b in intervals:
-        while k < len(holes) and holes[k][1] <= a:
+    for start, b in intervals:
+        while k < len(holes) and holes[k][1] <= start:
             k += 1
         j = k
+        a = start  # where the part of the interval not yet cut by a hole begins
         while a < b and j < len(holes) and holes[j][0] < b:
             if holes[j][0] > a:
                 result.append((a, holes[j][0]))
@@ -435,14 +436,13 @@ def _so_far(window: Interval, now: datetime | None) -> Interval:
 
 
 def _utc(t: datetime) -> datetime:
-    return t.astimezone(timezone.utc)
+    return t.astimezone(UTC)
 
 
 def _check_aware(t: datetime, what: str) -> None:
     if not isinstance(t, datetime):
         raise TypeError(f"{what} must be a datetime, not {type(t).__name__}")
-    if t.tzinfo is None or t.utcoffset() is None:
-        raise ValueError(f"{what} is a naive datetime ({t.isoformat()}); give an aware one")
+    require_aware(t, what)
 
 
 def _check_target(target: float) -> None:

@@ -14,7 +14,8 @@ class MaintenanceForm(FlaskForm):
 
 
 class OutageForm(FlaskForm):
-    started_at = DateTimeLocalField(_l("Down from (Belgian time)"), validators=[DataRequired()], format="%Y-%m-%dT%H:%M")
+    started_at = DateTimeLocalField(_l("Down from (Belgian time)"), validators=[DataRequired()],
+                                    format="%Y-%m-%dT%H:%M")
     ended_at = DateTimeLocalField(_l("Up again (Belgian time)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
     ticket_id = IntegerField(_l("Support ticket"), validators=[Optional()])

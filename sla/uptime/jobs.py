@@ -13,6 +13,7 @@ from prometheus_client.registry import Collector
 from app.clock import now as clock_now
 from app.clock import work_calendar
 from app.extensions import db
+from app.uow import job_unit_of_work
 from sla.uptime import probes, services
 from sla.uptime.models import MaintenanceWindow, ProbeState
 
@@ -20,15 +21,20 @@ logger = logging.getLogger(__name__)
 
 
 def probe_all(now: datetime) -> int:
-    """Check every target once and record state changes; returns the number of targets checked."""
+    """Check every target once and record state changes; returns the number of targets checked.
+
+    Each target's result is its own unit of work, committed before the next target is checked: no
+    transaction stays open while a check waits on the network, and a target that fails to be
+    recorded does not undo the results recorded before it.
+    """
     config = current_app.config
     targets = probes.configured_targets(config)
     for target in targets:
         result = probes.check(target)
-        # Each result at the moment it came back (checking takes time), from the app's clock.
-        services.record_check(target.name, result, clock_now(),
-                              int(config["PROBE_FAILURES_FOR_OUTAGE"]))
-        db.session.commit()
+        with job_unit_of_work():
+            # Each result at the moment it came back (checking takes time), from the app's clock.
+            services.record_check(target.name, result, clock_now(),
+                                  int(config["PROBE_FAILURES_FOR_OUTAGE"]))
     return len(targets)
 
 
@@ -58,13 +64,15 @@ class UptimeCollector(Collector):
         yield _gauge("fleetdesk_maintenance_active", "1 while announced maintenance runs, else 0.",
                      1.0 if in_maintenance else 0.0)
         ratio = GaugeMetricFamily("fleetdesk_availability_ratio",
-                                  "Availability within working hours, announced maintenance excluded.", labels=["window"])
+                                  "Availability within working hours, announced maintenance excluded.",
+                                  labels=["window"])
         ratio.add_metric(["month"], figures.month_availability)
         ratio.add_metric(["rolling_30d"], figures.rolling_availability)
         yield ratio
         yield _gauge("fleetdesk_error_budget_remaining_seconds", "Error budget left this month (may be negative).",
                      figures.budget_left.total_seconds())
-        yield _gauge("fleetdesk_error_budget_total_seconds", "This month's error budget: 2 % of its measured working time.",
+        yield _gauge("fleetdesk_error_budget_total_seconds",
+                     "This month's error budget: 2 % of its measured working time.",
                      figures.budget_total.total_seconds())
         up = GaugeMetricFamily("fleetdesk_probe_up", "1 when the target answered as expected.", labels=["target"])
         for state in db.session.scalars(sa.select(ProbeState)):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -69,7 +69,8 @@ def record_outage(actor: Actor, *, started_at: datetime, ended_at: datetime | No
         outage = Outage(target="manual", source="manual", started_at=started_at, recorded_by=actor.label)
         db.session.add(outage)
     before = (outage.started_at, outage.ended_at)
-    outage.started_at, outage.ended_at, outage.reason, outage.ticket_id = started_at, ended_at, reason.strip(), ticket_id
+    outage.started_at, outage.ended_at = started_at, ended_at
+    outage.reason, outage.ticket_id = reason.strip(), ticket_id
     db.session.flush()
     record(actor, "uptime.outage_recorded", outage, before=[str(b) for b in before],
            after=[str(started_at), str(ended_at)], reason=reason)
@@ -128,11 +129,11 @@ def measured_since(calendar: WorkCalendar) -> datetime | None:
     if not known:
         return None
     first = min(known).astimezone(calendar.zone).date()
-    return datetime(first.year, first.month, first.day, tzinfo=calendar.zone).astimezone(timezone.utc)
+    return datetime(first.year, first.month, first.day, tzinfo=calendar.zone).astimezone(UTC)
 
 
 def _aware_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def month_figures(year: int, month: int, now: datetime, calendar: WorkCalendar, target: float) -> Any:
@@ -168,7 +169,8 @@ def last_months(now: datetime, calendar: WorkCalendar, count: int = 12,
 
 def outages_in(start: datetime, end: datetime) -> list[Outage]:
     return list(db.session.scalars(sa.select(Outage).where(
-        Outage.started_at < end, sa.or_(Outage.ended_at.is_(None), Outage.ended_at > start)).order_by(Outage.started_at)))
+        Outage.started_at < end, sa.or_(Outage.ended_at.is_(None), Outage.ended_at > start))
+        .order_by(Outage.started_at)))
 
 
 def announce_maintenance(now: datetime, calendar: WorkCalendar, notice_workdays: int, mail_from: str) -> int:
@@ -177,9 +179,10 @@ def announce_maintenance(now: datetime, calendar: WorkCalendar, notice_workdays:
     The mail is queued (``app.mail.send_after_commit``): it goes out once the window's ``announced_at`` is committed.
     """
     horizon = calendar.add_workdays(now.astimezone(calendar.zone).date(), notice_workdays)
-    limit = datetime.combine(horizon, datetime.max.time(), calendar.zone).astimezone(timezone.utc)
+    limit = datetime.combine(horizon, datetime.max.time(), calendar.zone).astimezone(UTC)
     windows = list(db.session.scalars(sa.select(MaintenanceWindow).where(
-        MaintenanceWindow.announced_at.is_(None), MaintenanceWindow.starts_at > now, MaintenanceWindow.starts_at <= limit)))
+        MaintenanceWindow.announced_at.is_(None), MaintenanceWindow.starts_at > now,
+        MaintenanceWindow.starts_at <= limit)))
     if not windows:
         return 0
     recipients = [u.email for u in db.session.scalars(sa.select(User).where(User.role == Role.CLIENT, User.active))]

@@ -1,11 +1,11 @@
 """Uptime in the browser: this month and the last twelve, the day strip, outages, maintenance."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,8 +16,8 @@ from app.auth import actor, admin_required, staff_required
 from app.clock import now, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
-from app.formatting import format_locale
 from app.services import ServiceError
+from app.uow import unit_of_work
 from sla.uptime import availability, labels, services
 from sla.uptime.forms import MaintenanceForm, OutageForm
 from sla.uptime.models import MaintenanceWindow, Outage
@@ -35,12 +35,6 @@ def uptime_label(kind: str, value: object) -> str:
 def outage_reason(text: str | None) -> str:
     """``{{ outage_reason(o.reason) }}``: why a period counts as down, in the user's language."""
     return labels.outage_reason(text)
-
-
-@bp.app_template_filter("uptime_month")
-def uptime_month(value: date) -> str:
-    """A month as words in the user's language: ``November 2026`` / ``november 2026``."""
-    return format_date(value, "LLLL yyyy", locale=format_locale())
 
 
 @bp.record_once
@@ -110,6 +104,11 @@ def report() -> Any:
     return _page("uptime/report.html")
 
 
+def _shown_on(form: Any) -> Callable[[ServiceError], None]:
+    """Show a refused uptime operation on ``form``, in the user's language."""
+    return lambda exc: apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
+
+
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=work_calendar().zone) if value is not None else None
 
@@ -119,15 +118,11 @@ def _aware(value: datetime | None) -> datetime | None:
 def maintenance() -> Any:
     form = MaintenanceForm()
     if form.validate_on_submit():
-        try:
+        with unit_of_work(on_error=_shown_on(form)) as work:
             services.plan_maintenance(actor(), starts_at=_aware(form.starts_at.data),  # type: ignore[arg-type]
                                       ends_at=_aware(form.ends_at.data),  # type: ignore[arg-type]
                                       description=form.description.data or "", now=now())
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
-        else:
+        if work.ok:
             flash(_("Maintenance planned; clients are told in advance."), "info")
             return redirect(url_for("uptime.maintenance"))
     windows = db.session.scalars(sa.select(MaintenanceWindow).order_by(MaintenanceWindow.starts_at.desc())
@@ -149,20 +144,18 @@ def outage_edit(outage_id: int) -> Any:
 
 def _outage_form(outage: Outage | None) -> Any:
     zone = work_calendar().zone
-    form = OutageForm(data={"started_at": outage.started_at.astimezone(zone).replace(tzinfo=None),
-                            "ended_at": outage.ended_at.astimezone(zone).replace(tzinfo=None) if outage.ended_at else None,
-                            "reason": outage.reason, "ticket_id": outage.ticket_id} if outage and request.method == "GET"
-                      else None)
+    data = None
+    if outage and request.method == "GET":
+        data = {"started_at": outage.started_at.astimezone(zone).replace(tzinfo=None),
+                "ended_at": outage.ended_at.astimezone(zone).replace(tzinfo=None) if outage.ended_at else None,
+                "reason": outage.reason, "ticket_id": outage.ticket_id}
+    form = OutageForm(data=data)
     if form.validate_on_submit():
-        try:
+        with unit_of_work(on_error=_shown_on(form)) as work:
             services.record_outage(actor(), started_at=_aware(form.started_at.data),  # type: ignore[arg-type]
                                    ended_at=_aware(form.ended_at.data), reason=form.reason.data or "",
                                    ticket_id=form.ticket_id.data, outage=outage)
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
-        else:
+        if work.ok:
             flash(_("Outage saved."), "info")
             return redirect(url_for("uptime.index"))
     return render_template("uptime/outage_form.html", form=form, outage=outage), 422 if form.errors else 200

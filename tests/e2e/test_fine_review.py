@@ -22,8 +22,8 @@ def _doubtful_fine(app: Any, world: Any) -> int:
     from app.models import Client
     from app.services import Actor
     from fines import jobs
-    from fines.intake import services
     from fines.demo import text_pdf
+    from fines.intake import services
 
     with app.app_context():
         with jobs.sandbox_for(app.config) as sandbox:
@@ -42,7 +42,8 @@ def _open_from_queue(page: Any, base: str, fine_id: int) -> None:
     assert "ALPHA" in row.inner_text() and "Alpha Lease NV" in row.inner_text()  # whose fine it is
     row.locator(f"a[href='/fines/{fine_id}']").click()
     page.wait_for_selector(".pages img")
-    page.wait_for_function("() => { const i = document.querySelector('.pages img'); return i.complete && i.naturalWidth > 0; }")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('.pages img'); return i.complete && i.naturalWidth > 0; }")
 
 
 def test_agent_corrects_a_fine_from_the_review_queue(app: Any, world: Any, browser: Any, tmp_path: Path,
@@ -69,7 +70,7 @@ def test_agent_corrects_a_fine_from_the_review_queue(app: Any, world: Any, brows
         fine = db.session.get(Fine, fine_id)
         assert (fine.payment_reference, fine.amount_cents) == ("123456789002", 11650)
         # Read now, so matched at once: Alpha has no contract for the plate, so it waits for one.
-        assert fine.state == "waiting_info" and "No lease contract" in (fine.match_reason or "")
+        assert (fine.state, fine.match_reason_code) == ("waiting_info", "no_contract")
 
 
 def test_agent_keeps_a_reference_as_printed_after_confirming_the_failed_check(

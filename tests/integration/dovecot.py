@@ -167,7 +167,7 @@ def running_dovecot() -> Iterator[_Servers]:
             procs.append(subprocess.Popen([dovecot, "-F", "-c", str(conf)], stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, stderr=(root / f"{name}.stderr").open("wb"),
                                           start_new_session=True))
-        for proc, name in zip(procs, ("good", "wrong")):
+        for proc, name in zip(procs, ("good", "wrong"), strict=True):
             for kind in ("tls", "plain"):
                 _wait_for_greeting(ports[f"{name}_{kind}"], proc, root, name)
         yield _Servers(root=root, procs=procs, ports=ports, ca_file=str(certs["ca"]))
@@ -343,9 +343,9 @@ def _logged_out(conn: imaplib.IMAP4) -> Iterator[imaplib.IMAP4]:
 def ssl_peer_names(port: int, ca_file: str, server_hostname: str) -> list[str]:
     """Handshake with ``port`` expecting ``server_hostname``; return the certificate's DNS names."""
     context = ssl.create_default_context(cafile=ca_file)
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
-        with context.wrap_socket(raw, server_hostname=server_hostname) as tls:
-            cert = tls.getpeercert() or {}
+    with (socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+          context.wrap_socket(raw, server_hostname=server_hostname) as tls):
+        cert = tls.getpeercert() or {}
     names: list[str] = []
     for entry in cert.get("subjectAltName", ()):
         if isinstance(entry, tuple) and entry[0] == "DNS":

@@ -17,7 +17,7 @@ class _Collector:
         self.messages: list[EmailMessage] = []
         self.recipients: list[list[str]] = []  # the envelope's, one list per message (Bcc shows only here)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ def _run(app: Any, tier: str, when: datetime | None = None) -> Any:
     from backups.policy import Tier
 
     with app.app_context():
-        return services.run_backup(app.config, db.engine, Tier(tier), when or datetime.now(timezone.utc),
+        return services.run_backup(app.config, db.engine, Tier(tier), when or datetime.now(UTC),
                                    work_calendar())
 
 
@@ -99,19 +99,20 @@ def test_a_corrupted_part_fails_verification_with_its_reason(backup_app: Any, wo
     _m, folder = services.find(backup_app.config, manifest.id)
     part = folder / "row_counts.json"
     part.write_text(part.read_text() + " ")
-    with pytest.raises(services.BackupError, match="row_counts.json"):
+    with pytest.raises(services.BackupError, match=r"row_counts\.json"):
         services.verify(backup_app.config, manifest.id)
     assert services.find(backup_app.config, manifest.id)[0].state == "failed"
     with pytest.raises(services.BackupError, match="not verified"):  # never offered for a restore
-        services.restore(backup_app.config, manifest.id, "sqlite:///" + str(Path(backup_app.config["DATA_DIR"]) / "x.db"))
+        services.restore(backup_app.config, manifest.id,
+                         "sqlite:///" + str(Path(backup_app.config["DATA_DIR"]) / "x.db"))
 
 
 def test_retention_never_removes_the_newest_verified_backup(backup_app: Any, world: Any) -> None:
     from backups import services
     from backups.policy import Tier
 
-    old = _run(backup_app, "server-db", datetime.now(timezone.utc) - timedelta(days=10))
-    assert services.prune(backup_app.config, Tier.SERVER_DB, datetime.now(timezone.utc)) == []  # the only one
+    old = _run(backup_app, "server-db", datetime.now(UTC) - timedelta(days=10))
+    assert services.prune(backup_app.config, Tier.SERVER_DB, datetime.now(UTC)) == []  # the only one
     today = _run(backup_app, "server-db")  # a successful run prunes its tier afterwards
     assert [m.id for m in services.list_backups(backup_app.config, Tier.SERVER_DB)] == [today.id]
     assert old.id != today.id
@@ -151,7 +152,7 @@ def test_the_drill_restores_into_a_scratch_database_and_records_its_duration(bac
 
     _run(backup_app, "dc-db")
     with backup_app.app_context():
-        entry = services.drill(backup_app.config, db.engine, datetime.now(timezone.utc), work_calendar())
+        entry = services.drill(backup_app.config, db.engine, datetime.now(UTC), work_calendar())
     assert entry["ok"] and entry["rows"] > 0 and entry["within_target"] is True
     assert services.drills(backup_app.config)[0]["backup"] == entry["backup"]
 

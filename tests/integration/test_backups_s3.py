@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,8 @@ def s3_app(app: Any, tmp_path: Path, s3_server: str) -> Iterator[Any]:
     app.config.update(BACKUP_SERVER_DIR=str(tmp_path / "server"), BACKUP_DATACENTER_DIR=str(tmp_path / "dc"),
                       BACKUP_S3_BUCKET=name, BACKUP_S3_ENDPOINT=s3_server, BACKUP_S3_REGION="eu-west-1")
     yield app
-    app.config.update(BACKUP_SERVER_DIR=None, BACKUP_DATACENTER_DIR=None, BACKUP_S3_BUCKET=None, BACKUP_S3_ENDPOINT=None,
-                      BACKUP_S3_REGION=None)
+    app.config.update(BACKUP_SERVER_DIR=None, BACKUP_DATACENTER_DIR=None, BACKUP_S3_BUCKET=None,
+                      BACKUP_S3_ENDPOINT=None, BACKUP_S3_REGION=None)
 
 
 def test_a_datacenter_backup_is_uploaded_verified_and_fetched_back(s3_app: Any, world: Any) -> None:
@@ -53,7 +53,7 @@ def test_a_datacenter_backup_is_uploaded_verified_and_fetched_back(s3_app: Any, 
     from backups.policy import Tier
 
     with s3_app.app_context():
-        manifest = services.run_backup(s3_app.config, db.engine, Tier.DC_DB, datetime.now(timezone.utc), work_calendar())
+        manifest = services.run_backup(s3_app.config, db.engine, Tier.DC_DB, datetime.now(UTC), work_calendar())
     bucket = services.s3_target(s3_app.config, Tier.DC_DB)
     assert bucket is not None and [m.id for m in bucket.manifests(Tier.DC_DB)] == [manifest.id]
     assert bucket.verify(manifest) == []
@@ -72,7 +72,7 @@ def test_a_flipped_byte_in_the_bucket_is_found(s3_app: Any, world: Any) -> None:
     from backups.policy import Tier
 
     with s3_app.app_context():
-        manifest = services.run_backup(s3_app.config, db.engine, Tier.DC_DB, datetime.now(timezone.utc), work_calendar())
+        manifest = services.run_backup(s3_app.config, db.engine, Tier.DC_DB, datetime.now(UTC), work_calendar())
     bucket = services.s3_target(s3_app.config, Tier.DC_DB)
     key = f"fleetdesk/dc-db/{manifest.id}/row_counts.json"
     body = bucket.client.get_object(Bucket=bucket.bucket, Key=key)["Body"].read()

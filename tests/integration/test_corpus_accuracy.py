@@ -12,13 +12,11 @@ from collections import Counter
 
 import pytest
 
-from fines.intake.extraction import extract_fields
+from fines.intake.extraction import FIELDS, extract_fields
 from fines.intake.pdftext import extract_text
 from tests.support import require, require_binary, sample_corpus
 
 CORPUS = sample_corpus()
-FIELDS = ("kind", "language", "issuer", "notice_number", "plate", "plate_country", "offence_at", "letter_date",
-          "due_date", "amount_cents", "currency", "payment_reference", "addressee")
 
 
 def comparable(got: dict[str, object]) -> dict[str, object]:

@@ -1,7 +1,7 @@
 """Contracts, matching, the fine workflow, deadlines and liability, on the real database."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,8 +36,8 @@ def make_fine(client_id: int, *, plate: str = "1ABC123", offence: datetime, lett
               notice: str = "AN.1/2026", received: datetime | None = None) -> Any:
     """A read fine as intake would leave it, then refreshed (matched) like intake does."""
     from app.extensions import db
-    from fines.workflow import services as workflow
     from fines.models import Fine, FineEvent, IntakeMessage
+    from fines.workflow import services as workflow
 
     message = IntakeMessage(source="upload", message_key=f"<{notice}-{plate}>", raw_path="mail/x.eml",
                             raw_sha256="0" * 64, size=0, status="processed", client_id=client_id, recipients=[],
@@ -63,8 +63,8 @@ def add_contract(client_id: int, number: str, start: date, end: date | None, *, 
                  instruction: str = "redirect", driver: str | None = "Jan Peeters",
                  address: str | None = "Kerkstraat 1, 9000 Gent") -> Any:
     from app.extensions import db
-    from app.models import Client
     from app.fleet import services as contracts
+    from app.models import Client
     from fines.workflow import batch
 
     client = db.session.get(Client, client_id)
@@ -97,7 +97,8 @@ def test_the_offence_time_decides_between_contracts_of_a_reused_plate(ctx: Any) 
 def test_a_fine_in_a_gap_waits_and_is_matched_when_the_contract_is_added(ctx: Any) -> None:
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 3, 31))
     fine = make_fine(ctx.client_a, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL))
-    assert fine.state == "waiting_info" and "No lease contract" in fine.match_reason
+    assert (fine.state, fine.match_reason_code) == ("waiting_info", "no_contract")
+    assert fine.match_reason_params == {"plate": "1-ABC-123", "day": "2026-04-15"}
     add_contract(ctx.client_a, "A-2", date(2026, 4, 10), None)
     assert fine.state == "ready" and fine.contract.contract_number == "A-2" and fine.complete_at is not None
     assert [e.to_state for e in fine.events] == ["read", "waiting_info", "matched", "ready"]
@@ -110,8 +111,8 @@ def test_a_back_dated_contract_matches_the_waiting_fine(ctx: Any) -> None:
     contract = add_contract(ctx.client_a, "A-1", date(2026, 5, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 4, 20, 9, 0, tzinfo=BXL))
     assert fine.state == "waiting_info"
-    contracts.save_contract(_actor(), contract_client(contract), {**contract_values(contract), "start_date": date(2026, 4, 1)},
-                            contract)
+    contracts.save_contract(_actor(), contract_client(contract),
+                            {**contract_values(contract), "start_date": date(2026, 4, 1)}, contract)
     batch.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
     assert fine.state == "ready"
 
@@ -133,7 +134,25 @@ def test_overlapping_contracts_leave_the_fine_waiting_with_both_named(ctx: Any) 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 6, 30))
     add_contract(ctx.client_a, "A-2", date(2026, 6, 1), None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
-    assert fine.state == "waiting_info" and "A-1" in fine.match_reason and "A-2" in fine.match_reason
+    assert (fine.state, fine.match_reason_code) == ("waiting_info", "overlap")
+    assert fine.match_reason_params["numbers"] == "A-1, A-2"
+
+
+def test_the_reminder_says_why_a_fine_waits_in_the_mails_english_whatever_the_readers_language(
+        app: Any, ctx: Any) -> None:
+    from app.extensions import db
+    from app.models import Client
+    from fines import jobs
+    from fines.workflow import queries
+
+    fine = make_fine(ctx.client_a, offence=datetime(2026, 4, 15, 10, 0, tzinfo=BXL))
+    assert fine.state == "waiting_info" and fine.cutoff is not None
+    db.session.flush()
+    [row] = queries.reminders_due(_calendar(), fine.cutoff, 5)[ctx.client_a]
+    with app.test_request_context(headers={"Accept-Language": "nl-BE"}):
+        text = jobs.reminder_mail(db.session.get(Client, ctx.client_a), [row], ["fleet@alpha.test"],
+                                  "fleetdesk@op.test", fine.cutoff).get_content()
+    assert "No lease contract for plate 1-ABC-123 on 15 April 2026." in text and "2026-04-15" not in text
 
 
 def test_another_clients_contract_is_never_matched(ctx: Any) -> None:
@@ -148,7 +167,9 @@ def test_redirect_without_the_drivers_address_waits_for_it(ctx: Any) -> None:
 
     contract = add_contract(ctx.client_a, "A-1", date(2026, 1, 1), None, address=None)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
-    assert fine.state == "waiting_info" and "A-1" in fine.match_reason and fine.contract_id == contract.id
+    assert (fine.state, fine.match_reason_code, fine.contract_id) == (
+        "waiting_info", "information_missing", contract.id)
+    assert fine.match_reason_params == {"number": "A-1", "missing": "driver_address"}
     contracts.save_contract(_actor(), contract_client(contract),
                             {**contract_values(contract), "driver_address": "Veldstraat 2, 9000 Gent"}, contract)
     batch.rematch_plates({(ctx.client_a, "1ABC123")}, _calendar(), _now())
@@ -257,9 +278,9 @@ def test_scheduler_lock_lets_only_one_scheduler_run(app: Any) -> None:
     from app.scheduler import SchedulerBusy, single_instance
 
     with app.app_context():
-        with single_instance(db.engine, app.config["DATA_DIR"]):
-            with pytest.raises(SchedulerBusy), single_instance(db.engine, app.config["DATA_DIR"]):
-                pass
+        with (single_instance(db.engine, app.config["DATA_DIR"]),
+              pytest.raises(SchedulerBusy), single_instance(db.engine, app.config["DATA_DIR"])):
+            pass
         with single_instance(db.engine, app.config["DATA_DIR"]):
             pass  # released: the next scheduler may start
 
@@ -297,7 +318,8 @@ def test_driver_data_is_exported_and_erased(ctx: Any, app: Any) -> None:
     workflow.process(fine, _actor(), _now(), _calendar())
     found = privacy.find_driver("peeters")
     exported = privacy.export_driver(found)
-    assert exported["contracts"][0]["driver_name"] == "Jan Peeters" and exported["contracts"][0]["fines"][0]["id"] == fine.id
+    assert exported["contracts"][0]["driver_name"] == "Jan Peeters"
+    assert exported["contracts"][0]["fines"][0]["id"] == fine.id
     result = privacy.erase_driver(_actor(), found, app.config["DATA_DIR"], _now())
     assert result == {"contracts": 1, "pdfs_removed": 1}
     assert found[0].driver_name == privacy.ERASED and found[0].driver_address is None and fine.pdf_path == ""
@@ -312,26 +334,29 @@ def test_closed_fines_past_retention_lose_their_pdf_and_text(ctx: Any, app: Any)
     fine = make_fine(ctx.client_a, offence=datetime(2026, 6, 10, 9, 0, tzinfo=BXL))
     fine.text = "Jan Peeters, Kerkstraat 1"
     workflow.process(fine, _actor(), _now(), _calendar())
-    workflow.close(fine, _actor(), datetime(2023, 1, 1, tzinfo=timezone.utc))
-    assert privacy.expire_closed_fines(app.config["DATA_DIR"], datetime(2026, 11, 20, tzinfo=timezone.utc), 365) == 1
+    workflow.close(fine, _actor(), datetime(2023, 1, 1, tzinfo=UTC))
+    assert privacy.expire_closed_fines(app.config["DATA_DIR"], datetime(2026, 11, 20, tzinfo=UTC), 365) == 1
     assert fine.text is None and fine.pdf_path == "" and fine.personal_data_erased_at is not None
 
 
 def test_batch_matching_reaches_the_same_states_as_one_by_one(ctx: Any) -> None:
     """match_pending (set-based, bulk writes) and refresh (one fine, ORM) decide alike."""
     from app.extensions import db
-    from fines.workflow import batch
     from fines.models import Fine, FineEvent
+    from fines.workflow import batch
 
     add_contract(ctx.client_a, "A-1", date(2026, 1, 1), date(2026, 5, 31), instruction="recharge")
     add_contract(ctx.client_a, "A-2", date(2026, 6, 1), None, address=None)  # redirect without address: waits
     add_contract(ctx.client_a, "A-3", date(2026, 1, 1), None, plate="2DEF456")
     add_contract(ctx.client_a, "A-4", date(2026, 3, 1), None, plate="2DEF456")  # overlaps A-3 from March
-    cases = [("1ABC123", datetime(2026, 5, 31, 23, 30, tzinfo=BXL)), ("1ABC123", datetime(2026, 6, 1, 0, 30, tzinfo=BXL)),
-             ("2DEF456", datetime(2026, 2, 10, 9, 0, tzinfo=BXL)), ("2DEF456", datetime(2026, 4, 10, 9, 0, tzinfo=BXL)),
+    cases = [("1ABC123", datetime(2026, 5, 31, 23, 30, tzinfo=BXL)),
+             ("1ABC123", datetime(2026, 6, 1, 0, 30, tzinfo=BXL)),
+             ("2DEF456", datetime(2026, 2, 10, 9, 0, tzinfo=BXL)),
+             ("2DEF456", datetime(2026, 4, 10, 9, 0, tzinfo=BXL)),
              ("9ZZZ999", datetime(2026, 4, 10, 9, 0, tzinfo=BXL))]
     singles = [make_fine(ctx.client_a, plate=p, offence=o, notice=f"S{i}") for i, (p, o) in enumerate(cases)]
-    expected = [(f.state, f.contract_id, f.match_reason, f.deadline, f.cutoff) for f in singles]
+    expected = [(f.state, f.contract_id, f.match_reason_code, f.match_reason_params, f.deadline, f.cutoff)
+                for f in singles]
     batched = []
     for i, (plate, offence) in enumerate(cases):  # the same fines, left as intake leaves them (read)
         fine = make_fine(ctx.client_b, plate=plate, offence=offence, notice=f"B{i}")
@@ -340,12 +365,13 @@ def test_batch_matching_reaches_the_same_states_as_one_by_one(ctx: Any) -> None:
     for fine in batched:  # reset them to 'read' on client A's contracts
         db.session.execute(sa.delete(FineEvent).where(FineEvent.fine_id == fine.id))
         db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(
-            client_id=ctx.client_a, state="read", contract_id=None, match_reason=None, deadline=None, cutoff=None))
+            client_id=ctx.client_a, state="read", contract_id=None, match_reason_code=None, match_reason_params=None,
+            deadline=None, cutoff=None))
     db.session.execute(sa.update(Fine).where(Fine.id.in_([f.id for f in singles])).values(state="cancelled"))
     db.session.flush()
     assert batch.match_pending(_calendar(), _now(), client_id=ctx.client_a) == len(batched)
     db.session.expire_all()
-    got = [(f.state, f.contract_id, f.match_reason, f.deadline, f.cutoff) for f in
+    got = [(f.state, f.contract_id, f.match_reason_code, f.match_reason_params, f.deadline, f.cutoff) for f in
            (db.session.get(Fine, b.id) for b in batched)]
     assert got == expected
     assert {f.state for f in singles} == {"cancelled"}
@@ -359,24 +385,25 @@ def test_utc_day_is_the_utc_date_of_the_instant_on_this_database(ctx: Any) -> No
     from app.extensions import db
     from fines.models import Fine
 
-    instants = [datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
-                datetime(2026, 10, 24, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    instants = [datetime(2026, 3, 29, 0, 59, tzinfo=UTC), datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+                datetime(2026, 10, 24, 23, 59, 59, 999999, tzinfo=UTC),
                 datetime(2026, 10, 25, 0, 30, tzinfo=BXL), datetime(2026, 12, 31, 23, 30, tzinfo=BXL),
-                datetime(2027, 1, 1, 0, 0, tzinfo=timezone.utc), datetime(2028, 2, 28, 23, 15, tzinfo=BXL)]
+                datetime(2027, 1, 1, 0, 0, tzinfo=UTC), datetime(2028, 2, 28, 23, 15, tzinfo=BXL)]
     fines = [make_fine(ctx.client_a, offence=at, notice=f"U{i}") for i, at in enumerate(instants)]
     got = {row.id: (row.day, row.next, row.previous) for row in db.session.execute(
         sa.select(Fine.id, utc_day(Fine.offence_at).label("day"), utc_day(Fine.offence_at, 1).label("next"),
                   utc_day(Fine.offence_at, -1).label("previous")).where(Fine.id.in_([f.id for f in fines])))}
-    for fine, at in zip(fines, instants):
-        day = at.astimezone(timezone.utc).date()
+    for fine, at in zip(fines, instants, strict=True):
+        day = at.astimezone(UTC).date()
         assert got[fine.id] == (day, day + timedelta(days=1), day - timedelta(days=1)), at
 
 
 def test_a_person_rematching_in_batch_leaves_the_same_audit_trail_as_one_by_one(ctx: Any) -> None:
     from app.extensions import db
-    from app.models import AuditEntry, Client
     from app.fleet import services as contracts
-    from fines.workflow import batch, services as workflow
+    from app.models import AuditEntry, Client
+    from fines.workflow import batch
+    from fines.workflow import services as workflow
 
     fines = {}
     for client_id in (ctx.client_a, ctx.client_b):
@@ -387,7 +414,7 @@ def test_a_person_rematching_in_batch_leaves_the_same_audit_trail_as_one_by_one(
             "contract_number": "R-1", "plate": "1ABC123", "plate_country": "BE", "driver_name": "Jan Peeters",
             "driver_address": "Kerkstraat 1, 9000 Gent", "start_date": date(2026, 1, 1), "end_date": None,
             "instruction": "redirect"})
-    now = datetime(2026, 11, 20, 9, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 20, 9, tzinfo=UTC)
     workflow.refresh(fines[ctx.client_a], _calendar(), now, _actor())  # one by one, through the ORM
     assert batch.rematch_plates({(ctx.client_b, "1ABC123")}, _calendar(), now, _actor()) == 1  # in batch
     db.session.flush()
@@ -398,10 +425,10 @@ def test_a_person_rematching_in_batch_leaves_the_same_audit_trail_as_one_by_one(
         return [(e.action, e.actor_label, e.details) for e in entries]
 
     assert trail(fines[ctx.client_a]) == trail(fines[ctx.client_b]) == [
-        ("fine.state_changed", "agent@op.test", {"from_state": "waiting_info", "to_state": "matched",
-                                                 "note": "contract R-1"}),
-        ("fine.state_changed", "agent@op.test", {"from_state": "matched", "to_state": "ready",
-                                                 "note": "information complete"})]
+        ("fine.state_changed", "agent@op.test", {"from_state": "waiting_info", "to_state": "matched", "note": None,
+                                                 "reasons": [{"code": "matched", "params": {"number": "R-1"}}]}),
+        ("fine.state_changed", "agent@op.test", {"from_state": "matched", "to_state": "ready", "note": None,
+                                                 "reasons": [{"code": "complete", "params": {}}]})]
     assert fines[ctx.client_b].state == "ready" and fines[ctx.client_b].complete_at == now
 
 
@@ -414,7 +441,8 @@ def test_bulk_insert_fills_python_defaults_and_stores_json(ctx: Any) -> None:
     bulk_insert(db.session, AuditEntry.__table__, [
         {"actor_label": "bench", "action": "x.bulk", "client_id": ctx.client_a, "details": {"n": n, "who": "é"}}
         for n in range(3)])
-    entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "x.bulk").order_by(AuditEntry.id)))
+    entries = list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "x.bulk")
+                                      .order_by(AuditEntry.id)))
     assert [e.details for e in entries] == [{"n": n, "who": "é"} for n in range(3)]
     assert all(e.at >= before - timedelta(seconds=1) for e in entries)
 
@@ -440,7 +468,7 @@ def _load_volume(client_ids: list[int], contracts: int, fines: int) -> None:
                             status="processed", client_id=client_ids[0], recipients=[], refusals=[], replies_sent=[])
     db.session.add(message)
     db.session.flush()
-    stamp = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    stamp = datetime(2026, 1, 1, tzinfo=UTC)
     bulk_insert(db.session, Contract.__table__, [
         {"client_id": client_ids[n % len(client_ids)], "contract_number": f"V{n}", "plate": f"1VOL{n:05d}",
          "plate_country": "BE", "start_date": date(2025, 1, 1) + timedelta(days=n % 300), "end_date": None,
@@ -456,10 +484,10 @@ def _load_volume(client_ids: list[int], contracts: int, fines: int) -> None:
 
 
 def test_matching_and_the_sweep_read_through_indexes_not_scans(ctx: Any) -> None:
-    from fines.workflow import batch, services as workflow
-    from fines.models import Fine
-
     from app.extensions import db
+    from fines.models import Fine
+    from fines.workflow import batch
+    from fines.workflow import services as workflow
 
     _load_volume([ctx.client_a, ctx.client_b], 50_000, 20_000)
     # A batch is small beside the contracts (10,000 fines to 1,000,000 contracts in the bench).
@@ -473,9 +501,9 @@ def test_matching_and_the_sweep_read_through_indexes_not_scans(ctx: Any) -> None
     assert "ix_fines_state_cutoff" in plan or "ix_fines_client_id_state_cutoff" in plan, plan
 
 
-@pytest.mark.parametrize("at", [datetime(2026, 11, 16, 9, 0, tzinfo=timezone.utc),
-                                datetime(2027, 7, 20, 7, 30, tzinfo=timezone.utc),  # the day after a holiday
-                                datetime(2027, 3, 6, 11, 0, tzinfo=timezone.utc)],  # a Saturday
+@pytest.mark.parametrize("at", [datetime(2026, 11, 16, 9, 0, tzinfo=UTC),
+                                datetime(2027, 7, 20, 7, 30, tzinfo=UTC),  # the day after a holiday
+                                datetime(2027, 3, 6, 11, 0, tzinfo=UTC)],  # a Saturday
                          ids=["monday", "after-21-july", "saturday"])
 def test_the_demo_fines_are_dated_around_today_in_every_stage(app: Any, clock: Any, at: datetime) -> None:
     """Whatever day the demo starts, a new user sees fines before, at and after their cut-off, and every stage."""
@@ -484,9 +512,9 @@ def test_the_demo_fines_are_dated_around_today_in_every_stage(app: Any, clock: A
     from app import services
     from app.clock import today, work_calendar
     from app.extensions import db
-    from fines.workflow.deadlines import cutoff_urgency
     from fines.demo import load_demo_fines
     from fines.models import Fine
+    from fines.workflow.deadlines import cutoff_urgency
 
     clock.set(at)
     with app.app_context():
@@ -510,7 +538,7 @@ def test_the_demo_fines_are_dated_around_today_in_every_stage(app: Any, clock: A
 
 def _fields(fine: Any, **changes: Any) -> dict[str, Any]:
     """The fine's read-out fields as the correction form sends them, with ``changes``."""
-    from fines.intake.services import FIELDS
+    from fines.intake.extraction import FIELDS
 
     return {**{name: getattr(fine, name) for name in FIELDS}, "payment_reference": None, **changes}
 
@@ -519,6 +547,7 @@ def _quarantined_fine(client_id: int, notice: str) -> Any:
     """A fine intake quarantined (no fields found), with its received → quarantined event."""
     from app.extensions import db
     from fines.models import Fine, IntakeMessage
+    from fines.reasons import Reason
     from fines.workflow import services as workflow
 
     message = IntakeMessage(source="upload", message_key=f"<{notice}>", raw_path="mail/q.eml", raw_sha256="0" * 64,
@@ -528,8 +557,8 @@ def _quarantined_fine(client_id: int, notice: str) -> Any:
                 pdf_sha256="9" * 64, size=0, state="received", confidence={}, problems=[])
     db.session.add_all([message, fine])
     db.session.flush()
-    fine.reason_code, fine.reason = "no_fine", "no_fine: no notice number, plate or amount found"
-    workflow.transition(fine, "quarantined", workflow.INTAKE, note=fine.reason)
+    fine.reason_code, fine.reason = "no_fine", "no notice number, plate or amount found"
+    workflow.transition(fine, "quarantined", workflow.INTAKE, reasons=[Reason("no_fine", {"detail": fine.reason})])
     db.session.flush()
     return fine
 
@@ -551,7 +580,8 @@ def test_correcting_a_quarantined_fine_makes_it_read_through_the_state_machine(c
         ("read", "matched", "agent@op.test"), ("matched", "ready", "agent@op.test")]
     assert fine.events[1].note == "typed in"
     moves = db.session.execute(sa.select(AuditEntry.details).where(
-        AuditEntry.action == "fine.state_changed", AuditEntry.object_id == str(fine.id)).order_by(AuditEntry.id)).scalars()
+        AuditEntry.action == "fine.state_changed", AuditEntry.object_id == str(fine.id))
+        .order_by(AuditEntry.id)).scalars()
     assert [(d["from_state"], d["to_state"]) for d in moves] == [
         ("quarantined", "read"), ("read", "matched"), ("matched", "ready")]
 
@@ -571,7 +601,7 @@ def test_a_correction_that_repeats_an_earlier_notice_makes_the_fine_a_duplicate_
     assert (second.state, second.duplicate_of_id) == ("duplicate", first.id)
     last = second.events[-1]
     assert (last.from_state, last.to_state, last.actor_label) == (before, "duplicate", "agent@op.test")
-    assert last.note == f"same issuer and notice number as fine {first.id}"
+    assert last.note is None and last.reasons == [{"code": "duplicate_of", "params": {"id": str(first.id)}}]
 
 
 def test_a_quarantined_fine_corrected_into_an_earlier_notice_is_read_then_a_duplicate(ctx: Any) -> None:

@@ -41,7 +41,7 @@ def fine(n: int) -> bytes:
 
 
 def account(d: Dovecot, security: str = "tls", *, port: int | None = None, host: str = "127.0.0.1",
-            ca_file: str | None | bool = True, password: str | None = None, **extra: Any) -> ImapAccount:
+            ca_file: str | bool | None = True, password: str | None = None, **extra: Any) -> ImapAccount:
     if port is None:
         port = d.tls_port if security == "tls" else d.plain_port
     return ImapAccount(name="test", host=host, port=port, username=d.username, password=password or d.password,
@@ -190,7 +190,8 @@ def test_fetch_returns_the_exact_bytes_and_leaves_the_message_unseen(dovecot: Do
     assert "\\Seen" not in dovecot.flags()[uid]
 
 
-@pytest.mark.parametrize("ignore", [(), ("MOVE",), ("MOVE", "UIDPLUS")], ids=["move", "copy-uid-expunge", "copy-expunge"])
+@pytest.mark.parametrize("ignore", [(), ("MOVE",), ("MOVE", "UIDPLUS")],
+                         ids=["move", "copy-uid-expunge", "copy-expunge"])
 def test_move_takes_the_message_out_of_the_folder_into_processed(dovecot: Dovecot, ignore: tuple[str, ...]) -> None:
     first, second = dovecot.deliver(fine(1)), dovecot.deliver(fine(2))
     with Mailbox(account(dovecot), ignore_capabilities=ignore) as mailbox:

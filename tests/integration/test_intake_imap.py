@@ -12,10 +12,10 @@ from tests import pdfs
 from tests.integration.faultproxy import FaultProxy
 
 
-def _mail(to: str, notice: str, message_id: str) -> bytes:
+def _mail(to: str, notice: str, message_id: str, body: str = "\n") -> bytes:
     msg = EmailMessage()
     msg["From"], msg["To"], msg["Subject"], msg["Message-ID"] = "fleet@client.test", to, f"boete {notice}", message_id
-    msg.set_content("\n")
+    msg.set_content(body)
     lines = [line.replace("123456", notice) for line in pdfs.LETTER]
     msg.add_attachment(pdfs.text_pdf(lines), maintype="application", subtype="pdf", filename=f"{notice}.pdf")
     return msg.as_bytes()
@@ -108,7 +108,8 @@ def test_poison_messages_are_set_aside_and_the_valid_fine_behind_them_is_stored(
     from fines.models import Fine, IntakeMessage
 
     plain = EmailMessage()
-    plain["From"], plain["To"], plain["Subject"], plain["Message-ID"] = "x@placeholder.test", "y@placeholder.test", "hi", "<p1@e>"
+    plain["From"], plain["To"] = "x@placeholder.test", "y@placeholder.test"
+    plain["Subject"], plain["Message-ID"] = "hi", "<p1@e>"
     plain.set_content("no PDF here\n")
     crlf = _poison(plain.as_bytes(), b"From: x@placeholder.test", b"From: =?utf-8?q?x=0D=0Ay?= <a@evil.test>")
     crlf = _poison(crlf, b"To: y@placeholder.test", b"To: " + b", ".join(
@@ -125,8 +126,8 @@ def test_poison_messages_are_set_aside_and_the_valid_fine_behind_them_is_stored(
     assert len(dovecot.list_folder("Quarantine")) == 2 and len(dovecot.list_folder("Processed")) == 1
     with app.app_context():
         bomb, group, valid = (db.session.get(IntakeMessage, message_id) for message_id, *_ in results)
-        assert bomb.reason.startswith("too_many_encoded_words") and bomb.sender == "a@evil.test"
-        assert group.reason.startswith("no client has any of these addresses")
+        assert bomb.reason_code == "too_many_encoded_words" and bomb.sender == "a@evil.test"
+        assert group.reason_code == "no_client"
         [fine] = valid.fines
         assert fine.notice_number == "AN.12.L3.400001/2026" and db.session.get(Fine, fine.id) is not None
     assert _drain(app, _account(dovecot)) == []  # nothing left, nothing stuck first in INBOX
@@ -153,6 +154,28 @@ def test_intake_failing_on_one_message_quarantines_it_and_reads_the_next(app: An
     assert dovecot.list_folder("INBOX") == [] and len(dovecot.list_folder("Quarantine")) == 1
     with app.app_context():
         failed = db.session.get(IntakeMessage, results[0][0])
-        assert failed.reason == "intake_error: RuntimeError" and failed.uid is not None
+        assert (failed.reason_code, failed.reason) == ("intake_error", "RuntimeError") and failed.uid is not None
         raw_kept = (Path(app.config["DATA_DIR"]) / failed.raw_path).exists()
     assert raw_kept
+
+
+def test_a_question_is_answered_once_after_the_commit_even_when_the_move_fails(app: Any, world: Any, dovecot: Any,
+                                                                              smtp_sink: Any) -> None:
+    from fines.intake.imap import ImapError
+
+    dovecot.deliver(_mail("alpha@fines.fleetdesk.test", "600001", "<q1@c>", body="Waarom moet ik dit betalen?"))
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_sink.port)
+    try:
+        with FaultProxy(("127.0.0.1", dovecot.plain_port)) as proxy:
+            proxy.cut_on_client(b"MOVE")
+            proxy.cut_on_client(b"COPY")
+            with pytest.raises(ImapError):
+                _drain(app, _account(dovecot, port=proxy.port, security="plain"))
+        # The message and its reply were committed together before the move: the reply has left.
+        assert [m["To"] for m in smtp_sink.messages] == ["fleet@client.test"]
+        assert len(dovecot.list_folder("INBOX")) == 1
+        results = _drain(app, _account(dovecot))  # seen again: only moved, not answered again
+        assert [(status, created) for _id, status, created, _n in results] == [("processed", False)]
+    finally:
+        app.config.update(SMTP_PORT=25)
+    assert len(smtp_sink.messages) == 1 and smtp_sink.messages[0]["Auto-Submitted"] == "auto-replied"

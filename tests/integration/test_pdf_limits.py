@@ -213,15 +213,15 @@ def test_a_page_that_fails_to_render_is_noted_and_the_other_pages_are_read(monke
     assert text.failed_pages == (2,) and text.ocr_pages == 1
     reply = pdfworker.handle({"filename": "two-pages.pdf"}, data)
     assert reply["ok"] and reply["pages"] == 2
-    assert "page_unreadable:2" in reply["problems"] and reply["needs_review"]
+    assert {"code": "page_unreadable", "params": {"number": "2"}} in reply["problems"] and reply["needs_review"]
     assert reply["fields"]["plate"] == "1ABC123"
 
 
 def test_every_reason_the_pdf_reader_gives_has_a_label() -> None:
     from typing import get_args
 
-    from fines.web import labels
     from fines.intake.pdftext import ReasonCode
+    from fines.web import labels
 
     produced = set(get_args(ReasonCode)) | {"too_complex", "timeout", "crashed", "cpu_limit"}
     assert produced <= set(labels.LABELS["quarantine"])

@@ -82,7 +82,8 @@ def test_life_of_a_ticket_with_a_pause_waiting_on_the_client(ctx: Any) -> None:
     ("acknowledge", "resume", True),   # nothing to resume
     ("acknowledge", "status_report", True),  # a status report needs a text
 ])
-def test_refused_actions_leave_the_ticket_as_it_was(ctx: Any, state_action: str | None, action: str, staff: bool) -> None:
+def test_refused_actions_leave_the_ticket_as_it_was(ctx: Any, state_action: str | None, action: str,
+                                                    staff: bool) -> None:
     from app.services import ServiceError
     from sla.desk import services
 
@@ -115,8 +116,8 @@ def test_a_correction_recomputes_the_category_from_the_report_time(ctx: Any) -> 
 
     ticket = _open(ctx, level=1, impact="few")  # category 5
     assert ticket.category == 5
-    services.correct(ticket, _agent(), level=4, impact="all", reason="nobody can log in", now=MON.replace(hour=9, minute=10),
-                     calendar=_calendar())
+    services.correct(ticket, _agent(), level=4, impact="all", reason="nobody can log in",
+                     now=MON.replace(hour=9, minute=10), calendar=_calendar())
     status = services.status_of(ticket, MON.replace(hour=9, minute=10), _calendar())
     assert ticket.category == 1 and status.reaction_due == MON.replace(hour=9, minute=30)
     assert ticket.events[-1].kind == "corrected" and ticket.events[-1].data["to"]["category"] == 1
@@ -206,10 +207,10 @@ def test_the_demo_shows_tickets_in_every_clock_state_relative_to_the_apps_clock(
     from app import services as platform
     from app.extensions import db
     from sla.desk import services
-    from sla.uptime import services as uptime_services
     from sla.desk.demo import load_demo_tickets
-    from sla.uptime.demo import load_demo_uptime
     from sla.desk.models import Ticket
+    from sla.uptime import services as uptime_services
+    from sla.uptime.demo import load_demo_uptime
     from sla.uptime.models import MaintenanceWindow, Outage
 
     clock.set(moment)

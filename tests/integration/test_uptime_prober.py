@@ -5,7 +5,7 @@ import http.server
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 class _Flaky(http.server.BaseHTTPRequestHandler):
     status = 200
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.send_response(type(self).status)
         self.end_headers()
         self.wfile.write(b"ok" if type(self).status == 200 else b"down")
@@ -48,7 +48,7 @@ def test_an_outage_starts_after_three_failures_and_ends_at_the_first_success(app
         with app.app_context():
             moments = []
             def probe() -> None:
-                moments.append(datetime.now(timezone.utc))
+                moments.append(datetime.now(UTC))
                 uptime_jobs.probe_all(moments[-1])
                 time.sleep(0.05)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from backups.manifest import Manifest, Part, backup_id, check_parts, sha256_file
 from backups.policy import Tier
 
-UTC = timezone.utc
 CET = timezone(timedelta(hours=1))
 
 

@@ -6,7 +6,7 @@ Whit Monday 2026-05-25; 7.5 h Monday to Thursday, 6.5 h on Friday); property tes
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,6 @@ from backups.policy import (
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 CAL = WorkCalendar.belgium()
-UTC = timezone.utc
 M = timedelta(minutes=1)
 DAILY = (Tier.SERVER_DB, Tier.DC_DB, Tier.DC_FILES)
 

@@ -13,8 +13,8 @@ from app.fleet.contracts_csv import (
     parse_contracts_csv,
     write_contracts_csv,
 )
-from tests import support
 from app.fleet.instructions import Instruction
+from tests import support
 
 HEADER = "client_code,contract_number,plate,driver,start_date,end_date,instruction"
 GOOD = "LEASEA,LEASEA-1001,1-ABC-123,Tom Claes,2025-02-01,2026-05-27,recharge"

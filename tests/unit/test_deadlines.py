@@ -1,7 +1,7 @@
 """Fine deadlines, the client's cut-off, liability and urgency (DOMAIN.md, Deadline and Liability)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,12 +29,15 @@ def bx(y: int, mo: int, d: int, h: int = 10, mi: int = 0) -> datetime:
     return datetime(y, mo, d, h, mi, tzinfo=BRUSSELS)
 
 
+RECEIVED = bx(2026, 3, 2)
+
+
 def fine(
     *,
     kind: str | None = "immediate_collection",
     letter: date | None = None,
     due: date | None = None,
-    received: datetime = bx(2026, 3, 2),
+    received: datetime = RECEIVED,
     complete: datetime | None = None,
     processed: datetime | None = None,
 ) -> FineDates:
@@ -207,8 +210,8 @@ def test_local_brussels_date_decides_not_utc() -> None:
     # cut-off day in UTC (22:30), but late in Brussels.
     on_time = assess(fine(due=DUE, received=bx(2026, 5, 15, 23, 30), complete=bx(2026, 5, 15, 23, 30)),
                      C, CAL, date(2026, 5, 15))
-    late = assess(fine(due=DUE, received=datetime(2026, 5, 15, 22, 30, tzinfo=timezone.utc),
-                       complete=datetime(2026, 5, 15, 22, 30, tzinfo=timezone.utc)), C, CAL, date(2026, 5, 16))
+    late = assess(fine(due=DUE, received=datetime(2026, 5, 15, 22, 30, tzinfo=UTC),
+                       complete=datetime(2026, 5, 15, 22, 30, tzinfo=UTC)), C, CAL, date(2026, 5, 16))
     assert on_time.delivered_on_time is True
     assert late.delivered_on_time is False
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from fines.intake.extraction import BRUSSELS, Extraction, extract_fields, find_date, find_time
+from app.workcalendar import BRUSSELS
+from fines.intake.dates import find_date, find_time
+from fines.intake.extraction import FIELDS, Extraction, extract_fields
 from fines.money import Money, find_structured_reference, parse_amount, structured_reference_valid
+from fines.reasons import Reason
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fines"
 LAYOUTS = sorted(path.stem for path in FIXTURES.glob("*.json"))
-FIELDS = ("kind", "language", "issuer", "notice_number", "plate", "plate_country", "offence_at", "letter_date",
-          "due_date", "amount_cents", "currency", "payment_reference", "addressee")
 
 
 def letter(**lines: str) -> str:
@@ -226,25 +227,24 @@ def test_driver_identification_penalty_range_is_not_an_amount() -> None:
 
 @pytest.mark.parametrize(("lines", "problem"), [
     ({"reference": "Gestructureerde mededeling: +++614/2626/87223+++"},
-     "structured communication fails mod-97 check"),
-    ({"date": "Datum: 01/03/2026"}, "offence after letter date"),
-    ({"due": "Uiterste betaaldatum: 01/03/2026"}, "due date before letter date"),
-    ({"plate": "Nummerplaat: 1-ABC-12345"}, "plate missing"),
-    ({"ref": ""}, "notice_number missing"),
-    ({"amount": ""}, "amount_cents missing"),
-    ({"offence": "Datum van de overtreding: 14/03/2026"}, "offence time missing"),
+     Reason("reference_check")),
+    ({"date": "Datum: 01/03/2026"}, Reason("offence_after_letter")),
+    ({"due": "Uiterste betaaldatum: 01/03/2026"}, Reason("due_before_letter")),
+    ({"plate": "Nummerplaat: 1-ABC-12345"}, Reason("missing", {"field": "plate"})),
+    ({"ref": ""}, Reason("missing", {"field": "notice_number"})),
+    ({"amount": ""}, Reason("missing", {"field": "amount_cents"})),
+    ({"offence": "Datum van de overtreding: 14/03/2026"}, Reason("offence_time_missing")),
 ])
-def test_validation_problems_send_the_fine_to_review(lines: dict[str, str], problem: str) -> None:
+def test_validation_problems_send_the_fine_to_review(lines: dict[str, str], problem: Reason) -> None:
     result = extract_fields(letter(**lines))
     assert problem in result.problems
     assert result.needs_review
 
 
 def test_plate_of_wrong_country_pattern_is_reported() -> None:
-    from fines.intake import extraction
-    from app.fleet.plates import Plate
+    from app.fleet.plates import Plate, plate_is_valid
 
-    assert not extraction.plate_is_valid(Plate("BE", "AB123CD"))
+    assert not plate_is_valid(Plate("BE", "AB123CD"))
 
 
 def test_empty_text_yields_an_empty_extraction_that_needs_review() -> None:

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.workcalendar import WorkCalendar
 from app.fleet.contracts_csv import ContractRow, parse_contracts_csv
 from app.fleet.instructions import Instruction
+from app.workcalendar import WorkCalendar
+from fines.reasons import Reason
 from fines.workflow.deadlines import FineDates, Liable, Urgency, assess
 from fines.workflow.matching import ContractPeriod, match_contract
 from fines.workflow.states import FineState, TransitionRefused, check_transition, needed_information
@@ -38,7 +40,7 @@ def imported() -> tuple[list[ContractRow], list[ContractPeriod]]:
 
 
 def walk(*states: FineState, reason: str | None = None) -> None:
-    for current, target in zip(states, states[1:]):
+    for current, target in pairwise(states):
         check_transition(current, target, reason=reason)
 
 
@@ -65,7 +67,7 @@ def test_fine_in_the_gap_waits_for_a_contract_the_client_adds_too_late() -> None
     _, periods = imported()
     offence = date(2026, 12, 20)  # between Marie's end and Karim's start
     result = match_contract(periods, "EVC261", offence)
-    assert result.reason == "No lease contract for plate EVC-261 on 2026-12-20."
+    assert result.reason == Reason("no_contract", {"plate": "EVC-261", "day": "2026-12-20"})
     walk(S.RECEIVED, S.READ, S.WAITING_INFO)
     # No contract: the earliest deadline stands in (designation 2027-01-04, before the due date).
     dates = FineDates(kind="parking", letter_date=date(2026, 12, 20), due_date=date(2027, 2, 1),
@@ -83,7 +85,8 @@ def test_fine_in_the_gap_waits_for_a_contract_the_client_adds_too_late() -> None
                      received_at=dates.received_at, complete_at=bx(2027, 1, 5), processed_at=bx(2027, 1, 5, 15))
     judged = assess(done, Instruction.REDIRECT, CAL, date(2027, 1, 6))
     assert (judged.missed, judged.liable) == (True, Liable.CLIENT)
-    assert judged.liability_reason is not None and "2027-01-05, after the cut-off of 2026-12-24" in judged.liability_reason
+    assert judged.liability_reason is not None
+    assert "2027-01-05, after the cut-off of 2026-12-24" in judged.liability_reason
 
 
 def test_operator_answers_when_it_had_everything_in_time() -> None:

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import pytest
 
 from app.fleet.contracts_csv import parse_contracts_csv
+from fines.reasons import Reason
 from fines.workflow.matching import ContractPeriod, match_contract, overlaps
 from tests import support
-
 
 
 def period(id: int, number: str, plate: str, start: date, end: date | None) -> ContractPeriod:
@@ -47,15 +47,17 @@ def test_match_prefers_contract_active_at_offence_time(plate: str, offence: date
 @pytest.mark.parametrize(
     ("plate", "offence", "reason"),
     [
-        ("1ABC123", date(2025, 1, 31), "No lease contract for plate 1-ABC-123 on 2025-01-31."),   # before the first
-        ("1ABC123", date(2026, 12, 15), "No lease contract for plate 1-ABC-123 on 2026-12-15."),  # in the gap
-        ("1ABC123", date(2027, 1, 12), "No lease contract for plate 1-ABC-123 on 2027-01-12."),   # gap's last day
-        ("1-DEF-456", date(2026, 3, 14), "No lease contract for plate 1-DEF-456 on 2026-03-14."),
-        ("AB-123-CD", date(2026, 3, 14), "No lease contract for plate AB-123-CD on 2026-03-14."),  # French
-        ("??", date(2026, 3, 14), "The fine has no plate to match a lease contract on 2026-03-14."),
+        # before the first, in the gap, the gap's last day
+        ("1ABC123", date(2025, 1, 31), Reason("no_contract", {"plate": "1-ABC-123", "day": "2025-01-31"})),
+        ("1ABC123", date(2026, 12, 15), Reason("no_contract", {"plate": "1-ABC-123", "day": "2026-12-15"})),
+        ("1ABC123", date(2027, 1, 12), Reason("no_contract", {"plate": "1-ABC-123", "day": "2027-01-12"})),
+        ("1-DEF-456", date(2026, 3, 14), Reason("no_contract", {"plate": "1-DEF-456", "day": "2026-03-14"})),
+        # French
+        ("AB-123-CD", date(2026, 3, 14), Reason("no_contract", {"plate": "AB-123-CD", "day": "2026-03-14"})),
+        ("??", date(2026, 3, 14), Reason("no_plate", {"day": "2026-03-14"})),
     ],
 )
-def test_no_contract_explains_plate_and_date(plate: str, offence: date, reason: str) -> None:
+def test_no_contract_explains_plate_and_date(plate: str, offence: date, reason: Reason) -> None:
     result = match_contract(CONTRACTS, plate, offence)
     assert result.contract is None
     assert result.reason == reason
@@ -63,13 +65,13 @@ def test_no_contract_explains_plate_and_date(plate: str, offence: date, reason: 
 
 def test_overlapping_contracts_are_not_guessed_between() -> None:
     twin = period(9, "LEASEA-0999", "1ABC123", date(2026, 5, 1), date(2026, 6, 30))
-    result = match_contract(CONTRACTS + [twin], "1ABC123", date(2026, 5, 27))
+    result = match_contract([*CONTRACTS, twin], "1ABC123", date(2026, 5, 27))
     assert result.contract is None
-    assert result.reason == ("2 lease contracts for plate 1-ABC-123 overlap on 2026-05-27:"
-                             " LEASEA-0999, LEASEA-1001.")
+    assert result.reason == Reason("overlap", {"count": "2", "plate": "1-ABC-123", "day": "2026-05-27",
+                                               "numbers": "LEASEA-0999, LEASEA-1001"})
     # Outside the overlap the twin alone runs.
-    assert match_contract(CONTRACTS + [twin], "1ABC123", date(2026, 6, 30)).contract is None
-    assert match_contract(CONTRACTS + [twin], "1ABC123", date(2026, 7, 1)).contract == MARIE
+    assert match_contract([*CONTRACTS, twin], "1ABC123", date(2026, 6, 30)).contract is None
+    assert match_contract([*CONTRACTS, twin], "1ABC123", date(2026, 7, 1)).contract == MARIE
 
 
 def test_plate_reused_after_other_plates_in_candidates_only_matches_its_own() -> None:
@@ -79,7 +81,7 @@ def test_plate_reused_after_other_plates_in_candidates_only_matches_its_own() ->
 
 def test_country_given_formats_the_reason_in_that_country() -> None:
     result = match_contract([], "AB123C", date(2026, 3, 14), country="NL")
-    assert result.reason == "No lease contract for plate AB-123-C on 2026-03-14."
+    assert result.reason == Reason("no_contract", {"plate": "AB-123-C", "day": "2026-03-14"})
 
 
 def test_a_datetime_offence_is_refused() -> None:

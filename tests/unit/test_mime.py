@@ -33,7 +33,8 @@ def _police_mail() -> EmailMessage:
 def _outer(*parts: tuple[bytes, str, str | None], cte: str = "base64") -> bytes:
     """A mail to the intake address with ``parts`` (bytes, content type, file name) in ``cte``."""
     lines = [f"From: fleet@alpha.test\r\nTo: {INTAKE}\r\nSubject: Fw\r\nMIME-Version: 1.0\r\n"
-             "Content-Type: multipart/mixed; boundary=OUT\r\n\r\n--OUT\r\nContent-Type: text/plain\r\n\r\nzie bijlage\r\n"]
+             "Content-Type: multipart/mixed; boundary=OUT\r\n\r\n"
+             "--OUT\r\nContent-Type: text/plain\r\n\r\nzie bijlage\r\n"]
     for data, ctype, name in parts:
         encoded = (base64.encodebytes(data) if cte == "base64" else quopri.encodestring(data)).decode()
         disposition = f"Content-Disposition: attachment; filename=\"{name}\"\r\n" if name else ""
@@ -114,7 +115,8 @@ def test_a_header_of_thousands_of_encoded_words_is_refused_before_parsing_fast_a
     (b"X-Only: nothing an e-mail has\r\n\r\nbody", "not_mail"),
     (b"From: a@b.test\r\nX-Pad: " + b"y" * (300 * 1024) + b"\r\n\r\nbody", "headers_too_large"),
     (b"From: a@b.test\r\n" + b"X-N: 1\r\n" * 1200 + b"\r\nbody", "too_many_headers"),
-    (b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" + b"--B\r\n\r\nx\r\n" * 2500, "too_many_parts"),
+    (b"From: a@b.test\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n" + b"--B\r\n\r\nx\r\n" * 2500,
+     "too_many_parts"),
 ])
 def test_mail_over_the_limits_or_not_mail_is_refused_with_its_code(raw: bytes, code: str) -> None:
     with pytest.raises(mime.MalformedMail) as refused:
@@ -155,7 +157,8 @@ def _tnef_in_tnef_free_mail(ctype: str) -> bytes:
     ("rfc822 plain", _rfc822_plain()),
     ("rfc822 base64", _outer((_police_mail().as_bytes(), "message/rfc822", None))),
     ("rfc822 quoted-printable", _outer((_police_mail().as_bytes(), "message/rfc822", None), cte="quoted-printable")),
-    ("rfc822 base64 twice", _outer((_outer((_police_mail().as_bytes(), "message/rfc822", None)), "message/rfc822", None))),
+    ("rfc822 base64 twice",
+     _outer((_outer((_police_mail().as_bytes(), "message/rfc822", None)), "message/rfc822", None))),
     (".eml as octet-stream", _outer((_police_mail().as_bytes(), "application/octet-stream", "fw.eml"))),
     (".eml as octet-stream twice", _outer((_outer((_police_mail().as_bytes(), "application/octet-stream", "a.eml")),
                                            "application/octet-stream", "b.eml"))),
@@ -193,7 +196,8 @@ def test_delivery_status_parts_are_neither_text_nor_attachments() -> None:
 def test_read_headers_of_a_refused_message_never_raises() -> None:
     headers = mime.read_headers(_header_bomb(2700))
     assert headers.sender == "a@evil.test" and headers.recipients == ()
-    headers = mime.read_headers(b"\xef\xbb\xbfFrom: =?utf-8?q?x=0D=0Ay?= <a@evil.test>\r\nTo: unlisted-recipients:;\r\n\r\n")
+    headers = mime.read_headers(
+        b"\xef\xbb\xbfFrom: =?utf-8?q?x=0D=0Ay?= <a@evil.test>\r\nTo: unlisted-recipients:;\r\n\r\n")
     assert headers.sender == "a@evil.test"
 
 

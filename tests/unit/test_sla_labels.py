@@ -15,7 +15,7 @@ def test_the_catalogue_words_every_level_and_impact_of_the_policy_in_its_order()
 
 def test_the_report_and_correction_forms_offer_the_catalogues_words() -> None:
     catalogue = {kind: list(labels.LABELS[kind].items()) for kind in ("level", "impact")}
-    assert forms.LEVEL_CHOICES == catalogue["level"] and forms.IMPACT_CHOICES == catalogue["impact"]
+    assert catalogue["level"] == forms.LEVEL_CHOICES and catalogue["impact"] == forms.IMPACT_CHOICES
     for form in (forms.TicketForm, forms.CorrectForm):
         assert form.level.kwargs["choices"] is forms.LEVEL_CHOICES
         assert form.impact.kwargs["choices"] is forms.IMPACT_CHOICES

@@ -22,7 +22,8 @@ INITIAL_STATE = "received"
 
 def _is_fine_call(node: ast.Call) -> bool:
     func = node.func
-    return (isinstance(func, ast.Name) and func.id == "Fine") or (isinstance(func, ast.Attribute) and func.attr == "Fine")
+    return ((isinstance(func, ast.Name) and func.id == "Fine")
+            or (isinstance(func, ast.Attribute) and func.attr == "Fine"))
 
 
 def _targets(node: ast.AST) -> Iterator[ast.expr]:
@@ -45,8 +46,11 @@ def _writes_state(node: ast.AST) -> str | None:
     """Say how ``node`` writes a state (None when it does not)."""
     if any(isinstance(t, ast.Attribute) and t.attr == "state" for t in _targets(node)):
         return "assigns .state"
-    if not isinstance(node, ast.Call):
-        return None
+    return _call_writes_state(node) if isinstance(node, ast.Call) else None
+
+
+def _call_writes_state(node: ast.Call) -> str | None:
+    """Say how the call ``node`` writes a state (None when it does not)."""
     func = node.func
     if isinstance(func, ast.Name) and func.id == "setattr" and len(node.args) >= 2 \
             and isinstance(node.args[1], ast.Constant) and node.args[1].value == "state":

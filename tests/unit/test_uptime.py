@@ -7,7 +7,8 @@ reference written here that steps minute by minute and asks only ``calendar.is_w
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -87,8 +88,8 @@ DOWNTIME_CASES = [
     ("an empty outage counts nothing",
      [(bx(2026, 11, 10, 10), bx(2026, 11, 10, 10))], [], 0 * M),
     ("an outage given in UTC counts the same instants (11:30-13:30 Brussels)",
-     [(datetime(2026, 11, 10, 10, 30, tzinfo=timezone.utc),
-       datetime(2026, 11, 10, 12, 30, tzinfo=timezone.utc))], [], 60 * M),
+     [(datetime(2026, 11, 10, 10, 30, tzinfo=UTC),
+       datetime(2026, 11, 10, 12, 30, tzinfo=UTC))], [], 60 * M),
 ]
 
 
@@ -251,7 +252,7 @@ def test_a_date_instead_of_a_datetime_is_a_type_error() -> None:
 
 
 def test_merge_joins_overlapping_and_touching_intervals_drops_empty_ones_and_sorts() -> None:
-    utc = timezone.utc
+    utc = UTC
     merged = merge([
         (bx(2026, 11, 10, 14), bx(2026, 11, 10, 15)),
         (bx(2026, 11, 10, 9), bx(2026, 11, 10, 10)),
@@ -272,7 +273,7 @@ def test_merge_compares_instants_across_the_autumn_clock_change() -> None:
     first = datetime(2026, 10, 25, 2, 30, tzinfo=BRUSSELS)
     second = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BRUSSELS)
     assert merge([(first, second)]) == [
-        (datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc), datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc))
+        (datetime(2026, 10, 25, 0, 30, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC))
     ]
 
 
@@ -300,7 +301,7 @@ def test_rolling_window_counts_local_days_across_the_spring_clock_change() -> No
     start, end = rolling_window(bx(2026, 4, 10, 10), BRUSSELS)
     assert (start, end) == (bx(2026, 3, 11, 10), bx(2026, 4, 10, 10))
     # 29 Mar 2026 has 23 hours (same-tzinfo subtraction would compare wall clocks: use UTC)
-    assert end.astimezone(timezone.utc) - start.astimezone(timezone.utc) == timedelta(days=30) - H
+    assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(days=30) - H
 
 
 # -- the month's figures and the daily strip -----------------------------------------------------
@@ -406,7 +407,7 @@ INTERESTING_DAYS = [
 ]
 # Minutes of the day at or next to the schedule's boundaries: 08:30, 12:00, 13:00, 16:00, 17:00.
 BOUNDARY_MINUTES = [0, 509, 510, 511, 719, 720, 721, 779, 780, 781, 959, 960, 961, 1019, 1020, 1021]
-ZONES = [BRUSSELS, timezone.utc, timezone(timedelta(hours=-5))]
+ZONES = [BRUSSELS, UTC, timezone(timedelta(hours=-5))]
 
 
 @st.composite
@@ -442,7 +443,7 @@ def reference_minutes(
 ) -> tuple[int, int]:
     """Return (measured, down) whole working minutes in [start, end), stepping one by one."""
     measured = down = 0
-    t = start.astimezone(timezone.utc)
+    t = start.astimezone(UTC)
     while t < end:
         if CAL.is_working_time(t) and not any(a <= t < b for a, b in maintenance):
             measured += 1
@@ -479,8 +480,8 @@ def test_merge_keeps_exactly_the_covered_instants(scenario: Scenario) -> None:
     outages, _, start, end = scenario
     merged = merge(outages)
     assert all(a < b for a, b in merged)
-    assert all(left[1] < right[0] for left, right in zip(merged, merged[1:]))  # disjoint, apart
-    t = start.astimezone(timezone.utc)
+    assert all(left[1] < right[0] for left, right in pairwise(merged))  # disjoint, apart
+    t = start.astimezone(UTC)
     while t < end:
         assert any(a <= t < b for a, b in outages) == any(a <= t < b for a, b in merged)
         t += 15 * M

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,7 @@ def bx(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0, us: int = 0
 
 
 def same_instant(a: datetime, b: datetime) -> bool:
-    return a.astimezone(timezone.utc) == b.astimezone(timezone.utc)
+    return a.astimezone(UTC) == b.astimezone(UTC)
 
 
 # -- holidays -------------------------------------------------------------------------------------
@@ -201,10 +201,10 @@ def test_workday_functions_refuse_datetimes() -> None:
         (bx(2026, 3, 13, 16, 30), False),
         (bx(2026, 3, 14, 10), False),  # Saturday
         (bx(2026, 3, 9, 0), False),  # a notification at midnight
-        (datetime(2026, 3, 9, 7, 30, tzinfo=timezone.utc), True),  # 08:30 in Brussels (winter)
-        (datetime(2026, 7, 6, 6, 30, tzinfo=timezone.utc), True),  # 08:30 in Brussels (summer)
-        (datetime(2026, 7, 6, 6, 29, tzinfo=timezone.utc), False),
-        (datetime(2026, 7, 6, 10, 0, tzinfo=timezone.utc), False),  # 12:00 in Brussels
+        (datetime(2026, 3, 9, 7, 30, tzinfo=UTC), True),  # 08:30 in Brussels (winter)
+        (datetime(2026, 7, 6, 6, 30, tzinfo=UTC), True),  # 08:30 in Brussels (summer)
+        (datetime(2026, 7, 6, 6, 29, tzinfo=UTC), False),
+        (datetime(2026, 7, 6, 10, 0, tzinfo=UTC), False),  # 12:00 in Brussels
     ],
     ids=str,
 )
@@ -234,8 +234,8 @@ def test_is_working_time_uses_half_open_intervals(instant: datetime, working: bo
         (bx(2027, 10, 29, 15), bx(2027, 11, 2, 10), 2.5 * H),
         (bx(2026, 12, 24, 16), bx(2026, 12, 28, 9, 30), 2 * H),  # over Christmas
         # The same instants written in other zones.
-        (datetime(2026, 3, 27, 14, tzinfo=timezone.utc),
-         datetime(2026, 3, 30, 8, tzinfo=timezone.utc), 2.5 * H),
+        (datetime(2026, 3, 27, 14, tzinfo=UTC),
+         datetime(2026, 3, 30, 8, tzinfo=UTC), 2.5 * H),
         (datetime(2026, 3, 27, 10, tzinfo=NEW_YORK), datetime(2026, 3, 30, 13, 30, tzinfo=KOLKATA),
          2.5 * H),
     ],
@@ -254,8 +254,8 @@ def test_working_time_over_ten_years_is_the_sum_of_the_days() -> None:
     got = CAL.working_time_between(bx(2026, 1, 1), bx(2036, 1, 1))
     assert got == expected
     assert got == CAL.working_time_between(
-        datetime(2025, 12, 31, 23, tzinfo=timezone.utc),
-        datetime(2035, 12, 31, 23, tzinfo=timezone.utc),
+        datetime(2025, 12, 31, 23, tzinfo=UTC),
+        datetime(2035, 12, 31, 23, tzinfo=UTC),
     )
 
 
@@ -288,7 +288,7 @@ def test_tables_grow_lazily_both_ways_without_changing_answers() -> None:
         (bx(2026, 3, 15, 23), M, bx(2026, 3, 16, 8, 31)),  # from Sunday night
         (bx(2026, 3, 14, 10), timedelta(0), bx(2026, 3, 14, 10)),  # zero: t itself
         (bx(2026, 3, 9, 12, 30), timedelta(0), bx(2026, 3, 9, 12, 30)),
-        (datetime(2026, 6, 1, 6, 30, tzinfo=timezone.utc), 1 * H, bx(2026, 6, 1, 9, 30)),
+        (datetime(2026, 6, 1, 6, 30, tzinfo=UTC), 1 * H, bx(2026, 6, 1, 9, 30)),
         # 52 weeks of hours from Monday 2 March 2026: the eight weekday holidays in that year
         # (6 Apr, 1 May, 14 May, 25 May, 21 Jul, 11 Nov, 25 Dec, 1 Jan) take 57 h, worked in
         # the week of 1 March 2027 (36.5 h) and Mon 8 to Wed 10 March 2027 15:00 (20.5 h).
@@ -318,7 +318,7 @@ def test_add_working_time_finds_the_earliest_instant(
         (bx(2026, 4, 3, 16), bx(2026, 4, 7, 8, 30)),  # Easter Monday is closed
         (bx(2026, 12, 31, 17), bx(2027, 1, 4, 8, 30)),  # New Year's Eve
         (bx(2026, 3, 27, 16), bx(2026, 3, 30, 8, 30)),  # over the clock change
-        (datetime(2026, 3, 9, 16, tzinfo=timezone.utc), bx(2026, 3, 10, 8, 30)),
+        (datetime(2026, 3, 9, 16, tzinfo=UTC), bx(2026, 3, 10, 8, 30)),
     ],
 )
 def test_next_working_moment_skips_to_the_next_opening(
@@ -380,7 +380,7 @@ def test_negative_duration_raises_value_error() -> None:
         CAL.add_working_time(bx(2026, 3, 9, 10), -US)
 
 
-@pytest.mark.parametrize("zone", [timezone.utc, NEW_YORK, KOLKATA, timezone(timedelta(hours=-3))],
+@pytest.mark.parametrize("zone", [UTC, NEW_YORK, KOLKATA, timezone(timedelta(hours=-3))],
                          ids=str)
 def test_results_denote_the_same_instant_whatever_the_input_zone(zone: tzinfo) -> None:
     start = bx(2026, 3, 27, 11, 45, 10, 5).astimezone(zone)
@@ -445,8 +445,8 @@ def test_round_the_clock_calendar_counts_elapsed_time_over_clock_changes() -> No
         (bx(2026, 10, 25), bx(2026, 10, 26)),
         (bx(2026, 10, 26), bx(2026, 10, 26, 12)),
     ]
-    assert cal.working_time_between(datetime(2026, 1, 1, tzinfo=timezone.utc),
-                                    datetime(2027, 1, 1, tzinfo=timezone.utc)) == 365 * 24 * H
+    assert cal.working_time_between(datetime(2026, 1, 1, tzinfo=UTC),
+                                    datetime(2027, 1, 1, tzinfo=UTC)) == 365 * 24 * H
 
 
 @pytest.mark.parametrize(
@@ -456,7 +456,7 @@ def test_round_the_clock_calendar_counts_elapsed_time_over_clock_changes() -> No
         ({0: [(time(13), time(17)), (time(9), time(12))]}, "sorted"),
         ({0: [(time(12), time(9))]}, "end after it starts"),
         ({7: [(time(9), time(12))]}, "weekdays are 0"),
-        ({0: [(time(9, tzinfo=timezone.utc), time(12))]}, "without tzinfo"),
+        ({0: [(time(9, tzinfo=UTC), time(12))]}, "without tzinfo"),
     ],
 )
 def test_invalid_schedules_are_refused(
@@ -498,9 +498,9 @@ REF_HOLIDAYS = set(
 # Working hours as minutes after midnight: 08:30-12:00 and 13:00-17:00, Friday 13:00-16:00.
 REF_HOURS = {d: ((8 * 60 + 30, 12 * 60), (13 * 60, 17 * 60)) for d in range(4)}
 REF_HOURS[4] = ((8 * 60 + 30, 12 * 60), (13 * 60, 16 * 60))
-REF_START = datetime(2025, 12, 1, tzinfo=timezone.utc)  # the minutes the reference knows
+REF_START = datetime(2025, 12, 1, tzinfo=UTC)  # the minutes the reference knows
 REF_MINUTES = 60 * 24 * (365 + 150)  # to the end of April 2027: two springs, one autumn
-ZONES: list[tzinfo] = [BRUSSELS, timezone.utc, NEW_YORK, KOLKATA]
+ZONES: list[tzinfo] = [BRUSSELS, UTC, NEW_YORK, KOLKATA]
 
 
 def test_reference_holidays_are_the_ten_legal_days_and_two_sundays() -> None:
@@ -601,7 +601,7 @@ def test_add_working_time_inverts_working_time_between_and_is_minimal(
     assert end.tzinfo is BRUSSELS
     assert CAL.working_time_between(start, end) == duration
     if duration:
-        just_before = (end.astimezone(timezone.utc) - US).astimezone(BRUSSELS)
+        just_before = (end.astimezone(UTC) - US).astimezone(BRUSSELS)
         assert CAL.working_time_between(start, just_before) < duration
         assert CAL.is_working_time(just_before)
     else:
@@ -611,14 +611,14 @@ def test_add_working_time_inverts_working_time_between_and_is_minimal(
 @PROPERTY
 @given(instants, instants)
 def test_working_intervals_add_up_to_working_time_between(a: datetime, b: datetime) -> None:
-    if abs(a.astimezone(timezone.utc) - b.astimezone(timezone.utc)) > timedelta(days=60):
+    if abs(a.astimezone(UTC) - b.astimezone(UTC)) > timedelta(days=60):
         b = a + timedelta(days=7)
     pieces = list(CAL.working_intervals(a, b))
     total = sum((end - start for start, end in pieces), timedelta(0))
     assert total == max(timedelta(0), CAL.working_time_between(a, b))
     for start, end in pieces:
         assert CAL.is_working_time(start) and start < end
-        elapsed = end.astimezone(timezone.utc) - start.astimezone(timezone.utc)
+        elapsed = end.astimezone(UTC) - start.astimezone(UTC)
         assert CAL.working_time_between(start, end) == elapsed
 
 

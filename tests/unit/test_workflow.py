@@ -82,7 +82,7 @@ def test_other_moves_need_no_reason(current: FineState, target: FineState) -> No
 
 def test_open_states() -> None:
     assert open_states == OPEN_STATES == {S.RECEIVED, S.READ, S.REVIEW, S.MATCHED, S.WAITING_INFO, S.READY}
-    assert TERMINAL_STATES == {S.CLOSED, S.CANCELLED}
+    assert {S.CLOSED, S.CANCELLED} == TERMINAL_STATES
 
 
 def test_an_unknown_state_is_a_value_error() -> None:
@@ -111,21 +111,18 @@ FULL = dict(driver_name="Marie Dubois", driver_address="Rue Haute 1, 1000 Bruxel
     [
         (Instruction.REDIRECT, {}, []),
         (Instruction.RECHARGE, {}, []),
-        (Instruction.REDIRECT, {"driver_name": None}, ["the driver's name"]),
-        (Instruction.REDIRECT, {"driver_name": "  ", "driver_address": ""},
-         ["the driver's name", "the driver's postal address"]),
+        (Instruction.REDIRECT, {"driver_name": None}, ["driver_name"]),
+        (Instruction.REDIRECT, {"driver_name": "  ", "driver_address": ""}, ["driver_name", "driver_address"]),
         (Instruction.REDIRECT, {"letter_date": None}, []),  # the due date stands in for the deadline
-        (Instruction.REDIRECT, {"letter_date": None, "due_date": None},
-         ["the letter date (for the designation deadline)"]),
+        (Instruction.REDIRECT, {"letter_date": None, "due_date": None}, ["letter_date"]),
         (Instruction.REDIRECT, {"amount_cents": None}, []),  # a redirection asks no amount
         (Instruction.RECHARGE, {"driver_name": None, "driver_address": None}, []),
-        (Instruction.RECHARGE, {"amount_cents": None}, ["the amount"]),
-        (Instruction.RECHARGE, {"amount_cents": 0, "due_date": None}, ["the amount", "the payment due date"]),
-        (None, {}, ["the contract's instruction (redirect or recharge)"]),
+        (Instruction.RECHARGE, {"amount_cents": None}, ["amount"]),
+        (Instruction.RECHARGE, {"amount_cents": 0, "due_date": None}, ["amount", "due_date"]),
+        (None, {}, ["instruction"]),
         (Instruction.RECHARGE, {"kind": "driver_identification", "amount_cents": None}, []),
-        (Instruction.REDIRECT, {"kind": "driver_identification", "due_date": None},
-         ["the answer date of the identification request"]),
-        (None, {"kind": "driver_identification", "driver_address": None}, ["the driver's postal address"]),
+        (Instruction.REDIRECT, {"kind": "driver_identification", "due_date": None}, ["answer_date"]),
+        (None, {"kind": "driver_identification", "driver_address": None}, ["driver_address"]),
     ],
 )
 def test_needed_information_before_ready(instruction: Instruction | None, changes: dict[str, object],

@@ -123,3 +123,18 @@ def test_audit_log_names_a_features_codes_in_words(client: Any, world: Any) -> N
     page = client.get(f"/admin/audit?client={world.client_b}").get_data(as_text=True)
     assert "All users" in page
     assert "Impact:</span> all<" not in page
+
+
+def test_audit_log_says_why_a_fines_automatic_step_was_taken(client: Any, world: Any) -> None:
+    with client.application.app_context():
+        from app.extensions import db
+        from app.services import Actor, record
+        from fines.models import Fine
+
+        record(Actor("agent@op.test"), "fine.state_changed", db.session.get(Fine, world.fine_b_id),
+               from_state="waiting_info", to_state="matched", note=None,
+               reasons=[{"code": "matched", "params": {"number": "R-1"}}])
+        db.session.commit()
+    support.login(client, world.admin)
+    page = client.get(f"/admin/audit?client={world.client_b}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Pourquoi" in page and "contrat R-1" in page and "params" not in page

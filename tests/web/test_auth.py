@@ -270,7 +270,7 @@ def test_login_limits_work_with_redis_storage(database_url: str, data_dir: str, 
 
         redis.Redis.from_url("redis://127.0.0.1:6379", socket_connect_timeout=2).ping()
         problem = None
-    except Exception as exc:  # noqa: BLE001 - any failure means no usable Redis
+    except Exception as exc:
         problem = str(exc)
     support.require("Redis", problem is None, problem or "")
     with _another_app(app, database_url, data_dir, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379",

@@ -88,9 +88,11 @@ def test_db_upgrade_and_demo_print_no_alembic_chatter(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "fleetdesk"
     env = {**os.environ, "FLEETDESK_DATA_DIR": str(tmp_path), "FLEETDESK_DATABASE_URL": f"sqlite:///{tmp_path}/fd.db"}
     env.pop("FLEETDESK_ENV", None)
-    upgrade = subprocess.run([str(script), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120)
+    upgrade = subprocess.run([str(script), "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120,
+                             check=False)
     assert upgrade.returncode == 0, upgrade.stderr
-    demo = subprocess.run([str(script), "demo", "--no-serve"], capture_output=True, text=True, env=env, timeout=300)
+    demo = subprocess.run([str(script), "demo", "--no-serve"], capture_output=True, text=True, env=env, timeout=300,
+                          check=False)
     assert demo.returncode == 0, demo.stderr
     output = upgrade.stdout + upgrade.stderr + demo.stdout + demo.stderr
     assert "alembic" not in output, output

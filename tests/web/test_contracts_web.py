@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +80,8 @@ def test_adding_a_contract_in_the_browser_matches_the_waiting_fine(app: Any, cli
     support.login(client, world.user_b)  # BETA's seeded fine: plate 1ABC123, no offence time yet
     with app.app_context():
         fine = db.session.get(Fine, world.fine_b_id)
-        from datetime import date, datetime, timezone
-        fine.offence_at = datetime(2026, 6, 10, 8, 0, tzinfo=timezone.utc)
+        from datetime import date, datetime
+        fine.offence_at = datetime(2026, 6, 10, 8, 0, tzinfo=UTC)
         fine.letter_date = date(2026, 6, 15)
         db.session.commit()
     page = client.get("/contracts/new").get_data(as_text=True)
@@ -126,7 +127,7 @@ def test_ingest_json_reports_contract_and_deadlines(app: Any, world: Any, tmp_pa
 
 def test_fine_exports_are_scoped_to_the_client(app: Any, client: Any, world: Any) -> None:
     support.login(client, world.user_a)
-    assert client.get("/fines/designations.csv?client=%d" % world.client_b).get_data(as_text=True).count("\n") == 1
+    assert client.get(f"/fines/designations.csv?client={world.client_b:d}").get_data(as_text=True).count("\n") == 1
     assert client.get("/fines/recharges.csv").status_code == 200
     overview = client.get("/fines/overview")
     assert overview.status_code == 200 and "BETA" not in overview.get_data(as_text=True)
@@ -134,16 +135,17 @@ def test_fine_exports_are_scoped_to_the_client(app: Any, client: Any, world: Any
 
 def test_fines_match_cli_matches_open_fines_again(app: Any, world: Any) -> None:
     """A contract loaded behind the screens' back: ``fleetdesk fines match`` catches the fines up."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from app.extensions import db
-    from app.models import AuditEntry
     from app.fleet.models import Contract
+    from app.models import AuditEntry
     from fines.models import Fine
 
     with app.app_context():
         fine = db.session.get(Fine, world.fine_b_id)
-        fine.offence_at, fine.kind, fine.amount_cents = datetime(2026, 10, 28, 9, tzinfo=timezone.utc), "immediate_collection", 5800
+        fine.offence_at = datetime(2026, 10, 28, 9, tzinfo=UTC)
+        fine.kind, fine.amount_cents = "immediate_collection", 5800
         fine.letter_date, fine.due_date = date(2026, 11, 2), date(2026, 12, 2)
         db.session.add(Contract(client_id=world.client_b, contract_number="B-9", plate="1ABC123", plate_country="BE",
                                 driver_name="Bert", driver_address="Markt 1, 8000 Brugge", start_date=date(2026, 1, 1),

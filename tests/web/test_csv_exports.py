@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -36,7 +36,7 @@ def hostile_fines(app: Any, world: Any, clock: Any) -> Any:
         fine.designation_due = date(2026, 12, 1)
         fine.amount_cents = -1250  # a credit note: a real negative number stays a number
         fine.outcome = "recharged"
-        fine.processed_at = datetime(2026, 11, 10, 9, 0, tzinfo=timezone.utc)
+        fine.processed_at = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
         db.session.commit()
     return world
 

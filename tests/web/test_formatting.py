@@ -1,14 +1,12 @@
 """The screens' values per language: moments in Belgian local time (across DST), days, durations, amounts."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from app import formatting
-
-UTC = timezone.utc
 
 
 def _in(app: Any, language: str, function: Any, *args: Any) -> str:
@@ -50,6 +48,16 @@ def test_day_and_day_long(app: Any, language: str, short: str, long: str) -> Non
     assert _in(app, language, formatting.day_long, date(2026, 11, 3)) == long
     # A moment's day is its Belgian day: 23:30 UTC on 3 November is 4 November in Brussels.
     assert _in(app, language, formatting.day, datetime(2026, 11, 3, 23, 30, tzinfo=UTC)) == "4/11/2026"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", "November 2026"),
+    ("nl", "november 2026"),
+    ("fr", "novembre 2026"),
+])
+def test_month_writes_the_month_in_words(app: Any, language: str, expected: str) -> None:
+    assert _in(app, language, formatting.month, date(2026, 11, 1)) == expected
+    assert _in(app, language, formatting.month, None) == ""
 
 
 @pytest.mark.parametrize(("value", "en", "nl"), [

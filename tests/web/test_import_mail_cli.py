@@ -40,9 +40,10 @@ def test_import_mail_reads_eml_and_mbox_files_and_never_stops_at_a_bad_message(a
         ("several_messages.mbox", "processed", 1), ("several_messages.mbox", "quarantined", 0),
         ("header_bomb_encoded_words.eml", "quarantined", 0),
     ]
-    assert all(set(line) >= {"file", "outcome", "reason", "pdfs", "fines"} for line in lines)
-    assert len(lines[0]["fines"]) == 1 and lines[0]["reason"] is None
-    assert lines[4]["reason"].startswith("not_mail") and lines[5]["reason"].startswith("too_many_encoded_words")
+    assert all(set(line) >= {"file", "outcome", "reason_code", "reason", "pdfs", "fines"} for line in lines)
+    assert len(lines[0]["fines"]) == 1 and lines[0]["reason_code"] is None and lines[0]["reason"] is None
+    assert (lines[2]["reason_code"], lines[4]["reason_code"], lines[5]["reason_code"]) == (
+        "no_client", "not_mail", "too_many_encoded_words")
 
 
 def test_import_mail_with_a_client_ignores_the_recipient(app: Any, world: Any, tmp_path: Path) -> None:
@@ -86,8 +87,8 @@ def test_import_mail_quarantines_a_message_intake_fails_on_and_reads_the_next(
     second.write_bytes(_eml())
     result = app.test_cli_runner().invoke(args=["fines", "import-mail", str(first), str(second), "--json"])
     assert result.exit_code == 0, result.output
-    assert [(line["outcome"], line["reason"]) for line in _lines(result.output)] == [
-        ("quarantined", "intake_error: RuntimeError"), ("processed", None)]
+    assert [(line["outcome"], line["reason_code"], line["reason"]) for line in _lines(result.output)] == [
+        ("quarantined", "intake_error", "RuntimeError"), ("processed", None, None)]
 
 
 def test_retry_mail_reads_a_quarantined_message_again_once(app: Any, world: Any, tmp_path: Path,
@@ -122,7 +123,8 @@ def test_staff_read_a_quarantined_message_again_from_its_page(app: Any, client: 
     [line] = _lines(app.test_cli_runner().invoke(args=["fines", "import-mail", str(saved), "--json"]).output)
     monkeypatch.setattr(services, "route", real_route)
     support.login(client, world.agent)
-    page = client.get(f"/fines/messages/{line['message_id']}", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
+    page = client.get(f"/fines/messages/{line['message_id']}",
+                      headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
     assert "intake_error" not in page.split("<dd>", 1)[0]
     response = client.post(f"/fines/messages/{line['message_id']}/retry", data={"csrf_token": support.csrf_token(page)})
     assert response.status_code == 302

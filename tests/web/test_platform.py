@@ -87,9 +87,10 @@ def test_login_page_speaks_the_browsers_language(client: Any, accept: str, expec
 
 
 def test_users_language_setting_wins_over_the_browser(app: Any, client: Any, world: Any) -> None:
+    import sqlalchemy as sa
+
     from app.extensions import db
     from app.models import User
-    import sqlalchemy as sa
 
     with app.app_context():
         db.session.execute(sa.update(User).where(User.email == world.user_a).values(locale="fr"))

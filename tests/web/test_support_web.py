@@ -115,8 +115,8 @@ def test_a_ticket_goes_the_whole_way_through_the_desk_in_the_browser_forms(app: 
         assert kinds.count("reopen") == 1 and kinds.count("close") == 1 and ticket.state == "resolved"
 
 
-_state_words = {"acknowledged": "acknowledged", "in_progress": "in progress", "waiting_client": "waiting for the client",
-                "resolved": "resolved", "closed": "closed"}
+_state_words = {"acknowledged": "acknowledged", "in_progress": "in progress",
+                "waiting_client": "waiting for the client", "resolved": "resolved", "closed": "closed"}
 
 
 @pytest.mark.parametrize(("actions", "offered", "not_offered"), [

@@ -35,7 +35,8 @@ def test_every_route_with_an_id_answers_404_for_another_clients_object(app: Any,
         assert not unknown, f"{rule.rule}: add {unknown} to ID_PARAMETERS so isolation is tested"
         url = rule.rule
         for name in rule.arguments:
-            url = url.replace(f"<int:{name}>", str(ID_PARAMETERS[name](world))).replace(f"<{name}>", str(ID_PARAMETERS[name](world)))
+            value = str(ID_PARAMETERS[name](world))
+            url = url.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method, data={"csrf_token": token})
             assert response.status_code == 404, f"{method} {url} answered {response.status_code}"

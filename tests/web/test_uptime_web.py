@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -124,7 +124,7 @@ def test_the_day_strip_says_not_yet_for_days_to_come_and_no_data_before_measurin
     from app.models import Client
 
     with app.app_context():  # measuring began when the first client came: Wednesday 4 November
-        db.session.execute(sa.update(Client).values(created_at=datetime(2026, 11, 4, 12, 0, tzinfo=timezone.utc)))
+        db.session.execute(sa.update(Client).values(created_at=datetime(2026, 11, 4, 12, 0, tzinfo=UTC)))
         db.session.commit()
     support.login(client, world.user_a)
     page = client.get("/uptime/").get_data(as_text=True)  # Monday 16 November 2026, 10:00
@@ -143,11 +143,11 @@ def test_the_availability_bars_are_scaled_so_the_target_line_and_small_outages_s
     from sla.uptime.models import Outage
 
     with app.app_context():
-        db.session.execute(sa.update(Client).values(created_at=datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)))
+        db.session.execute(sa.update(Client).values(created_at=datetime(2026, 9, 1, 8, 0, tzinfo=UTC)))
         # October 2026 has 159 h 30 min of working time: 1 h 52 min down leaves 98.83 %.
         db.session.add(Outage(target="manual", source="manual", reason="disk full", recorded_by="test",
-                              started_at=datetime(2026, 10, 14, 8, 0, tzinfo=timezone.utc),
-                              ended_at=datetime(2026, 10, 14, 9, 52, tzinfo=timezone.utc)))
+                              started_at=datetime(2026, 10, 14, 8, 0, tzinfo=UTC),
+                              ended_at=datetime(2026, 10, 14, 9, 52, tzinfo=UTC)))
         db.session.commit()
     support.login(client, world.user_a)
     page = client.get("/uptime/").get_data(as_text=True)
@@ -170,7 +170,7 @@ def test_an_outage_the_prober_recorded_gives_its_reason_in_the_readers_language(
     from sla.uptime.services import record_check
 
     with app.app_context():
-        first = datetime(2026, 11, 12, 9, 0, tzinfo=timezone.utc)  # Thursday 10:00 in Brussels
+        first = datetime(2026, 11, 12, 9, 0, tzinfo=UTC)  # Thursday 10:00 in Brussels
         for minute in range(3):
             record_check("web", ProbeResult(ok=False, detail="503"), first.replace(minute=minute), 3)
         record_check("web", ProbeResult(ok=True, detail="200"), first.replace(minute=20), 3)
