@@ -56,7 +56,7 @@ def test_agent_corrects_a_fine_from_the_review_queue(app: Any, world: Any, brows
         page = support.browser_login(browser, base, world.agent)
         _open_from_queue(page, base, fine_id)
         assert page.locator(".pages img").first.evaluate("img => img.naturalWidth") > 500  # rendered in the sandbox
-        assert "mod-97" in page.inner_text("main")
+        assert "the structured reference's check digits fail (mod 97)" in page.inner_text("main")
         assert page.input_value("input[name=amount]") == "116.00"  # in euros, not cents
         page.fill("input[name=payment_reference]", "123456789002")
         page.fill("input[name=amount]", "116,50")
