@@ -94,6 +94,29 @@ DETAIL_LABELS: Mapping[str, Any] = {
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")
 
 
+#: Who acted when it was not a person (``Actor.label``: a code; people are stored as their e-mail address).
+ACTOR_LABELS: Mapping[str, Any] = {
+    "system": _l("automatic step"),
+    "intake": _l("intake"),
+    "demo": _l("demo data"),
+    "scheduler": _l("scheduled task"),
+    "retention": _l("retention period"),
+    "sla": _l("time limit watch"),
+}
+
+
+def actor_label(label: str | None) -> str:
+    """Who acted, in words: a person's address as it is, an automatic actor translated, ``cli:who`` said so."""
+    if not label:
+        return ""
+    found = ACTOR_LABELS.get(label)
+    if found is not None:
+        return str(found)
+    if label.startswith("cli:"):
+        return _("command line (%(who)s)", who=label[4:])
+    return label
+
+
 def action_label(code: str) -> str:
     """The action in words (the code itself, made readable, for a code recorded by newer code)."""
     label = ACTION_LABELS.get(code)
@@ -119,7 +142,9 @@ def _value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(_value(item) for item in value) or "—"
     if isinstance(value, Mapping):
-        return "; ".join(f"{detail_label(k)}: {_value(v)}" for k, v in value.items())
+        from app import formatting
+
+        return formatting.semicolons(f"{formatting.colon(detail_label(k))} {_value(v)}" for k, v in value.items())
     return str(value)
 
 

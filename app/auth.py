@@ -10,13 +10,12 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from limits import RateLimitItem, RateLimitItemPerSecond
 
-from app import params, security, services
+from app import formatting, params, security, services
 from app.clock import now
 from app.extensions import db, limiter, login_manager
 from app.forms import AccountForm, LoginForm
@@ -167,7 +166,7 @@ def login() -> Any:
             logger.warning("login refused (too many failures) for %s from %s", email, ip)
             status, headers = 429, {"Retry-After": str(wait)}
             flash(_("Too many failed logins. Try again at %(time)s.",
-                    time=format_time(now() + timedelta(seconds=wait), "short")), "error")
+                    time=formatting.time_of_day(now() + timedelta(seconds=wait))), "error")
             return render_template("login.html", form=form), status, headers
         try:
             user = services.authenticate(email, form.password.data or "", ip, now())

@@ -105,9 +105,10 @@ def users_list() -> None:
 
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
-    from app import demo, scheduler
+    from app import demo, i18n_tools, scheduler
 
     app.cli.add_command(clients_cli)
+    app.cli.add_command(i18n_tools.i18n_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(scheduler.scheduler_cli)

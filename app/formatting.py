@@ -3,10 +3,11 @@
 One list format and one detail format per language, always in Belgian local time; amounts and
 percentages through Babel for the user's locale (Belgian Dutch and French, British English).
 Templates use the filters ``when``, ``when_long``, ``day``, ``day_long``, ``month``, ``duration``,
-``money`` and ``percent``; Python code calls the functions.
+``money``, ``percent`` and ``colon`` (a label's colon, with French spacing); Python code calls the functions.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -131,9 +132,19 @@ def percent(value: float | Decimal | None, digits: int = 2) -> str:
     return f"{text}{separator}%"
 
 
+def colon(label: object) -> str:
+    """A label followed by a colon, French-style with a non-breaking space before it (``Client :``)."""
+    return f"{label}\u00a0:" if format_locale().language == "fr" else f"{label}:"
+
+
+def semicolons(items: Iterable[str]) -> str:
+    """Items joined by semicolons, French-style with a non-breaking space before each (``a ; b``)."""
+    return ("\u00a0; " if format_locale().language == "fr" else "; ").join(items)
+
+
 def init_app(app: Flask) -> None:
     """Offer the formatting functions to templates as filters."""
     for name, function in (("when", when), ("when_long", when_long), ("time_of_day", time_of_day), ("day", day),
                            ("day_long", day_long), ("month", month), ("duration", duration), ("money", money),
-                           ("number", number), ("percent", percent)):
+                           ("number", number), ("percent", percent), ("colon", colon)):
         app.add_template_filter(function, name)

@@ -50,6 +50,6 @@ def apply_service_error(form: Any, exc: Any) -> None:
     name = exc.field or ""
     field = getattr(form, name, None) or getattr(form, f"{name}_id", None)
     if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, exc.message]
+        field.errors = [*field.errors, str(exc.message)]
     else:
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 
 from app import security
 from app.extensions import db
@@ -25,12 +26,19 @@ CLIENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 
 
 class ServiceError(ValueError):
-    """A request that cannot be carried out, with the field it concerns (for forms)."""
+    """A request that cannot be carried out, with the field it concerns (for forms).
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    ``message`` is a lazy string (``lazy_gettext`` with its named parameters): it is worded when shown,
+    in the reader's language; outside a request (CLI, logs) it reads in English, the default locale.
+    """
+
+    def __init__(self, message: Any, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 class LoginRefused(Exception):
@@ -85,7 +93,7 @@ def normalise_email(value: str, *, field_name: str = "email") -> str:
     try:
         return validate_email(value.strip(), check_deliverability=False, test_environment=True).normalized.lower()
     except EmailNotValidError as exc:
-        raise ServiceError(str(exc), field_name) from exc
+        raise ServiceError(_l("%(address)s is not a valid e-mail address.", address=value.strip()), field_name) from exc
 
 
 def add_client(actor: Actor, code: str, name: str, intake_domain: str,
@@ -93,12 +101,12 @@ def add_client(actor: Actor, code: str, name: str, intake_domain: str,
     """Create a client with its personalised fine-intake address (``code@intake_domain`` by default)."""
     code = code.strip().upper()
     if not CLIENT_CODE.match(code):
-        raise ServiceError("a code is 2 to 32 letters, digits or dashes", "code")
+        raise ServiceError(_l("A code is 2 to 32 letters, digits or dashes."), "code")
     name = name.strip()
     if not name:
-        raise ServiceError("a client needs a name", "name")
+        raise ServiceError(_l("A client needs a name."), "name")
     if db.session.scalar(sa.select(Client.id).where(Client.code == code)) is not None:
-        raise ServiceError(f"client code {code} is taken", "code")
+        raise ServiceError(_l("The client code %(code)s is taken.", code=code), "code")
     address = normalise_email(intake_address or f"{code.lower()}@{intake_domain}", field_name="intake_address")
     _ensure_intake_address_free(address)
     client = Client(code=code, name=name, intake_address=address)
@@ -112,7 +120,7 @@ def update_client(actor: Actor, client: Client, *, name: str, intake_address: st
     """Change a client's name, intake address or active flag."""
     name = name.strip()
     if not name:
-        raise ServiceError("a client needs a name", "name")
+        raise ServiceError(_l("A client needs a name."), "name")
     address = normalise_email(intake_address, field_name="intake_address")
     if address != client.intake_address:
         _ensure_intake_address_free(address, exclude_id=client.id)
@@ -130,7 +138,8 @@ def _ensure_intake_address_free(address: str, exclude_id: int | None = None) -> 
     if exclude_id is not None:
         query = query.where(Client.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise ServiceError(f"{address} is already another client's intake address", "intake_address")
+        raise ServiceError(_l("%(address)s is already another client's intake address.", address=address),
+                           "intake_address")
 
 
 def _diff(obj: Any, **values: Any) -> dict[str, tuple[Any, Any]]:
@@ -141,7 +150,7 @@ def client_by_code(code: str) -> Client:
     """Find a client by its code or raise ``ServiceError``."""
     client = db.session.scalar(sa.select(Client).where(Client.code == code.strip().upper()))
     if client is None:
-        raise ServiceError(f"no client with code {code!r}", "client")
+        raise ServiceError(_l("There is no client with code %(code)s.", code=code), "client")
     return client
 
 
@@ -153,13 +162,11 @@ def create_user(actor: Actor, *, email: str, name: str, role: Role, password: st
     email = normalise_email(email)
     name = name.strip()
     if not name:
-        raise ServiceError("a user needs a name", "name")
+        raise ServiceError(_l("A user needs a name."), "name")
     _check_role_and_client(role, client)
-    problem = security.password_problem(password, min_password_length)
-    if problem:
-        raise ServiceError(f"password: {problem}", "password")
+    check_password(password, min_password_length)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise ServiceError(f"a user with e-mail {email} exists", "email")
+        raise ServiceError(_l("A user with e-mail address %(email)s exists already.", email=email), "email")
     user = User(email=email, name=name, role=role, client=client,
                 password_hash=security.hash_password(password))
     db.session.add(user)
@@ -173,10 +180,10 @@ def update_user(actor: Actor, user: User, *, name: str, role: Role, client: Clie
     """Change a user's name, role, client, language or active flag; deactivation ends sessions."""
     name = name.strip()
     if not name:
-        raise ServiceError("a user needs a name", "name")
+        raise ServiceError(_l("A user needs a name."), "name")
     _check_role_and_client(role, client)
     if actor.user_id == user.id and (not active or role is not Role.ADMIN) and user.role is Role.ADMIN:
-        raise ServiceError("you cannot remove your own admin rights or deactivate yourself", "role")
+        raise ServiceError(_l("You cannot remove your own administrator rights or deactivate yourself."), "role")
     changes = _diff(user, name=name, role=role, client_id=client.id if client else None, active=active,
                     locale=locale or None)
     for key, (_, new) in changes.items():
@@ -200,20 +207,28 @@ def set_reporter(actor: Actor, user: User, allowed: bool) -> None:
 
 def set_password(actor: Actor, user: User, password: str, min_password_length: int = 12) -> None:
     """Replace a user's password and end all their other sessions."""
-    problem = security.password_problem(password, min_password_length)
-    if problem:
-        raise ServiceError(f"password: {problem}", "password")
+    check_password(password, min_password_length)
     user.password_hash = security.hash_password(password)
     user.session_generation += 1
     db.session.flush()
     record(actor, "user.password_changed", user, client_id=user.client_id)
 
 
+def check_password(password: str, min_length: int) -> None:
+    """Refuse (``ServiceError`` on ``password``) a password the rules of ``security.password_problem`` refuse."""
+    if security.password_problem(password, min_length) is None:
+        return
+    if len(password) < min_length:
+        raise ServiceError(_l("The password needs at least %(count)s characters.", count=min_length), "password")
+    raise ServiceError(_l("The password needs at least 4 different characters."), "password")
+
+
 def _check_role_and_client(role: Role, client: Client | None) -> None:
     if role is Role.CLIENT and client is None:
-        raise ServiceError("a client user belongs to a client", "client")
+        raise ServiceError(_l("A client user belongs to a client."), "client")
     if role is not Role.CLIENT and client is not None:
-        raise ServiceError("agents and admins belong to the operator, not to a client", "client")
+        raise ServiceError(_l("Agents and administrators belong to the service provider, not to a client."),
+                           "client")
 
 
 def _plain(value: Any) -> Any:

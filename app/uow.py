@@ -61,7 +61,7 @@ def unit_of_work(form: Any = None, *, status: int | None = None,
         elif form is not None:
             apply_service_error(form, exc)
         else:
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
     except BaseException:
         db.session.rollback()
         raise
@@ -94,4 +94,4 @@ def command_unit_of_work() -> Iterator[None]:
         with job_unit_of_work():
             yield
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(str(exc.message)) from exc

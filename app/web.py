@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.models import AuditEntry, Client, Role
@@ -37,7 +38,7 @@ def add_nav_item(app: Flask, label: Any, endpoint: str, roles: tuple[Role, ...] 
 
 @bp.record_once
 def _register_nav(state: Any) -> None:
-    add_nav_item(state.app, _l("Admin"), "admin.clients", (Role.ADMIN,), order=90)
+    add_nav_item(state.app, _l("Clients and users"), "admin.clients", (Role.ADMIN,), order=90)
 
 
 def add_dashboard_panel(app: Flask, template: str, context: Any) -> None:
@@ -58,6 +59,7 @@ def _audit_words() -> dict[str, Any]:
     from app import audit_labels
 
     return {"action_label": audit_labels.action_label, "object_label": audit_labels.object_label,
+            "actor_label": audit_labels.actor_label,
             "readable_details": audit_labels.readable_details}
 
 
@@ -126,14 +128,58 @@ def gone(error: Any) -> Any:
     return _error(410, _("Gone"), message)
 
 
-@bp.app_errorhandler(404)
-def not_found(error: Any) -> Any:
-    return _error(404, _("Not found"), _("There is nothing here, or it is not yours to see."))
+#: Each HTTP error's title and sentence, in the reader's language (Werkzeug's own words are English).
+HTTP_ERRORS: dict[int, tuple[Any, Any]] = {
+    400: (_l("Bad request"), _l("The request could not be understood; nothing was changed.")),
+    401: (_l("Not logged in"), _l("Log in to see this page.")),
+    403: (_l("Forbidden"), _l("You may not do this; nothing was changed.")),
+    404: (_l("Not found"), _l("There is nothing here, or it is not yours to see.")),
+    405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
+    406: (_l("Not acceptable"), _l("This page cannot be given in the form your browser asks for.")),
+    408: (_l("Too slow"), _l("The request took too long to arrive; nothing was changed.")),
+    409: (_l("Conflict"), _l("This clashes with what was changed meanwhile; reload the page and try again.")),
+    410: (_l("Gone"), _l("This was erased and cannot be shown any more.")),
+    411: (_l("Bad request"), _l("The request could not be understood; nothing was changed.")),
+    413: (_l("Too large"), _l("The request is too large; nothing was stored.")),
+    414: (_l("Address too long"), _l("This address is too long to be understood.")),
+    415: (_l("Unsupported file"), _l("This kind of file or form is not accepted; nothing was stored.")),
+    422: (_l("Cannot be processed"), _l("The request cannot be carried out as it is; nothing was changed.")),
+    429: (_l("Too many requests"), _l("Too many attempts in a short time: wait a moment and try again.")),
+    501: (_l("Not available"), _l("This is not available.")),
+    502: (_l("Not available"), _l("FleetDesk cannot be reached just now: try again in a moment.")),
+    503: (_l("Not available"), _l("FleetDesk cannot be reached just now: try again in a moment.")),
+    504: (_l("Not available"), _l("FleetDesk cannot be reached just now: try again in a moment.")),
+}
 
 
-@bp.app_errorhandler(405)
-def method_not_allowed(error: Any) -> Any:
-    return _error(405, _("Not allowed"), _("This address does not accept that kind of request."))
+def _http_words(code: int) -> tuple[str, str]:
+    """An HTTP error's title and sentence; a status not in the table takes its class's (4xx, 5xx) words."""
+    found = HTTP_ERRORS.get(code) or HTTP_ERRORS[400 if code < 500 else 503]
+    return str(found[0]), str(found[1])
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Any:
+    """Any other HTTP error (``abort(403)``, ``abort(409)``...): the house page in the user's language.
+
+    Its status code is kept, and so are the headers Werkzeug adds (``Allow`` on a 405, ``Retry-After``);
+    a redirect or an answer a view built itself passes through unchanged. Files and API answers get JSON.
+    """
+    code = error.code or 500
+    if code < 400 or error.response is not None:
+        return error.get_response() if error.response is None else error.response
+    title, message = _http_words(code)
+    if _wants_json():
+        response = current_app.json.response({"error": (error.name or "error").lower().replace(" ", "_"),
+                                               "message": message})
+    else:
+        response = current_app.make_response(render_template("error.html", code=code, title=title,
+                                                             message=message))
+    response.status_code = code
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 @bp.app_errorhandler(413)

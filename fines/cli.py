@@ -59,7 +59,7 @@ def ingest(client_code: str, files: tuple[Path, ...], as_json: bool) -> None:
     try:
         client = client_by_code(client_code)
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(str(exc.message)) from exc
     settings = services.IntakeSettings.from_config(current_app.config)
     with jobs.sandbox_for(current_app.config) as sandbox:
         for path in files:  # one unit of work per file: the files taken in before a failure stay in
@@ -87,7 +87,7 @@ def import_mail(files: tuple[Path, ...], client_code: str | None, as_json: bool)
     try:
         client = client_by_code(client_code) if client_code else None
     except ServiceError as exc:
-        raise click.ClickException(exc.message) from exc
+        raise click.ClickException(str(exc.message)) from exc
     settings = services.IntakeSettings.from_config(current_app.config)
     unreadable = 0
     with jobs.sandbox_for(current_app.config) as sandbox:

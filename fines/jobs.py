@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from app import mail
 from app.clock import work_calendar
 from app.extensions import db
+from app.i18n import addresses_by_locale
 from app.models import Client, Role, User
 from app.services import Actor, record
 from app.uow import job_unit_of_work
@@ -128,14 +129,16 @@ def morning_round(now: datetime) -> dict[str, int]:
     sent = 0
     for client_id, fines in due.items():
         client = db.session.get(Client, client_id)
-        recipients = [u.email for u in db.session.scalars(sa.select(User).where(
-            User.client_id == client_id, User.role == Role.CLIENT, User.active))]
+        readers = list(db.session.scalars(sa.select(User).where(
+            User.client_id == client_id, User.role == Role.CLIENT, User.active)))
+        recipients = [u.email for u in readers]
         if client is None or not recipients:
             continue
-        message = reminder_mail(client, fines, recipients, settings.mail_from, today)
-        # Through the outbox: it leaves after the job's commit, and the scheduler retries it if the
-        # mail server is away, so the reminder is recorded as sent with the work that decided it.
-        mail.send_after_commit(message, what=f"reminder to {client.code}")
+        for locale, addresses in addresses_by_locale(readers).items():  # each reader in their own language
+            message = reminder_mail(client, fines, addresses, settings.mail_from, today, locale=locale)
+            # Through the outbox: it leaves after the job's commit, and the scheduler retries it if the
+            # mail server is away, so the reminder is recorded as sent with the work that decided it.
+            mail.send_after_commit(message, what=f"reminder to {client.code}")
         record(Actor("scheduler"), "fines.reminder_sent", client, fines=[f.id for f in fines], to=recipients)
         sent += 1
     worklist = len(queries.worklist(calendar, today))
@@ -143,27 +146,44 @@ def morning_round(now: datetime) -> dict[str, int]:
     return {"clients": sent, "fines": sum(len(f) for f in due.values()), "worklist": worklist}
 
 
-def reminder_mail(client: Client, fines: list[Any], recipients: list[str], mail_from: str, today: date) -> EmailMessage:
-    """The reminder listing fines that wait for the client's information (in English, as the whole mail)."""
-    from flask_babel import force_locale
+def reminder_mail(client: Client, fines: list[Any], recipients: list[str], mail_from: str, today: date, *,
+                  locale: str = "en") -> EmailMessage:
+    """The reminder listing fines that wait for the client's information, written in ``locale``."""
+    from flask_babel import force_locale, ngettext
+    from flask_babel import gettext as _
 
+    from app import formatting
     from fines.web.labels import reason_text
+    from fines.workflow.matching import shown_plate
 
-    lines = []
-    for fine in fines:
-        state = "PASSED" if fine.cutoff and fine.cutoff < today else f"cut-off {fine.cutoff}"
-        with force_locale("en"):
-            why = reason_text(fine.match_reason_code, fine.match_reason_params) or "information missing"
-        lines.append(f"- fine {fine.id}: {fine.issuer or ''} {fine.notice_number or ''}, plate {fine.plate or '?'} "
-                     f"({state}): {why}")
+    with force_locale(locale):
+        lines = []
+        for fine in fines:
+            if fine.cutoff is None:
+                state = _("no cut-off known")
+            elif fine.cutoff < today:
+                state = _("cut-off passed")
+            else:
+                state = _("cut-off %(day)s", day=formatting.day(fine.cutoff))
+            why = reason_text(fine.match_reason_code, fine.match_reason_params) or _("information missing")
+            lines.append(_("- fine %(id)s: %(issuer)s %(number)s, plate %(plate)s (%(state)s): %(why)s",
+                           id=fine.id, issuer=fine.issuer or "", number=fine.notice_number or "",
+                           plate=shown_plate(fine.plate) if fine.plate else "?", state=state, why=why))
+        subject = ngettext("FleetDesk: %(num)d fine waits for your information",
+                           "FleetDesk: %(num)d fines wait for your information", len(fines))
+        body = ngettext("%(name)s,\n\nThis fine waits for information from you (for instance the lease contract"
+                        " that applied on the day of the offence). Deliver it at the latest 5 working days before"
+                        " the fine's due date; after that cut-off the damage, costs and surcharges of a late"
+                        " processing are borne by you.",
+                        "%(name)s,\n\nThese fines wait for information from you (for instance the lease contract"
+                        " that applied on the day of the offence). Deliver it at the latest 5 working days before"
+                        " their due dates; after that cut-off the damage, costs and surcharges of a late processing"
+                        " are borne by you.", len(fines), name=client.name)
     msg = EmailMessage()
     msg["From"], msg["To"] = mail_from, ", ".join(recipients)
-    msg["Subject"] = f"FleetDesk: {len(fines)} fine(s) wait for your information"
+    msg["Subject"] = subject
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(
-        f"{client.name},\n\nThese fines wait for information from you (for instance the lease contract that applied "
-        "on the day of the offence). Deliver it at the latest 5 workdays before the fine's deadline; after that "
-        "cut-off the damage, costs and surcharges of a late processing are yours.\n\n" + "\n".join(lines) + "\n")
+    msg.set_content(body + "\n\n" + "\n".join(lines) + "\n")
     return msg
 
 

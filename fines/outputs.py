@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from babel.dates import format_date, format_time
 from fpdf import FPDF
 
 from app.csvout import write_csv
@@ -54,17 +55,17 @@ class RechargeLine:
 LABELS = {
     "nl": {"title": "Aanwijzing van de bestuurder", "law": "Overeenkomstig artikel 67ter van de wet betreffende de "
            "politie over het wegverkeer wijst de houder van de nummerplaat de bestuurder aan op het ogenblik van de "
-           "overtreding.", "issuer": "Aan", "notice": "Kenmerk", "plate": "Nummerplaat", "offence": "Overtreding op",
+           "overtreding.", "issuer": "Aan", "notice": "Pv-nummer", "plate": "Nummerplaat", "offence": "Overtreding op",
            "holder": "Houder (leasingmaatschappij)", "contract": "Leasingcontract", "driver": "Bestuurder",
            "address": "Adres", "email": "E-mail", "deadline": "Aan te wijzen uiterlijk op", "date": "Datum"},
     "fr": {"title": "Désignation du conducteur", "law": "Conformément à l'article 67ter de la loi relative à la police "
            "de la circulation routière, le titulaire de la plaque désigne le conducteur au moment de l'infraction.",
-           "issuer": "À", "notice": "Référence", "plate": "Plaque", "offence": "Infraction le",
+           "issuer": "À", "notice": "N° de PV", "plate": "Plaque d'immatriculation", "offence": "Infraction le",
            "holder": "Titulaire (société de leasing)", "contract": "Contrat de leasing", "driver": "Conducteur",
            "address": "Adresse", "email": "E-mail", "deadline": "À désigner au plus tard le", "date": "Date"},
     "en": {"title": "Designation of the driver", "law": "Under article 67ter of the Belgian road traffic law, the "
            "holder of the plate designates the driver at the time of the offence.", "issuer": "To",
-           "notice": "Reference", "plate": "Plate", "offence": "Offence on", "holder": "Holder (leasing company)",
+           "notice": "Report number", "plate": "Plate", "offence": "Offence on", "holder": "Holder (leasing company)",
            "contract": "Lease contract", "driver": "Driver", "address": "Address", "email": "E-mail",
            "deadline": "To be designated by", "date": "Date"},
 }
@@ -72,6 +73,20 @@ LABELS = {
 
 def _latin1(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
+
+
+#: The Babel locale a letter's language writes its dates in (Belgian for Dutch and French).
+DATE_LOCALES = {"nl": "nl_BE", "fr": "fr_BE", "de": "de_BE", "en": "en_GB"}
+
+
+def _day(value: date, language: str) -> str:
+    """A date as the letter's language writes it on a form: ``3/11/2026``."""
+    return format_date(value, "d/MM/yyyy", locale=DATE_LOCALES.get(language, "en_GB"))
+
+
+def _moment(value: datetime, language: str) -> str:
+    """A local date and time on a form: ``3/11/2026 14:35``."""
+    return f"{_day(value.date(), language)} {format_time(value, 'HH:mm', locale=DATE_LOCALES.get(language, 'en_GB'))}"
 
 
 def designation_pdf(item: Designation, today: date) -> bytes:
@@ -89,12 +104,12 @@ def designation_pdf(item: Designation, today: date) -> bytes:
     rows = [
         (words["issuer"], item.issuer or ""), (words["notice"], item.notice_number or ""),
         (words["plate"], item.plate),
-        (words["offence"], item.offence_at.strftime("%d/%m/%Y %H:%M") if item.offence_at else ""),
+        (words["offence"], _moment(item.offence_at, item.language) if item.offence_at else ""),
         (words["holder"], item.company), (words["contract"], item.contract_number),
         (words["driver"], item.driver_name), (words["address"], item.driver_address),
         (words["email"], item.driver_email or ""),
-        (words["deadline"], item.deadline.strftime("%d/%m/%Y") if item.deadline else ""),
-        (words["date"], today.strftime("%d/%m/%Y")),
+        (words["deadline"], _day(item.deadline, item.language) if item.deadline else ""),
+        (words["date"], _day(today, item.language)),
     ]
     for label, value in rows:
         pdf.set_font("Helvetica", "B", 10)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.fleet.models import Contract
@@ -22,7 +23,7 @@ def find_driver(query: str) -> list[Contract]:
     """Contracts whose driver name or e-mail matches ``query`` (case-insensitive), erased ones left out."""
     needle = query.strip().lower()
     if len(needle) < 3:
-        raise ServiceError("search with at least 3 characters of a name or e-mail address", "q")
+        raise ServiceError(_l("Search with at least 3 characters of a name or e-mail address."), "q")
     return list(db.session.scalars(sa.select(Contract).where(
         Contract.personal_data_erased_at.is_(None),
         sa.or_(sa.func.lower(Contract.driver_name).contains(needle), sa.func.lower(Contract.driver_email) == needle))

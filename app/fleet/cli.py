@@ -33,9 +33,9 @@ def contracts_import(file: Path) -> None:
         report = contracts.import_contracts(cli_actor(), text, client=None, allowed_client_ids=None)
         if not report.ok:
             for error in report.errors:
-                where = f"line {error['line']}" if error.get("line") else "file"
-                column = f" ({error['column']})" if error.get("column") else ""
-                click.echo(f"{file}: {where}{column}: {error['message']}", err=True)
+                where = f"line {error.line}" if error.line else "file"
+                column = f" ({error.column})" if error.column else ""
+                click.echo(f"{file}: {where}{column}: {error.message}", err=True)
             raise contracts.ImportRefused(report)  # rolled back; "nothing imported: n problem(s)"
         matched = contracts_changed(report.plates, cli_actor())
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "

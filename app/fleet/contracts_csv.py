@@ -16,6 +16,9 @@ What Belgian spreadsheets do is accepted: a UTF-8 byte-order mark, ``;`` (or tab
 ``DD.MM.YYYY``), instructions in English, Dutch or French (``redirect``/``verleggen``/``désigner``,
 ``recharge``/``doorbelasten``/``refacturer``), blank lines anywhere.
 
+A problem is a ``RowError``: a line, a column, a code of ``ERROR_CODES`` and its parameters; the
+screens word it in the reader's language (``app.fleet.labels``), ``message`` says it in English (CLI).
+
 Line numbers are the ones the user sees in an editor: the header is line 1, and a quoted value
 spanning lines moves the following rows down. A row with an error is left out of ``rows``.
 
@@ -31,7 +34,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -42,6 +45,7 @@ from app.fleet.plates import FORMATS, Plate, format_plate, normalise_plate, plat
 
 __all__ = [
     "COLUMNS",
+    "ERROR_CODES",
     "EXTRA_COLUMNS",
     "MAX_ROWS",
     "ContractRow",
@@ -113,13 +117,56 @@ class ContractRow:
             object.__setattr__(self, "instruction", Instruction(self.instruction))
 
 
+#: Every problem an import reports: its code and its English words (parameters in braces; the dates
+#: ``start``, ``end``, ``other_start`` and ``other_end`` are ISO, an empty end is an open-ended contract).
+ERROR_CODES: dict[str, str] = {
+    "empty_file": "The file is empty: it needs a header line.",
+    "unreadable": "The file cannot be read as CSV here: {detail}.",
+    "too_many_rows": "The file has more than {limit:,} contracts: split it into smaller files.",
+    "repeated_columns": "Column(s) appear more than once: {columns}.",
+    "missing_columns": "Missing required column(s): {columns}.",
+    "too_long": "{column} is longer than {limit} characters.",
+    "empty": "{column} is empty.",
+    "client_not_allowed": "You may not import contracts for client code '{code}'.",
+    "unknown_client": "Unknown client code '{code}'.",
+    "bad_email": "Not an e-mail address: '{value}'.",
+    "bad_country": "plate_country must be a two-letter country code, not '{value}'.",
+    "bad_plate": "Not a valid licence plate: '{value}'.",
+    "bad_plate_of_country": "Not a valid {country} licence plate: '{value}'.",
+    "bad_start_date": "Not a date: '{value}' (write YYYY-MM-DD or DD/MM/YYYY).",
+    "bad_end_date": "Not a date: '{value}' (write YYYY-MM-DD or DD/MM/YYYY, or leave it empty).",
+    "end_before_start": "end_date {end} is before start_date {start}.",
+    "instruction_empty": "instruction is empty (redirect or recharge).",
+    "bad_instruction": "Unknown instruction '{value}': write redirect (verleggen, désigner) or recharge"
+                       " (doorbelasten, refacturer).",
+    "repeated_number": "Contract number {number} appears again (first on line {first_line}).",
+    "overlap": "Plate {plate} has overlapping contracts: {number} ({start} to {end}) and {other} on line"
+               " {other_line} ({other_start} to {other_end}).",
+    "overlap_stored": "Contracts {other} and {number} of plate {plate} overlap.",
+}
+
+
 @dataclass(frozen=True)
 class RowError:
-    """A problem at ``line`` (header = 1), in ``column`` when one is to blame, in English."""
+    """A problem at ``line`` (header = 1; None: the file as a whole), in ``column`` when one is to blame.
 
-    line: int
+    ``code`` is one of ``ERROR_CODES``, ``params`` its parameters: the screens say it in the reader's
+    language, ``message`` in English.
+    """
+
+    line: int | None
     column: str | None
-    message: str
+    code: str
+    params: Mapping[str, str | int] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The problem in English (the CLI's words)."""
+        params = dict(self.params)
+        for name in ("end", "other_end"):
+            if name in params and not params[name]:
+                params[name] = "open-ended"
+        return ERROR_CODES[self.code].format(**params)
 
 
 @dataclass(frozen=True)
@@ -150,7 +197,7 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _Unreadable(previous_end + 1, f"The file cannot be read as CSV here: {exc}.") from exc
+            raise _Unreadable(previous_end + 1, str(exc)) from exc
         start = previous_end + 1
         previous_end = reader.line_num
         if any(cell.strip() for cell in cells):
@@ -158,10 +205,10 @@ def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
 
 
 class _Unreadable(Exception):
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, line: int, detail: str) -> None:
+        super().__init__(detail)
         self.line = line
-        self.message = message
+        self.detail = detail
 
 
 @lru_cache(maxsize=4096)
@@ -209,14 +256,14 @@ def parse_contracts_csv(
     text = text.lstrip("\ufeff")
     header_line = next((line for line in io.StringIO(text) if line.strip()), None)
     if header_line is None:
-        return ParsedCsv([], [RowError(1, None, "The file is empty: it needs a header line.")])
+        return ParsedCsv([], [RowError(1, None, "empty_file")])
     records = _records(text, _sniff_delimiter(header_line))
     try:
         first = next(records, None)
     except _Unreadable as exc:
-        return ParsedCsv([], [RowError(exc.line, None, exc.message)])
+        return ParsedCsv([], [RowError(exc.line, None, "unreadable", {"detail": exc.detail})])
     if first is None:
-        return ParsedCsv([], [RowError(1, None, "The file is empty: it needs a header line.")])
+        return ParsedCsv([], [RowError(1, None, "empty_file")])
     header_at, header_cells = first
     header = [_header_name(cell) for cell in header_cells]
     errors = _header_errors(header_at, header, default_client_code)
@@ -232,11 +279,10 @@ def parse_contracts_csv(
     try:
         for line, cells in records:
             if len(split) == MAX_ROWS:
-                return ParsedCsv([], [RowError(line, None, f"The file has more than {MAX_ROWS:,}"
-                                                           " contracts: split it into smaller files.")])
+                return ParsedCsv([], [RowError(line, None, "too_many_rows", {"limit": MAX_ROWS})])
             split.append((line, cells))
     except _Unreadable as exc:
-        errors.append(RowError(exc.line, None, exc.message))
+        errors.append(RowError(exc.line, None, "unreadable", {"detail": exc.detail}))
 
     candidates: list[ContractRow] = []
     for line, cells in split:
@@ -248,7 +294,7 @@ def parse_contracts_csv(
     rejected: set[int] = set()
     errors.extend(_cross_row_errors(candidates, rejected))
     rows = [row for row in candidates if row.line not in rejected]
-    errors.sort(key=lambda e: (e.line, _column_order(e.column)))
+    errors.sort(key=lambda e: (e.line or 0, _column_order(e.column)))
     return ParsedCsv(rows, errors)
 
 
@@ -257,11 +303,11 @@ def _header_errors(line: int, header: list[str], default_client_code: str | None
     errors: list[RowError] = []
     repeated = sorted({name for name in header if name and header.count(name) > 1})
     if repeated:
-        errors.append(RowError(line, None, f"Column(s) appear more than once: {', '.join(repeated)}."))
+        errors.append(RowError(line, None, "repeated_columns", {"columns": ", ".join(repeated)}))
     required = [c for c in COLUMNS if not (c == "client_code" and default_client_code is not None)]
     missing = [c for c in required if c not in header]
     if missing:
-        errors.append(RowError(line, None, f"Missing required column(s): {', '.join(missing)}."))
+        errors.append(RowError(line, None, "missing_columns", {"columns": ", ".join(missing)}))
     return errors
 
 
@@ -270,8 +316,8 @@ def _column_order(column: str | None) -> int:
     return order.index(column) if column in order else len(order)
 
 
-#: Reports a problem with the row: ``fail(column, message)``.
-_Fail = Callable[[str | None, str], None]
+#: Reports a problem with the row: ``fail(column, code, **params)``.
+_Fail = Callable[..., None]
 
 
 def _parse_row(
@@ -290,22 +336,22 @@ def _parse_row(
     def cell(name: str) -> str:
         return values.get(name, "")
 
-    def fail(column: str | None, message: str) -> None:
-        errors.append(RowError(line, column, message))
+    def fail(where: str | None, code: str, /, **params: str | int) -> None:
+        errors.append(RowError(line, where, code, params))
 
     for name, limit in _MAX_LENGTH.items():
         if len(cell(name)) > limit:
-            fail(name, f"{name} is longer than {limit} characters.")
+            fail(name, "too_long", column=name, limit=limit)
     client_code = _check_client_code(cell("client_code") or (default_client_code or ""), known, allowed, fail)
     contract_number = cell("contract_number")
     if not contract_number:
-        fail("contract_number", "contract_number is empty.")
+        fail("contract_number", "empty", column="contract_number")
     plate = _check_plate(cell("plate"), cell("plate_country"), fail)
     start, end = _check_period(cell("start_date"), cell("end_date"), fail)
     instruction = _check_instruction(cell("instruction"), fail)
     email = cell("driver_email") or None
     if email is not None and not _EMAIL.fullmatch(email):
-        fail("driver_email", f"Not an e-mail address: {email!r}.")
+        fail("driver_email", "bad_email", value=email)
 
     if errors:
         return None, errors
@@ -331,11 +377,11 @@ def _check_client_code(client_code: str, known: dict[str, str] | None, allowed: 
     """Return the client code as the database spells it (reported through ``fail`` when unusable)."""
     key = client_code.upper()
     if not client_code:
-        fail("client_code", "client_code is empty.")
+        fail("client_code", "empty", column="client_code")
     elif allowed is not None and key not in allowed:
-        fail("client_code", f"You may not import contracts for client code {client_code!r}.")
+        fail("client_code", "client_not_allowed", code=client_code)
     elif known is not None and key not in known:
-        fail("client_code", f"Unknown client code {client_code!r}.")
+        fail("client_code", "unknown_client", code=client_code)
     else:
         return known[key] if known is not None else key
     return client_code
@@ -345,15 +391,17 @@ def _check_plate(plate_raw: str, country_cell: str, fail: _Fail) -> Plate | None
     """Return the row's plate, or ``None`` after reporting why it is not one."""
     country: str | None = country_cell.upper() or None
     if country is not None and not _COUNTRY.fullmatch(country):
-        fail("plate_country", f"plate_country must be a two-letter country code, not {country_cell!r}.")
+        fail("plate_country", "bad_country", value=country_cell)
         country = None
     if not plate_raw:
-        fail("plate", "plate is empty.")
+        fail("plate", "empty", column="plate")
         return None
     plate = _normalise_plate(plate_raw, country)
     if plate is None or (plate.country in _CHECKED_COUNTRIES and not plate_is_valid(plate)):
-        where = f" {country} " if country else " "
-        fail("plate", f"Not a valid{where}licence plate: {plate_raw!r}.")
+        if country:
+            fail("plate", "bad_plate_of_country", country=country, value=plate_raw)
+        else:
+            fail("plate", "bad_plate", value=plate_raw)
         return None
     return plate
 
@@ -362,14 +410,14 @@ def _check_period(start_raw: str, end_raw: str, fail: _Fail) -> tuple[date | Non
     """Return the contract's start and end dates (``None`` where missing or unreadable)."""
     start = _parse_date(start_raw) if start_raw else None
     if not start_raw:
-        fail("start_date", "start_date is empty.")
+        fail("start_date", "empty", column="start_date")
     elif start is None:
-        fail("start_date", f"Not a date: {start_raw!r} (write YYYY-MM-DD or DD/MM/YYYY).")
+        fail("start_date", "bad_start_date", value=start_raw)
     end = _parse_date(end_raw) if end_raw else None
     if end_raw and end is None:
-        fail("end_date", f"Not a date: {end_raw!r} (write YYYY-MM-DD or DD/MM/YYYY, or leave it empty).")
+        fail("end_date", "bad_end_date", value=end_raw)
     if start is not None and end is not None and end < start:
-        fail("end_date", f"end_date {end.isoformat()} is before start_date {start.isoformat()}.")
+        fail("end_date", "end_before_start", end=end.isoformat(), start=start.isoformat())
     return start, end
 
 
@@ -377,10 +425,9 @@ def _check_instruction(instruction_raw: str, fail: _Fail) -> Instruction | None:
     """Return the standing instruction the cell names, in any of the accepted languages."""
     instruction = _INSTRUCTIONS.get(_fold(instruction_raw))
     if not instruction_raw:
-        fail("instruction", "instruction is empty (redirect or recharge).")
+        fail("instruction", "instruction_empty")
     elif instruction is None:
-        fail("instruction", f"Unknown instruction {instruction_raw!r}: write redirect (verleggen, désigner)"
-                            " or recharge (doorbelasten, refacturer).")
+        fail("instruction", "bad_instruction", value=instruction_raw)
     return instruction
 
 
@@ -391,9 +438,8 @@ def _cross_row_errors(rows: list[ContractRow], rejected: set[int]) -> list[RowEr
     for row in rows:
         key = (row.client_code, row.contract_number)
         if key in first_line:
-            errors.append(RowError(row.line, "contract_number",
-                                   f"Contract number {row.contract_number} appears again"
-                                   f" (first on line {first_line[key]})."))
+            errors.append(RowError(row.line, "contract_number", "repeated_number",
+                                   {"number": row.contract_number, "first_line": first_line[key]}))
             rejected.add(row.line)
         else:
             first_line[key] = row.line
@@ -409,10 +455,10 @@ def _cross_row_errors(rows: list[ContractRow], rejected: set[int]) -> list[RowEr
                 # Report on whichever of the two comes later in the file.
                 first, second = sorted((reach, row), key=lambda r: r.line)
                 plate = format_plate(Plate(row.plate_country, row.plate))
-                errors.append(RowError(second.line, "plate",
-                                       f"Plate {plate} has overlapping contracts: {second.contract_number}"
-                                       f" ({_period(second)}) and {first.contract_number} on line"
-                                       f" {first.line} ({_period(first)})."))
+                errors.append(RowError(second.line, "plate", "overlap", {
+                    "plate": plate, "number": second.contract_number, "start": second.start_date.isoformat(),
+                    "end": _iso(second.end_date), "other": first.contract_number, "other_line": first.line,
+                    "other_start": first.start_date.isoformat(), "other_end": _iso(first.end_date)}))
                 rejected.add(second.line)
             if reach is None or (reach.end_date is not None
                                  and (row.end_date is None or row.end_date > reach.end_date)):
@@ -420,9 +466,8 @@ def _cross_row_errors(rows: list[ContractRow], rejected: set[int]) -> list[RowEr
     return errors
 
 
-def _period(row: ContractRow) -> str:
-    end = row.end_date.isoformat() if row.end_date else "open-ended"
-    return f"{row.start_date.isoformat()} to {end}"
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
 
 
 def write_contracts_csv(rows: Iterable[ContractRow]) -> str:

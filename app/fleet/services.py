@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.database import bulk_insert
 from app.extensions import db
-from app.fleet.contracts_csv import ContractRow, parse_contracts_csv, write_contracts_csv
+from app.fleet.contracts_csv import ContractRow, RowError, parse_contracts_csv, write_contracts_csv
 from app.fleet.instructions import Instruction
 from app.fleet.models import Contract
 from app.fleet.plates import normalise_plate
@@ -28,7 +29,7 @@ class ImportReport:
     created: int
     updated: int
     unchanged: int
-    errors: list[dict[str, Any]]
+    errors: list[RowError]
     plates: frozenset[tuple[int, str]]  # (client id, plate) touched, for re-matching
 
     @property
@@ -40,7 +41,7 @@ class ImportRefused(ServiceError):
     """An import with problems: the caller raises it in its unit of work, which rolls back what was written."""
 
     def __init__(self, report: ImportReport) -> None:
-        super().__init__(f"nothing imported: {len(report.errors)} problem(s)")
+        super().__init__(_l("Nothing was imported: %(count)s problem(s).", count=len(report.errors)))
         self.report = report
 
 
@@ -48,18 +49,18 @@ def clean_values(values: dict[str, Any]) -> dict[str, Any]:
     """Validate one contract's values as a form gives them; raise ``ServiceError`` on the first problem."""
     number = str(values.get("contract_number") or "").strip()
     if not number:
-        raise ServiceError("a contract needs a number", "contract_number")
+        raise ServiceError(_l("A contract needs a number."), "contract_number")
     plate = normalise_plate(str(values.get("plate") or ""), (values.get("plate_country") or None))
     if plate is None:
-        raise ServiceError(f"{values.get('plate')!r} is not a valid plate", "plate")
+        raise ServiceError(_l("%(plate)s is not a valid plate.", plate=str(values.get("plate") or "")), "plate")
     start, end = values.get("start_date"), values.get("end_date")
     if not isinstance(start, date):
-        raise ServiceError("a contract needs a start date", "start_date")
+        raise ServiceError(_l("A contract needs a start date."), "start_date")
     if end is not None and end < start:
-        raise ServiceError("the end date lies before the start date", "end_date")
+        raise ServiceError(_l("The end date lies before the start date."), "end_date")
     instruction = str(values.get("instruction") or "")
     if instruction not in ("redirect", "recharge"):
-        raise ServiceError("the instruction is redirect (verleggen) or recharge (doorbelasten)", "instruction")
+        raise ServiceError(_l("The instruction is redirect or recharge."), "instruction")
     return {
         "contract_number": number, "plate": plate.text, "plate_country": plate.country,
         "driver_name": (values.get("driver_name") or "").strip() or None,
@@ -76,7 +77,8 @@ def save_contract(actor: Actor, client: Client, values: dict[str, Any], contract
     clash = db.session.scalar(sa.select(Contract).where(
         Contract.client_id == client.id, Contract.contract_number == cleaned["contract_number"]))
     if clash is not None and clash is not contract:
-        raise ServiceError(f"contract {cleaned['contract_number']} exists already", "contract_number")
+        raise ServiceError(_l("Contract %(number)s exists already.", number=cleaned["contract_number"]),
+                           "contract_number")
     if contract is None:
         contract = Contract(client_id=client.id, **cleaned)
         db.session.add(contract)
@@ -117,7 +119,7 @@ def import_contracts(actor: Actor, text: str, *, client: Client | None,
     parsed = parse_contracts_csv(text, default_client_code=client.code if client else None,
                                  known_client_codes=set(clients), allowed_client_codes=allowed)
     if parsed.errors:
-        return ImportReport(0, 0, 0, [e.__dict__ for e in parsed.errors], frozenset())
+        return ImportReport(0, 0, 0, list(parsed.errors), frozenset())
     client_ids = {clients[r.client_code].id for r in parsed.rows}
     tenant = current_tenant(db.session)
     if tenant is not None and client_ids - {tenant}:  # new rows are written below the ORM's tenancy check
@@ -157,7 +159,7 @@ def import_contracts(actor: Actor, text: str, *, client: Client | None,
     return ImportReport(created, updated, unchanged, [], frozenset(touched))
 
 
-def _overlaps_after_import(touched: set[tuple[int, str]]) -> list[dict[str, Any]]:
+def _overlaps_after_import(touched: set[tuple[int, str]]) -> list[RowError]:
     """The touched plates whose contracts overlap, found in one query (each contract beside the one before it)."""
     if not touched:
         return []
@@ -174,8 +176,8 @@ def _overlaps_after_import(touched: set[tuple[int, str]]) -> list[dict[str, Any]
         ordered.c.previous_id.is_not(None),
         sa.or_(ordered.c.previous_end.is_(None), ordered.c.previous_end >= ordered.c.start_date),
     ).order_by(ordered.c.client_id, ordered.c.plate, ordered.c.start_date))
-    return [{"line": None, "column": "plate", "message":
-             f"contracts {row.previous_number} and {row.contract_number} of plate {row.plate} overlap"}
+    return [RowError(None, "plate", "overlap_stored",
+                     {"other": row.previous_number, "number": row.contract_number, "plate": row.plate})
             for row in clashes if (row.client_id, row.plate) in touched]
 
 

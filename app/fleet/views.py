@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app import params
 from app.auth import actor
 from app.extensions import db
-from app.fleet import contracts_changed
+from app.fleet import contracts_changed, labels
 from app.fleet import services as contracts
 from app.fleet.forms import ContractForm, ImportForm
 from app.fleet.models import Contract
@@ -135,13 +135,14 @@ def import_csv() -> Any:
                     created=report.created, updated=report.updated, unchanged=report.unchanged), "info")
             return redirect(url_for("contracts.index"))
         status = 422
-    return render_template("fleet/contract_import.html", form=form, report=report), status
+    return render_template("fleet/contract_import.html", form=form, report=report,
+                           import_error=labels.import_error), status
 
 
 def _import_refused(exc: ServiceError) -> None:
     """Leave an import's problems to its report on the page; flash any other refusal."""
     if not isinstance(exc, contracts.ImportRefused):
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
 
 
 @bp.route("/export.csv")

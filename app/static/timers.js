@@ -1,5 +1,6 @@
 // Live SLA timers: count down to each clock's due moment, and refresh the desk queue now and then.
-// The words come translated from the script tag's data attributes ({t}, {h}, {m} are filled in here).
+// The words come translated from the script tag's data attributes ({t}, {h}, {m} are filled in here);
+// the fallbacks are signs, not words, so no language is written here.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -7,12 +8,12 @@
     return (script && script.getAttribute("data-" + name)) || fallback;
   }
   var words = {
-    inside: word("in", "in {t}"),
-    late: word("late", "{t} late"),
-    lateState: word("late-state", "overdue"),
-    hm: word("hm", "{h} h {m} min"),
-    h: word("h", "{h} h"),
-    m: word("m", "{m} min")
+    inside: word("in", "{t}"),
+    late: word("late", "−{t}"),
+    lateState: word("late-state", "✕"),
+    hm: word("hm", "{h}:{m}"),
+    h: word("h", "{h}:00"),
+    m: word("m", "0:{m}")
   };
   function span(ms) {
     var minutes = Math.round(Math.abs(ms) / 60000);

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app import mail, storage
 from app.clock import now as clock_now
@@ -314,7 +315,7 @@ def assign_message(actor: Actor, message: IntakeMessage, client: Client, *, sett
     Without a ``sandbox`` its fines are stored ``received``, for ``read_fine``.
     """
     if message.status != "triage":
-        raise ServiceError("only messages in triage can be assigned", "client")
+        raise ServiceError(_l("Only messages in triage can be given to a client."), "client")
     contents = mime.parse_mail(storage.read_blob(settings.data_dir, message.raw_path))
     result = _read_contents(message, contents, client, settings, sandbox, replies_enabled=False)
     record(actor, "fines.message_assigned", message, client_id=client.id, fines=[f.id for f in result.fines])

@@ -47,7 +47,7 @@ class UploadForm(FlaskForm):
 class CorrectionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=[(k, LABELS["kind"][k]) for k in KINDS])
     language = SelectField(_l("Language"), choices=[(code, LABELS["language"][code]) for code in LANGUAGES])
-    issuer = StringField(_l("Issuer"), validators=[Optional(), Length(max=200)])
+    issuer = StringField(_l("Issuing authority"), validators=[Optional(), Length(max=200)])
     notice_number = StringField(_l("Notice number"), validators=[Optional(), Length(max=64)])
     plate = StringField(_l("Plate"), validators=[Optional(), Length(max=16)])
     plate_country = StringField(_l("Plate country"), validators=[Optional(), Length(min=2, max=2)])

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as pgettext  # the name the message extractor knows, kept lazy
 from flask_babel.speaklater import LazyString
 
 from app import formatting
@@ -40,7 +41,8 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "cutoff_today": _l("cut-off today"),
         "this_week": _l("cut-off this week"),
         "later": _l("later"),
-        "done": _l("done"),
+        # A fine is feminine in French, a time limit masculine: "done" needs its own context here.
+        "done": pgettext("fine", "done"),
         "unknown": _l("no deadline known"),
     },
     "instruction": {
@@ -120,7 +122,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
     "field": {
         "kind": _l("Kind"),
         "language": _l("Language"),
-        "issuer": _l("Issuer"),
+        "issuer": _l("Issuing authority"),
         "notice_number": _l("Notice number"),
         "plate": _l("Plate"),
         "plate_country": _l("Plate country"),
@@ -229,7 +231,7 @@ REASONS: dict[str, LazyString] = {
     "information_missing": _l("contract %(number)s: missing %(missing)s"),
     "complete": _l("information complete"),
     # Intake (``fines.intake.services``).
-    "duplicate_of": _l("same issuer and notice number as fine %(id)s"),
+    "duplicate_of": _l("same issuing authority and notice number as fine %(id)s"),
     # What the reading found doubtful (``fines.intake``: the extraction and the PDF reader).
     "implausible_amount": _l("the amount is implausible"),
     "reference_check": _l("the structured reference's check digits fail (mod 97)"),
@@ -260,11 +262,12 @@ LIABILITY: dict[str, LazyString] = {
     "completed_late": _l("The fine's information became complete on %(complete)s, after the cut-off of"
                          " %(cutoff)s: the client bears the damage, costs and surcharges."),
     "operator_processed_late": _l("The fine and its information were complete on %(complete)s, by the cut-off of"
-                                  " %(cutoff)s, but it was processed on %(processed)s, after %(what)s: the operator"
-                                  " bears the damage, costs and surcharges, within the limits of the general terms."),
+                                  " %(cutoff)s, but it was processed on %(processed)s, after %(what)s: the service"
+                                  " provider bears the damage, costs and surcharges, within the limits of the"
+                                  " general terms."),
     "operator_not_processed": _l("The fine and its information were complete on %(complete)s, by the cut-off of"
-                                 " %(cutoff)s, but it was not processed by %(what)s: the operator bears the damage,"
-                                 " costs and surcharges, within the limits of the general terms."),
+                                 " %(cutoff)s, but it was not processed by %(what)s: the service provider bears the"
+                                 " damage, costs and surcharges, within the limits of the general terms."),
     "processed_in_time": _l("The fine was processed on %(processed)s, by %(what)s: no liability; late payment of"
                             " the fine is the client's concern."),
     "no_answer_date": _l("No deadline can be computed without the answer date of the request: liability cannot"
@@ -321,8 +324,8 @@ def liability_text(code: str | None, params: Mapping[str, str], english: str | N
 
 def reasons_text(reasons: Iterable[Mapping[str, Any]] | None) -> str:
     """Say a stored list of reasons (``Fine.problems``, ``FineEvent.reasons``: ``{"code", "params"}`` each)."""
-    return "; ".join(reason_text(str(item.get("code") or ""), item.get("params")) for item in reasons or ()
-                     if item.get("code"))
+    return formatting.semicolons(reason_text(str(item.get("code") or ""), item.get("params"))
+                                 for item in reasons or () if item.get("code"))
 
 
 def upload_reason(state: str, reason_code: str | None, problems: Iterable[Mapping[str, Any]] | None, *,

@@ -454,7 +454,7 @@ def privacy_page() -> Any:
         try:
             found = privacy.find_driver(query)
         except ServiceError as exc:
-            flash(exc.message, "error")
+            flash(str(exc.message), "error")
     if request.method == "POST" and form.validate_on_submit() and found:
         if request.form.get("action") == "export":
             with unit_of_work() as work:  # no export without its audit entry

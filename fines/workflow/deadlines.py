@@ -188,7 +188,7 @@ def deadlines(dates: FineDates, instruction: Instruction | None, calendar: WorkC
 
 
 _CLIENT_BEARS = "the client bears the damage, costs and surcharges."
-_OPERATOR_BEARS = ("the operator bears the damage, costs and surcharges, within the limits of the"
+_OPERATOR_BEARS = ("the service provider bears the damage, costs and surcharges, within the limits of the"
                    " general terms.")
 _LATE_PAYMENT = "late payment of the fine is the client's concern."
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.fleet.instructions import Instruction
@@ -25,12 +26,29 @@ from fines.reasons import Reason
 from fines.workflow.deadlines import Assessment, FineDates, assess, deadlines
 from fines.workflow.decision import ContractInfo, FineSnapshot, decide
 from fines.workflow.matching import ContractPeriod, MatchResult, match_contract
-from fines.workflow.states import FineState, TransitionRefused, check_transition
+from fines.workflow.states import TERMINAL_STATES, FineState, TransitionRefused, allowed_targets, check_transition
 
 logger = logging.getLogger(__name__)
 SYSTEM = Actor(label="system")
 INTAKE = Actor(label="intake")  # the reading of a stored fine: its first step
 MATCHABLE = {FineState.READ.value, FineState.MATCHED.value, FineState.WAITING_INFO.value, FineState.READY.value}
+
+
+def _state_word(state: str) -> Any:
+    """A state's word, lazy: it is worded in the reader's language when the refusal is shown."""
+    from fines.web.labels import LABELS  # the one catalogue of state words
+
+    return LABELS["state"].get(str(state), str(state))
+
+
+def _transition_refused(exc: TransitionRefused) -> Any:
+    """Say a refused move (``fines.workflow.states.check_transition``) as a lazy, translatable sentence."""
+    source, goal = _state_word(exc.current.value), _state_word(exc.target.value)
+    if exc.current in TERMINAL_STATES:
+        return _l("The fine is %(state)s, which is final: it cannot become %(target)s.", state=source, target=goal)
+    if exc.target is FineState.CANCELLED and exc.target in allowed_targets(exc.current):
+        return _l("A cancellation needs a reason.")
+    return _l("A fine cannot go from %(state)s to %(target)s.", state=source, target=goal)
 
 
 def transition(fine: Fine, target: FineState | str, actor: Actor, *, note: str | None = None,
@@ -48,7 +66,7 @@ def transition(fine: Fine, target: FineState | str, actor: Actor, *, note: str |
     try:
         check_transition(FineState(fine.state), target, reason=note)
     except TransitionRefused as exc:
-        raise ServiceError(str(exc), "state") from exc
+        raise ServiceError(_transition_refused(exc), "state") from exc
     why = [reason.as_json() for reason in reasons]
     event = FineEvent(fine_id=fine.id, client_id=fine.client_id, actor_label=actor.label, from_state=fine.state,
                       to_state=target, note=(note or None) and note[:1000], reasons=why)
@@ -144,7 +162,8 @@ def _apply_match(fine: Fine, result: MatchResult, now: datetime, actor: Actor,
 def process(fine: Fine, actor: Actor, now: datetime, calendar: WorkCalendar) -> str:
     """Carry out the contract's instruction for a ready fine: redirect or recharge; return the outcome."""
     if fine.state != FineState.READY.value:
-        raise ServiceError(f"only a ready fine can be processed (this one is {fine.state})", "state")
+        raise ServiceError(_l("Only a ready fine can be processed (this one is %(state)s).",
+                                state=_state_word(fine.state)), "state")
     assert fine.contract is not None
     outcome = "redirected" if fine.contract.instruction == Instruction.REDIRECT.value else "recharged"
     fine.outcome = outcome
@@ -163,5 +182,5 @@ def close(fine: Fine, actor: Actor, now: datetime, note: str | None = None) -> N
 def cancel(fine: Fine, actor: Actor, reason: str) -> None:
     """Cancel a fine at any open step; a reason is required."""
     if not reason.strip():
-        raise ServiceError("a cancellation needs a reason", "reason")
+        raise ServiceError(_l("A cancellation needs a reason."), "reason")
     transition(fine, FineState.CANCELLED.value, actor, note=reason.strip())

@@ -15,7 +15,7 @@ IMPACT_CHOICES = list(LABELS["impact"].items())
 
 class TicketForm(FlaskForm):
     client_id = SelectField(_l("Client"), coerce=int, choices=[], validate_choice=False)
-    channel = SelectField(_l("Received by"), choices=[("phone", _l("Phone")), ("web", _l("Web"))], default="phone",
+    channel = SelectField(_l("Received via"), choices=[("phone", _l("Phone")), ("web", _l("Web"))], default="phone",
                           validate_choice=False)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("What happens, since when, for whom"), validators=[DataRequired(),

@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 
 from app import mail
 from app.clock import work_calendar
 from app.extensions import db
+from app.i18n import addresses_by_locale
 from app.services import Actor
-from sla.desk import metrics, services
+from sla.desk import labels, metrics, services
 from sla.desk.models import Ticket
 
 logger = logging.getLogger(__name__)
@@ -29,7 +33,7 @@ def watch_clocks(now: datetime) -> dict[str, int]:
     refreshed = services.refresh_open(now, calendar)
     if not calendar.is_working_time(now):
         return {"refreshed": refreshed, "warnings": 0}
-    warnings: list[str] = []
+    warnings: list[ClockWarning] = []
     tickets = db.session.scalars(sa.select(Ticket).where(Ticket.is_open.is_(True),
                                                          Ticket.clock_state.in_(("warning", "breached")))
                                  .options(sa.orm.selectinload(Ticket.events)))
@@ -48,23 +52,45 @@ def watch_clocks(now: datetime) -> dict[str, int]:
                             body=f"{clock} clock {state} (category {status.category})")
             if state == "breached":
                 metrics.BREACHES.labels(clock=clock).inc()
-            warnings.append(f"#{ticket.id} {ticket.title}: {clock} clock {state} (category {status.category})")
+            warnings.append(ClockWarning(ticket.id, ticket.title, clock, state, status.category))
     if warnings:
         _mail_agents(warnings)
     return {"refreshed": refreshed, "warnings": len(warnings)}
 
 
-def _mail_agents(lines: list[str]) -> None:
-    """Queue one mail to every agent, sent once the job's work is committed."""
-    recipients = [u.email for u in services.agents()]
-    if not recipients:
-        return
+@dataclass(frozen=True)
+class ClockWarning:
+    """One time limit of one ticket that is nearly due (``warning``) or overdue (``breached``)."""
+
+    ticket_id: int
+    title: str
+    clock: str
+    state: str
+    category: int
+
+
+def _mail_agents(warnings: list[ClockWarning]) -> None:
+    """Queue one mail per language to the agents, sent once the job's work is committed."""
+    for locale, recipients in addresses_by_locale(services.agents()).items():
+        mail.send_after_commit(warning_mail(warnings, current_app.config["MAIL_FROM"], recipients, locale=locale),
+                               what="SLA warning mail")
+
+
+def warning_mail(warnings: list[ClockWarning], mail_from: str, recipients: list[str], *, locale: str = "en"
+                 ) -> EmailMessage:
+    """The agents' mail about time limits nearly due or overdue, written in ``locale``."""
+    with force_locale(locale):
+        lines = [_("#%(id)s %(title)s: %(clock)s %(state)s (category %(category)s)", id=w.ticket_id, title=w.title,
+                   clock=labels.label("clock", w.clock), state=labels.label("clock_state", w.state),
+                   category=w.category) for w in warnings]
+        subject = ngettext("FleetDesk SLA: %(num)d time limit needs attention",
+                           "FleetDesk SLA: %(num)d time limits need attention", len(warnings))
     msg = EmailMessage()
-    msg["From"], msg["To"] = current_app.config["MAIL_FROM"], ", ".join(recipients)
-    msg["Subject"] = f"FleetDesk SLA: {len(lines)} clock(s) need attention"
+    msg["From"], msg["To"] = mail_from, ", ".join(recipients)
+    msg["Subject"] = subject
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content("\n".join(lines) + "\n")
-    mail.send_after_commit(msg, what="SLA warning mail")
+    return msg
 
 
 def open_counts() -> Any:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext as pgettext  # the name the message extractor knows, kept lazy
 from flask_babel.speaklater import LazyString
 
-__all__ = ["ACTION_FIELDS", "CLIENT_COMMENT", "ERRORS", "LABELS", "error", "label"]
+__all__ = ["ACTION_FIELDS", "CLIENT_COMMENT", "LABELS", "label"]
 
 LABELS: dict[str, dict[str, LazyString]] = {
     "state": {
@@ -118,30 +118,6 @@ ACTION_FIELDS: dict[str, LazyString] = {
     "wait_client": _l("What you need from the client (the client sees it)"),
 }
 CLIENT_COMMENT = _l("Your comment (the support desk sees it)")
-
-# The refusals of sla.desk.services (kept in English there), as users read them.
-ERRORS: dict[str, LazyString] = {
-    "only the client's authorised reporters may report incidents":
-        _l("Only your company's authorised reporters may report incidents."),
-    "an incident needs a title": _l("An incident needs a title."),
-    "unknown action": _l("That action does not exist."),
-    "only the support desk may do that": _l("Only the support desk may do that."),
-    "the ticket's state does not allow that action":
-        _l("The incident's state does not allow that action (any more); the page now shows what it does allow."),
-    "write what you want to say": _l("Write what you want to say."),
-    "restoring is measured apart for category 1 incidents only":
-        _l("Restoring is measured apart for category 1 incidents only."),
-    "a restore is already running": _l("A restore is already running."),
-    "no restore is running": _l("No restore is running."),
-    "a correction needs a reason": _l("A correction needs a reason."),
-    "tickets go to agents": _l("Incidents go to agents."),
-}
-
-
-def error(message: str) -> str:
-    """Return a service's refusal in the user's language (unknown ones as they are)."""
-    found = ERRORS.get(message)
-    return str(found) if found is not None else message
 
 
 def label(kind: str, value: object) -> str:

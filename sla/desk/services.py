@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Client, Role, User
@@ -63,10 +64,10 @@ def open_ticket(actor: Actor, *, client: Client, reporter: User | None, title: s
                 impact: str, channel: str, now: datetime, calendar: WorkCalendar) -> Ticket:
     """Record a reported incident; its category follows from level and impact."""
     if reporter is not None and reporter.role is Role.CLIENT and not reporter.can_report_incidents:
-        raise ServiceError("only the client's authorised reporters may report incidents", "title")
+        raise ServiceError(_l("Only your company's authorised reporters may report incidents."), "title")
     title, description = title.strip(), description.strip()
     if not title:
-        raise ServiceError("an incident needs a title", "title")
+        raise ServiceError(_l("An incident needs a title."), "title")
     category = intervention_category(level, impact)
     ticket = Ticket(client_id=client.id, title=title[:200], description=description, level=level, impact=impact,
                     channel=channel, reported_at=now, reported_by_id=reporter.id if reporter else None,
@@ -85,14 +86,15 @@ def act(ticket: Ticket, action: str, actor: Actor, *, now: datetime, calendar: W
         staff: bool = True) -> TicketEvent:
     """Carry out one desk action (see ``ACTIONS``); refused when the ticket's state does not allow it."""
     if action not in ACTIONS:
-        raise ServiceError("unknown action", "action")
+        raise ServiceError(_l("That action does not exist."), "action")
     if not staff and action not in CLIENT_ACTIONS:
-        raise ServiceError("only the support desk may do that", "action")
+        raise ServiceError(_l("Only the support desk may do that."), "action")
     allowed_from, target, clock_kind = ACTIONS[action]
     if ticket.state not in allowed_from:
-        raise ServiceError("the ticket's state does not allow that action", "action")
+        raise ServiceError(_l("The incident's state does not allow that action (any more); the page now shows what"
+                              " it does allow."), "action")
     if action in NEEDS_TEXT and not (body or "").strip():
-        raise ServiceError("write what you want to say", "body")
+        raise ServiceError(_l("Write what you want to say."), "body")
     if action in ("restore_start", "restore_end"):
         _check_restore(ticket, action)
     event = add_event(ticket, clock_kind or action, actor, now, body=(body or "").strip() or None,
@@ -127,19 +129,19 @@ def _restoring(ticket: Ticket) -> bool:
 
 def _check_restore(ticket: Ticket, action: str) -> None:
     if ticket.category != 1:
-        raise ServiceError("restoring is measured apart for category 1 incidents only", "action")
+        raise ServiceError(_l("Restoring is measured apart for category 1 incidents only."), "action")
     running = _restoring(ticket)
     if action == "restore_start" and running:
-        raise ServiceError("a restore is already running", "action")
+        raise ServiceError(_l("A restore is already running."), "action")
     if action == "restore_end" and not running:
-        raise ServiceError("no restore is running", "action")
+        raise ServiceError(_l("No restore is running."), "action")
 
 
 def correct(ticket: Ticket, actor: Actor, *, level: int, impact: str, reason: str, now: datetime,
             calendar: WorkCalendar) -> TicketEvent:
     """An agent corrects level or impact (with a reason); the clocks are read again from the report time."""
     if not reason.strip():
-        raise ServiceError("a correction needs a reason", "reason")
+        raise ServiceError(_l("A correction needs a reason."), "reason")
     category = intervention_category(level, impact)
     event = add_event(ticket, "corrected", actor, now, body=reason.strip(), internal=False,
                    data={"from": {"level": ticket.level, "impact": ticket.impact, "category": ticket.category},
@@ -160,7 +162,7 @@ def set_chargeable(ticket: Ticket, actor: Actor, chargeable: bool, reason: str, 
 def assign(ticket: Ticket, actor: Actor, agent: User | None, now: datetime) -> None:
     """Give the ticket to an agent (or to nobody)."""
     if agent is not None and not agent.is_staff:
-        raise ServiceError("tickets go to agents", "agent")
+        raise ServiceError(_l("Incidents go to agents."), "agent")
     ticket.assigned_to_id = agent.id if agent else None
     add_event(ticket, "assigned", actor, now, body=agent.email if agent else None, internal=True)
 

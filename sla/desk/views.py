@@ -118,7 +118,7 @@ def new() -> Any:
 
 def _shown_on(form: Any) -> Callable[[ServiceError], None]:
     """Show a refused desk operation on ``form``, in the user's language."""
-    return lambda exc: apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
+    return lambda exc: apply_service_error(form, exc)
 
 
 @bp.route("/<int:ticket_id>")
@@ -148,7 +148,7 @@ def ticket(ticket_id: int) -> Any:
 
 def _flash_refused(exc: ServiceError) -> None:
     """Say why the desk refused an action on a ticket, in the user's language."""
-    flash(labels.error(exc.message), "error")
+    flash(str(exc.message), "error")
 
 
 @bp.route("/<int:ticket_id>/act", methods=["POST"])

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-__all__ = ["ERRORS", "LABELS", "error", "label", "outage_reason"]
+__all__ = ["LABELS", "label", "outage_reason"]
 
 LABELS: dict[str, dict[str, LazyString]] = {
     "source": {
@@ -22,26 +22,11 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "ok": _l("available"),
         "warn": _l("short outage"),
         "bad": _l("below target"),
-        "off": _l("no working time"),
+        "off": _l("no working hours"),
         "future": _l("not yet"),
         "nodata": _l("no data"),
     },
 }
-
-# The refusals of sla.uptime.services (kept in English there), as users read them.
-ERRORS: dict[str, LazyString] = {
-    "an outage recorded by hand needs a reason": _l("An outage recorded by hand needs a reason."),
-    "an outage ends after it starts": _l("An outage ends after it starts."),
-    "a maintenance window ends after it starts": _l("Maintenance ends after it starts."),
-    "maintenance is announced in advance, not afterwards": _l("Maintenance is announced in advance, not afterwards."),
-    "say what the maintenance is for": _l("Say what the maintenance is for."),
-}
-
-
-def error(message: str) -> str:
-    """Return a service's refusal in the user's language (unknown ones as they are)."""
-    found = ERRORS.get(message)
-    return str(found) if found is not None else message
 
 
 #: How the prober words an outage it recorded (``sla.uptime.services.record_check``), read back for display.

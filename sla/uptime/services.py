@@ -8,9 +8,13 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from app import mail
+from app import formatting, mail
 from app.extensions import db
+from app.i18n import addresses_by_locale
 from app.models import Client, Role, User
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
@@ -62,9 +66,9 @@ def record_outage(actor: Actor, *, started_at: datetime, ended_at: datetime | No
                   ticket_id: int | None = None, outage: Outage | None = None) -> Outage:
     """An agent records or corrects an outage by hand (with a reason), possibly linked to a ticket."""
     if not reason.strip():
-        raise ServiceError("an outage recorded by hand needs a reason", "reason")
+        raise ServiceError(_l("An outage recorded by hand needs a reason."), "reason")
     if ended_at is not None and ended_at <= started_at:
-        raise ServiceError("an outage ends after it starts", "ended_at")
+        raise ServiceError(_l("An outage ends after it starts."), "ended_at")
     if outage is None:
         outage = Outage(target="manual", source="manual", started_at=started_at, recorded_by=actor.label)
         db.session.add(outage)
@@ -81,11 +85,11 @@ def plan_maintenance(actor: Actor, *, starts_at: datetime, ends_at: datetime, de
                      now: datetime) -> MaintenanceWindow:
     """An admin plans announced maintenance (it should lie outside working hours; it is allowed anyway)."""
     if ends_at <= starts_at:
-        raise ServiceError("a maintenance window ends after it starts", "ends_at")
+        raise ServiceError(_l("Maintenance ends after it starts."), "ends_at")
     if starts_at < now:
-        raise ServiceError("maintenance is announced in advance, not afterwards", "starts_at")
+        raise ServiceError(_l("Maintenance is announced in advance, not afterwards."), "starts_at")
     if not description.strip():
-        raise ServiceError("say what the maintenance is for", "description")
+        raise ServiceError(_l("Say what the maintenance is for."), "description")
     window = MaintenanceWindow(starts_at=starts_at, ends_at=ends_at, description=description.strip(),
                                created_by=actor.label)
     db.session.add(window)
@@ -151,7 +155,7 @@ def last_months(now: datetime, calendar: WorkCalendar, count: int = 12,
     local = now.astimezone(calendar.zone)
     year, month = local.year, local.month
     rows = []
-    for _ in range(count):
+    for _month in range(count):
         start, end = availability.month_bounds(year, month, calendar.zone)
         if since is not None and end <= since:
             rows.append(MonthRow(date(year, month, 1), None, timedelta(0), timedelta(0)))
@@ -185,23 +189,29 @@ def announce_maintenance(now: datetime, calendar: WorkCalendar, notice_workdays:
         MaintenanceWindow.starts_at <= limit)))
     if not windows:
         return 0
-    recipients = [u.email for u in db.session.scalars(sa.select(User).where(User.role == Role.CLIENT, User.active))]
+    readers = list(db.session.scalars(sa.select(User).where(User.role == Role.CLIENT, User.active)))
     for window in windows:
-        if recipients:
-            mail.send_after_commit(_announcement(window, calendar, mail_from, recipients),
+        for locale, recipients in addresses_by_locale(readers).items():  # each reader in their own language
+            mail.send_after_commit(announcement_mail(window, calendar, mail_from, recipients, locale=locale),
                                    what="maintenance announcement")
         window.announced_at = now
     return len(windows)
 
 
-def _announcement(window: MaintenanceWindow, calendar: WorkCalendar, mail_from: str, recipients: list[str]
-                  ) -> EmailMessage:
+def announcement_mail(window: MaintenanceWindow, calendar: WorkCalendar, mail_from: str, recipients: list[str],
+                      *, locale: str = "en") -> EmailMessage:
+    """The announcement of a maintenance window to client users, written in ``locale`` (Belgian time)."""
+    with force_locale(locale):
+        starts = formatting.when(window.starts_at.astimezone(calendar.zone))
+        ends = formatting.when(window.ends_at.astimezone(calendar.zone))
+        subject = _("FleetDesk: planned maintenance on %(start)s", start=starts)
+        body = _("Planned maintenance from %(start)s to %(end)s (Belgian time):\n\n%(description)s\n\nThis time"
+                 " does not count against the availability target.", start=starts, end=ends,
+                 description=window.description)
     msg = EmailMessage()
     msg["From"], msg["To"] = mail_from, mail_from
     msg["Bcc"] = ", ".join(recipients)
-    msg["Subject"] = f"FleetDesk maintenance on {window.starts_at.astimezone(calendar.zone):%d/%m/%Y %H:%M}"
+    msg["Subject"] = subject
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(f"Planned maintenance from {window.starts_at.astimezone(calendar.zone):%d/%m/%Y %H:%M} to "
-                    f"{window.ends_at.astimezone(calendar.zone):%d/%m/%Y %H:%M} (Belgian time):\n\n"
-                    f"{window.description}\n\nThis time does not count against the availability target.\n")
+    msg.set_content(body + "\n")
     return msg

@@ -106,7 +106,7 @@ def report() -> Any:
 
 def _shown_on(form: Any) -> Callable[[ServiceError], None]:
     """Show a refused uptime operation on ``form``, in the user's language."""
-    return lambda exc: apply_service_error(form, ServiceError(labels.error(exc.message), exc.field))
+    return lambda exc: apply_service_error(form, exc)
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -85,7 +85,7 @@ def test_client_uploads_a_fine_and_completes_its_contract(app: Any, world: Any, 
         assert "2026-11-17" not in main
         page.screenshot(path=str(tmp_path / "fine-ready.png"), full_page=True)
         page.click("nav.mainnav >> text=Fines")
-        page.click("text=Overview")
+        page.click("text=Fines overview")
         assert "cut-off" in page.inner_text("main")
 
 
@@ -173,7 +173,7 @@ def test_dutch_client_imports_contracts_and_the_agent_processes_the_fine(app: An
         page.wait_for_selector("main .badge.state-waiting_info")  # read in the background, then shown
         waiting = page.inner_text("main")
         assert "wacht op informatie" in waiting
-        assert "Geen leasecontract voor nummerplaat 1-ABC-123 op 28 oktober 2026" in waiting
+        assert "Geen leasingcontract voor nummerplaat 1-ABC-123 op 28 oktober 2026" in waiting
         assert "onmiddellijke inning" in waiting and "€ 58,00" in waiting.replace("\u00a0", " ")
         assert _fine_state(app, fine_id) == ("waiting_info", None)
 
@@ -209,7 +209,7 @@ def test_dutch_client_imports_contracts_and_the_agent_processes_the_fine(app: An
         assert "klaar" in main and "AL-1" in main and "17 november 2026" in main  # designation due: letter + 15 days
         # Uploaded on 16 November, after its cut-off of 9 November: not delivered in time.
         assert "gegevens volledig" in main and "Tijdig aangeleverd\nnee" in main and "aanleverdatum verstreken" in main
-        assert "Geen leasecontract" not in main.split("Geschiedenis")[0]  # no longer waiting for anything
+        assert "Geen leasingcontract" not in main.split("Geschiedenis")[0]  # no longer waiting for anything
         page.screenshot(path=str(tmp_path / "fine-ready-nl.png"), full_page=True)
 
         agent = support.browser_login(browser, base, world.agent)

@@ -53,7 +53,7 @@ def test_a_ticket_goes_from_report_to_close_and_reopen_in_the_browser(app: Any, 
         client.select_option("select[name=level]", "4")
         client.select_option("select[name=impact]", "all")
         client.click("main button[type=submit]")
-        client.wait_for_selector("text=Time limits (working time)")
+        client.wait_for_selector("text=Time limits (within working hours)")
         assert "category 1" in client.inner_text(".desk-badges")
         ticket_url = client.url
         assert _offered(client) == {"comment"}  # a client only comments
@@ -79,7 +79,7 @@ def test_a_ticket_goes_from_report_to_close_and_reopen_in_the_browser(app: Any, 
         assert "the time limits are paused" in agent.inner_text("main")
 
         client.goto(ticket_url)
-        client.wait_for_selector("text=Waiting on you: the clocks are paused.")
+        client.wait_for_selector("text=Waiting on you: the time limits are paused.")
         timeline = client.inner_text("ol.timeline")
         assert "which browser do you use?" in timeline and "Please send a screenshot" in timeline
         assert "Proxy logs" not in client.inner_text("main")  # the internal note stays with the desk

@@ -214,9 +214,9 @@ def test_processing_a_recharge_produces_its_line_for_the_period(ctx: Any) -> Non
 
 
 @pytest.mark.parametrize(("action", "message"), [
-    ("process_waiting", "only a ready fine can be processed"),
+    ("process_waiting", "Only a ready fine can be processed"),
     ("cancel_without_reason", "needs a reason"),
-    ("close_unprocessed", "cannot go from waiting_info to closed"),
+    ("close_unprocessed", "cannot go from waiting for information to closed"),
 ])
 def test_refused_transitions_change_nothing(ctx: Any, action: str, message: str) -> None:
     from app.services import ServiceError
@@ -306,7 +306,7 @@ def test_morning_round_reminds_clients_only_in_working_hours(app: Any, world: An
     finally:
         app.config.update(SMTP_PORT=25)
     [mail] = smtp_sink.messages
-    assert mail["To"] == world.user_a and "cut-off 2026-11-04" in mail.get_content()
+    assert mail["To"] == world.user_a and "cut-off 4/11/2026" in mail.get_content()
 
 
 def test_driver_data_is_exported_and_erased(ctx: Any, app: Any) -> None:

@@ -156,7 +156,7 @@ def test_warnings_go_to_agents_once_and_only_in_working_hours(app: Any, world: A
             assert any(k.startswith("reaction:warning") for k in kinds)
     finally:
         app.config.update(SMTP_PORT=25)
-    assert len(smtp_sink.messages) == 1 and "reaction clock warning" in smtp_sink.messages[0].get_content()
+    assert len(smtp_sink.messages) == 1 and "Reaction time nearly due" in smtp_sink.messages[0].get_content()
 
 
 def test_monthly_report_counts_what_was_met(ctx: Any) -> None:

@@ -109,8 +109,9 @@ def test_duplicate_contract_number_within_a_client() -> None:
     text = (f"{HEADER}\n{GOOD}\nLEASEA,LEASEA-1001,2XYZ789,Ann,2025-01-01,,redirect\n"
             "MOBIC,LEASEA-1001,2XYZ789,Ann,2025-01-01,,redirect\n")  # same number at another client: fine
     parsed = parse(text)
-    assert parsed.errors == [RowError(3, "contract_number", "Contract number LEASEA-1001 appears again"
-                                                            " (first on line 2).")]
+    assert parsed.errors == [RowError(3, "contract_number", "repeated_number", {"number": "LEASEA-1001",
+                                                                                 "first_line": 2})]
+    assert parsed.errors[0].message == "Contract number LEASEA-1001 appears again (first on line 2)."
     assert [(r.client_code, r.line) for r in parsed.rows] == [("LEASEA", 2), ("MOBIC", 4)]
 
 
@@ -191,7 +192,8 @@ def test_bad_email_is_reported() -> None:
 
 
 def test_empty_file_and_header_only() -> None:
-    assert parse("").errors == [RowError(1, None, "The file is empty: it needs a header line.")]
+    assert parse("").errors == [RowError(1, None, "empty_file")]
+    assert parse("").errors[0].message == "The file is empty: it needs a header line."
     assert parse("\ufeff\n\n").errors[0].line == 1
     header_only = parse(HEADER + "\n")
     assert (header_only.rows, header_only.errors) == ([], [])

@@ -186,7 +186,7 @@ def test_liability_of_a_recharge(received: datetime, complete: datetime | None, 
     if liable is Liable.CLIENT:
         assert "the client bears the damage, costs and surcharges" in (result.liability_reason or "")
     if liable is Liable.OPERATOR:
-        assert "the operator bears" in (result.liability_reason or "")
+        assert "the service provider bears" in (result.liability_reason or "")
 
 
 def test_liability_reason_reads_as_a_sentence() -> None:

@@ -107,15 +107,15 @@ def test_matching_reasons_are_said_in_each_language_with_the_day_written_for_peo
         "contract K-1", "information complete"]
     with force_locale("nl"):
         dutch = [labels.reason_text(code, params) for code, params in said]
-    assert dutch[0] == "Geen leasecontract voor nummerplaat 1-ABC-123 op 28 oktober 2026."
-    assert dutch[1] == "2 leasecontracten voor nummerplaat 1-ABC-123 overlappen op 28 oktober 2026: K-1, K-2."
+    assert dutch[0] == "Geen leasingcontract voor nummerplaat 1-ABC-123 op 28 oktober 2026."
+    assert dutch[1] == "2 leasingcontracten voor nummerplaat 1-ABC-123 overlappen op 28 oktober 2026: K-1, K-2."
     assert dutch[3] == "contract K-1: ontbreekt de naam van de bestuurder, het postadres van de bestuurder"
     assert dutch[5] == "gegevens volledig"
     with force_locale("fr"):
         assert labels.reason_text(*said[0]) == "Aucun contrat de leasing pour la plaque 1-ABC-123 le 28 octobre 2026."
         assert labels.reason_text("redirected") == "conducteur désigné"
         assert labels.reason_text("encrypted", {"detail": "the PDF asks for a password"}) == (
-            "Le PDF est protégé par un mot de passe : il ne peut pas être lu.")
+            "Le PDF est protégé par un mot de passe\u00a0: il ne peut pas être lu.")
         assert labels.reasons_text([{"code": "duplicate_of", "params": {"id": "7"}}]) == (
             labels.reason_text("duplicate_of", {"id": "7"}))
     assert labels.reason_text(None) == ""

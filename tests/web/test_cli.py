@@ -18,7 +18,7 @@ def test_console_script_lists_every_command_group(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "fleetdesk"
     env = {**os.environ, "FLEETDESK_DATA_DIR": str(tmp_path)}
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, env=env, check=True)
-    for group in ("clients", "users", "db", "demo", "scheduler"):
+    for group in ("clients", "users", "db", "demo", "scheduler", "i18n"):
         assert f"\n  {group} " in result.stdout, group
 
 

@@ -103,7 +103,7 @@ def test_contracts_cli_import_is_all_or_nothing(app: Any, world: Any, tmp_path: 
     bad.write_text(CSV + "NOPE,X-1,1ABC123,Z,2026-01-01,,redirect,\n")
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["contracts", "import", str(bad)])
-    assert refused.exit_code == 1 and "line 4" in refused.output and "nothing imported" in refused.output
+    assert refused.exit_code == 1 and "line 4" in refused.output and "Nothing was imported" in refused.output
     assert _contracts(app, world.client_a) == []
     done = runner.invoke(args=["contracts", "import", str(good)])
     assert done.exit_code == 0 and "2 created" in done.output

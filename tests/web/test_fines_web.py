@@ -486,12 +486,13 @@ def test_a_quarantined_fine_says_why_in_the_users_language(app: Any, client: Any
         assert (fine.state, fine.reason_code) == ("quarantined", "no_fine")
         fine_id = fine.id
     page = client.get(f"/fines/{fine_id}", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
-    assert "Geen kenmerk, nummerplaat of bedrag gevonden: dit lijkt geen boete." in page
+    assert "Geen pv-nummer, nummerplaat of bedrag gevonden: dit lijkt geen verkeersboete." in page
     assert "no_fine" not in page and "no notice number" not in page
     client.post("/logout", data={"csrf_token": support.csrf_token(page)})
     support.login(client, world.agent)
     page = client.get(f"/fines/{fine_id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
-    assert "Aucune référence, plaque ou montant trouvé" in page and "no notice number, plate or amount found" in page
+    assert "Aucun n° de PV, aucune plaque ni aucun montant trouvé" in page
+    assert "no notice number, plate or amount found" in page
 
 
 def test_every_quarantine_code_has_an_explanation() -> None:

@@ -104,3 +104,23 @@ def test_audit_details_read_as_words_in_local_time(app: Any) -> None:
                         ("Fines", "3, 4")]
     with app.test_request_context("/", headers={"Accept-Language": "nl"}):
         assert action_label("user.logged_in") != "Logged in"
+
+
+@pytest.mark.parametrize(("language", "label", "joined"), [
+    ("en", "Client:", "a; b"),
+    ("nl", "Client:", "a; b"),
+    ("fr", "Client\u00a0:", "a\u00a0; b"),
+])
+def test_a_label_colon_and_a_list_of_reasons_follow_french_typography(app: Any, language: str, label: str,
+                                                                     joined: str) -> None:
+    assert _in(app, language, formatting.colon, "Client") == label
+    assert _in(app, language, formatting.semicolons, ["a", "b"]) == joined
+
+
+@pytest.mark.parametrize(("language", "written"), [("nl", "3/11/2026 09:05"), ("fr", "3/11/2026 09:05"),
+                                                   ("en", "3/11/2026 09:05")])
+def test_the_designation_form_writes_belgian_dates(language: str, written: str) -> None:
+    from fines import outputs
+
+    assert outputs._moment(datetime(2026, 11, 3, 9, 5), language) == written
+    assert outputs._day(date(2026, 1, 7), language) == "7/01/2026"
