@@ -34,7 +34,8 @@ def client_new() -> Any:
     if form.validate_on_submit():
         with unit_of_work(form) as work:
             client = services.add_client(actor(), form.code.data or "", form.name.data or "",
-                                         current_app.config["INTAKE_DOMAIN"], form.intake_address.data or None)
+                                         current_app.config["INTAKE_DOMAIN"], form.intake_address.data or None,
+                                         locale=form.locale.data or None)
         if work.ok:
             flash(_("Client %(code)s created.", code=client.code), "info")
             return redirect(url_for("web.client_detail", client_id=client.id))
@@ -51,7 +52,7 @@ def client_edit(client_id: int) -> Any:
         with unit_of_work(form) as work:
             services.update_client(actor(), client, name=form.name.data or "",
                                    intake_address=form.intake_address.data or client.intake_address,
-                                   active=bool(form.active.data))
+                                   active=bool(form.active.data), locale=form.locale.data or None)
         if work.ok:
             flash(_("Client %(code)s saved.", code=client.code), "info")
             return redirect(url_for("web.client_detail", client_id=client.id))

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from app import services
 from app.extensions import db
+from app.i18n import LANGUAGE_NAMES
 from app.models import Client, Role, User
 from app.uow import command_unit_of_work
 
@@ -33,11 +34,14 @@ def clients_cli() -> None:
 @click.option("--code", required=True, help="Short code, e.g. ACME.")
 @click.option("--name", required=True, help="Company name.")
 @click.option("--intake-address", default=None, help="Personalised fine-intake address (default code@INTAKE_DOMAIN).")
+@click.option("--language", "locale", type=click.Choice(sorted(LANGUAGE_NAMES)), default=None,
+              help="Language of mail to its users who chose none (default: the default language).")
 @with_appcontext
-def clients_add(code: str, name: str, intake_address: str | None) -> None:
+def clients_add(code: str, name: str, intake_address: str | None, locale: str | None) -> None:
     """Add a client."""
     with command_unit_of_work():
-        client = services.add_client(cli_actor(), code, name, current_app.config["INTAKE_DOMAIN"], intake_address)
+        client = services.add_client(cli_actor(), code, name, current_app.config["INTAKE_DOMAIN"], intake_address,
+                                     locale=locale)
     click.echo(f"client {client.code} created (id {client.id}); fines go to {client.intake_address}")
 
 
@@ -49,7 +53,7 @@ def clients_list(as_json: bool) -> None:
     rows = db.session.scalars(sa.select(Client).order_by(Client.code)).all()
     if as_json:
         click.echo(json.dumps([{"id": c.id, "code": c.code, "name": c.name, "intake_address": c.intake_address,
-                                "active": c.active} for c in rows], indent=2))
+                                "locale": c.locale, "active": c.active} for c in rows], indent=2))
         return
     for c in rows:
         click.echo(f"{c.code:<12} {c.name:<40} {c.intake_address}{'' if c.active else '  (inactive)'}")

@@ -39,7 +39,8 @@ USERS = (
     ("fleet@acme-lease.test", "Anna Peeters", Role.CLIENT, "ACME"),
     ("fleet@brabant-fleet.test", "Bert Janssens", Role.CLIENT, "BRAFL"),
 )
-CLIENTS = (("ACME", "ACME Lease NV"), ("BRAFL", "Brabant Fleet BV"))
+#: (code, name, language of mail to its users): one Dutch-speaking client, one French-speaking.
+CLIENTS = (("ACME", "ACME Lease NV", "nl"), ("BRAFL", "Brabant Fleet BV", "fr"))
 
 
 def load_demo_data(app: Flask) -> list[DemoLogin]:
@@ -47,8 +48,8 @@ def load_demo_data(app: Flask) -> list[DemoLogin]:
     actor = services.Actor(label="demo")
     if db.session.scalar(sa.select(sa.func.count()).select_from(Client)) == 0:
         with job_unit_of_work():
-            clients = {code: services.add_client(actor, code, name, app.config["INTAKE_DOMAIN"])
-                       for code, name in CLIENTS}
+            clients = {code: services.add_client(actor, code, name, app.config["INTAKE_DOMAIN"], locale=locale)
+                       for code, name, locale in CLIENTS}
             for email, name, role, code in USERS:
                 services.create_user(actor, email=email, name=name, role=role, password=DEMO_PASSWORD,
                                      client=clients[code] if code else None)

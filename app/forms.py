@@ -9,10 +9,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.i18n import LANGUAGE_NAMES
+
 
 class LoginForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+LANGUAGE_CHOICES = tuple(LANGUAGE_NAMES.items())
 
 
 class ClientForm(FlaskForm):
@@ -20,6 +25,10 @@ class ClientForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     intake_address = EmailField(_l("Fine-intake address"), validators=[Optional(), Length(max=254)],
                                 description=_l("Leave empty for code@intake domain."))
+    # A client without a language (None) shows, and is posted back, as the empty choice.
+    locale = SelectField(_l("Language of e-mails"), choices=[("", _l("Default language")), *LANGUAGE_CHOICES],
+                         filters=[lambda value: value or ""], default="",
+                         description=_l("For its users who have not chosen a language themselves."))
     active = BooleanField(_l("Active"), default=True)
 
 
@@ -29,8 +38,7 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[("client", _l("Client user")), ("agent", _l("Agent")),
                                            ("admin", _l("Administrator"))])
     client_id = SelectField(_l("Client"), coerce=int, choices=[])
-    locale = SelectField(_l("Language"), choices=[("", _l("Browser's choice")), ("en", "English"),
-                                                 ("nl", "Nederlands"), ("fr", "Français")])
+    locale = SelectField(_l("Language"), choices=[("", _l("Browser's choice")), *LANGUAGE_CHOICES])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=1024)],
                              description=_l("At least 12 characters. Leave empty to keep the current one."))
     can_report_incidents = BooleanField(_l("Authorised to report incidents (client users)"))
@@ -38,8 +46,7 @@ class UserForm(FlaskForm):
 
 
 class AccountForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("", _l("Browser's choice")), ("en", "English"),
-                                                 ("nl", "Nederlands"), ("fr", "Français")])
+    locale = SelectField(_l("Language"), choices=[("", _l("Browser's choice")), *LANGUAGE_CHOICES])
     current_password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=1024)])
     new_password = PasswordField(_l("New password"), validators=[Optional(), Length(max=1024)])
 

@@ -1,4 +1,5 @@
-"""Language choice: the user's setting, else the browser's preference among en, nl and fr."""
+"""Language choice: the user's setting, else the browser's preference among en, nl and fr; mail: the user's
+setting, else their client's, else the default."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -9,6 +10,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
+
+#: The languages in their own words (names, shown untranslated).
+LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "fr": "Français"}
 
 
 def select_locale() -> str | None:
@@ -29,14 +33,21 @@ def init_app(app: Flask) -> None:
     formatting.init_app(app)
 
     @app.context_processor
-    def _locale() -> dict[str, str]:
-        return {"current_locale": str(get_locale() or "en")}
+    def _locale() -> dict[str, Any]:
+        return {"current_locale": str(get_locale() or "en"), "language_names": LANGUAGE_NAMES}
 
 
 def recipient_locale(user: Any) -> str:
-    """The language of mail to ``user``: their own setting, else the default (a client has no language of its own)."""
-    if user.locale in current_app.config["LANGUAGES"]:
+    """The language of mail to ``user``: their own setting, else their client's, else the default.
+
+    Only mail falls back to the client's language: a page follows the user's setting, else the browser.
+    """
+    languages = current_app.config["LANGUAGES"]
+    if user.locale in languages:
         return str(user.locale)
+    client = getattr(user, "client", None)
+    if client is not None and client.locale in languages:
+        return str(client.locale)
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 

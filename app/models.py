@@ -35,6 +35,8 @@ class Client(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     intake_address: Mapped[str] = mapped_column(sa.String(254), unique=True)
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The language of mail to its users who chose none (en, nl or fr); none: the default language.
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="client", order_by="User.email")

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app import security
@@ -97,8 +98,11 @@ def normalise_email(value: str, *, field_name: str = "email") -> str:
 
 
 def add_client(actor: Actor, code: str, name: str, intake_domain: str,
-               intake_address: str | None = None) -> Client:
-    """Create a client with its personalised fine-intake address (``code@intake_domain`` by default)."""
+               intake_address: str | None = None, locale: str | None = None) -> Client:
+    """Create a client with its personalised fine-intake address (``code@intake_domain`` by default).
+
+    ``locale`` is the language of mail to its users who chose none (en, nl or fr; none: the default).
+    """
     code = code.strip().upper()
     if not CLIENT_CODE.match(code):
         raise ServiceError(_l("A code is 2 to 32 letters, digits or dashes."), "code")
@@ -109,28 +113,39 @@ def add_client(actor: Actor, code: str, name: str, intake_domain: str,
         raise ServiceError(_l("The client code %(code)s is taken.", code=code), "code")
     address = normalise_email(intake_address or f"{code.lower()}@{intake_domain}", field_name="intake_address")
     _ensure_intake_address_free(address)
-    client = Client(code=code, name=name, intake_address=address)
+    locale = _client_locale(locale)
+    client = Client(code=code, name=name, intake_address=address, locale=locale)
     db.session.add(client)
     db.session.flush()
-    record(actor, "client.created", client, code=code, name=name, intake_address=address)
+    record(actor, "client.created", client, code=code, name=name, intake_address=address, locale=locale)
     return client
 
 
-def update_client(actor: Actor, client: Client, *, name: str, intake_address: str, active: bool) -> Client:
-    """Change a client's name, intake address or active flag."""
+def update_client(actor: Actor, client: Client, *, name: str, intake_address: str, active: bool,
+                  locale: str | None) -> Client:
+    """Change a client's name, intake address, language (none: the default) or active flag."""
     name = name.strip()
     if not name:
         raise ServiceError(_l("A client needs a name."), "name")
     address = normalise_email(intake_address, field_name="intake_address")
     if address != client.intake_address:
         _ensure_intake_address_free(address, exclude_id=client.id)
-    changes = _diff(client, name=name, intake_address=address, active=active)
+    changes = _diff(client, name=name, intake_address=address, active=active, locale=_client_locale(locale))
     for key, (_, new) in changes.items():
         setattr(client, key, new)
     if changes:
         db.session.flush()
         record(actor, "client.updated", client, changes={k: list(v) for k, v in changes.items()})
     return client
+
+
+def _client_locale(locale: str | None) -> str | None:
+    """A client's language as stored: one of the configured languages, or ``None`` (empty) for the default."""
+    languages = current_app.config["LANGUAGES"]
+    locale = (locale or "").strip().lower() or None
+    if locale is not None and locale not in languages:
+        raise ServiceError(_l("The language must be one of %(languages)s.", languages=", ".join(languages)), "locale")
+    return locale
 
 
 def _ensure_intake_address_free(address: str, exclude_id: int | None = None) -> None:

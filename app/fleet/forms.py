@@ -12,8 +12,8 @@ class ContractForm(FlaskForm):
     client_id = SelectField(_l("Client"), coerce=int, choices=[], validate_choice=False)
     contract_number = StringField(_l("Contract number"), validators=[DataRequired(), Length(max=64)])
     plate = StringField(_l("Plate"), validators=[DataRequired(), Length(max=16)])
-    plate_country = SelectField(_l("Plate country"), choices=[("BE", "BE"), ("NL", "NL"), ("FR", "FR"), ("DE", "DE"),
-                                                               ("LU", "LU")])
+    plate_country = SelectField(_l("Country of registration"),
+                                choices=[("BE", "BE"), ("NL", "NL"), ("FR", "FR"), ("DE", "DE"), ("LU", "LU")])
     driver_name = StringField(_l("Driver / lessee"), validators=[Optional(), Length(max=200)])
     driver_email = StringField(_l("Driver's e-mail"), validators=[Optional(), Length(max=254)])
     driver_address = TextAreaField(_l("Driver's postal address"), validators=[Optional(), Length(max=500)])

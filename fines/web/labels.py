@@ -43,7 +43,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "later": _l("later"),
         # A fine is feminine in French, a time limit masculine: "done" needs its own context here.
         "done": pgettext("fine", "done"),
-        "unknown": _l("no deadline known"),
+        "unknown": _l("no due date known"),
     },
     "instruction": {
         "redirect": _l("redirect"),
@@ -58,7 +58,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "driver_identification": _l("request to identify the driver"),
         "parking": _l("parking charge"),
         "lez": _l("low-emission zone"),
-        "settlement": _l("settlement offer"),
+        "settlement": _l("settlement proposal"),
         "payment_order": _l("payment order"),
         "foreign": _l("foreign fine"),
         "other": _l("other"),
@@ -70,7 +70,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "no_text": _l("The PDF has no text layer and no page that OCR could read."),
         "ocr_unavailable": _l("The PDF is a scan and OCR is not available on this server."),
         "too_large": _l("The PDF is larger than FleetDesk accepts."),
-        "no_fine": _l("No notice number, plate or amount was found: this does not look like a fine."),
+        "no_fine": _l("No report number, plate or amount was found: this does not look like a fine."),
         "no_page": _l("The PDF has no pages."),
         "too_complex": _l("The PDF is too complex to read within the memory limit."),
         "timeout": _l("Reading the PDF took too long."),
@@ -123,15 +123,15 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "kind": _l("Kind"),
         "language": _l("Language"),
         "issuer": _l("Issuing authority"),
-        "notice_number": _l("Notice number"),
+        "notice_number": _l("Report number"),
         "plate": _l("Plate"),
-        "plate_country": _l("Plate country"),
+        "plate_country": _l("Country of registration"),
         "offence_at": _l("Offence (Belgian time)"),
         "letter_date": _l("Letter date"),
         "due_date": _l("Due date"),
         "amount_cents": _l("Amount"),
         "currency": _l("Currency"),
-        "payment_reference": _l("Payment reference"),
+        "payment_reference": _l("Structured reference"),
         "addressee": _l("Addressee"),
     },
 }
@@ -231,7 +231,7 @@ REASONS: dict[str, LazyString] = {
     "information_missing": _l("contract %(number)s: missing %(missing)s"),
     "complete": _l("information complete"),
     # Intake (``fines.intake.services``).
-    "duplicate_of": _l("same issuing authority and notice number as fine %(id)s"),
+    "duplicate_of": _l("same issuing authority and report number as fine %(id)s"),
     # What the reading found doubtful (``fines.intake``: the extraction and the PDF reader).
     "implausible_amount": _l("the amount is implausible"),
     "reference_check": _l("the structured reference's check digits fail (mod 97)"),
@@ -249,7 +249,7 @@ MISSING: dict[str, LazyString] = {
     "driver_name": _l("the driver's name"),
     "driver_address": _l("the driver's postal address"),
     "answer_date": _l("the answer date of the identification request"),
-    "letter_date": _l("the letter date (for the designation deadline)"),
+    "letter_date": _l("the letter date (for the designation due date)"),
     "amount": _l("the amount"),
     "due_date": _l("the payment due date"),
 }
@@ -270,16 +270,16 @@ LIABILITY: dict[str, LazyString] = {
                                  " damage, costs and surcharges, within the limits of the general terms."),
     "processed_in_time": _l("The fine was processed on %(processed)s, by %(what)s: no liability; late payment of"
                             " the fine is the client's concern."),
-    "no_answer_date": _l("No deadline can be computed without the answer date of the request: liability cannot"
+    "no_answer_date": _l("No due date can be computed without the answer date of the request: liability cannot"
                          " be decided yet."),
-    "no_payment_due": _l("No deadline can be computed without the payment due date: liability cannot be decided"
+    "no_payment_due": _l("No due date can be computed without the payment due date: liability cannot be decided"
                          " yet."),
-    "no_dates": _l("No deadline can be computed without the letter date or the payment due date: liability"
+    "no_dates": _l("No due date can be computed without the letter date or the payment due date: liability"
                    " cannot be decided yet."),
 }
 DEADLINE_NAMES: dict[str, LazyString] = {
-    "designation": _l("the designation deadline of %(deadline)s"),
-    "payment": _l("the payment deadline of %(deadline)s"),
+    "designation": _l("the designation due date of %(deadline)s"),
+    "payment": _l("the payment due date of %(deadline)s"),
 }
 
 

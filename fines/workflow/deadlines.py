@@ -205,15 +205,15 @@ LIABILITY_REASONS: dict[str, str] = {
     "operator_not_processed": "The fine and its information were complete on {complete}, by the cut-off of"
                               " {cutoff}, but it was not processed by {what}: " + _OPERATOR_BEARS,
     "processed_in_time": "The fine was processed on {processed}, by {what}: no liability; " + _LATE_PAYMENT,
-    "no_answer_date": "No deadline can be computed without the answer date of the request: liability cannot"
+    "no_answer_date": "No due date can be computed without the answer date of the request: liability cannot"
                       " be decided yet.",
-    "no_payment_due": "No deadline can be computed without the payment due date: liability cannot be decided yet.",
-    "no_dates": "No deadline can be computed without the letter date or the payment due date: liability cannot"
+    "no_payment_due": "No due date can be computed without the payment due date: liability cannot be decided yet.",
+    "no_dates": "No due date can be computed without the letter date or the payment due date: liability cannot"
                 " be decided yet.",
 }
 #: How a reason names the deadline that applies.
-DEADLINE_NAMES: dict[str, str] = {"designation": "the designation deadline of {deadline}",
-                                  "payment": "the payment deadline of {deadline}"}
+DEADLINE_NAMES: dict[str, str] = {"designation": "the designation due date of {deadline}",
+                                  "payment": "the payment due date of {deadline}"}
 
 
 def _reason(code: str, **params: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:

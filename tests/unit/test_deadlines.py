@@ -157,9 +157,9 @@ LIABILITY_CASES = [
     ("client-still-incomplete", bx(2026, 5, 4), None, None, date(2026, 5, 26),
      True, Liable.CLIENT, "still incomplete after the cut-off of 2026-05-15"),
     ("operator-processed-late", bx(2026, 5, 4), bx(2026, 5, 5), bx(2026, 5, 26), date(2026, 5, 27),
-     True, Liable.OPERATOR, "processed on 2026-05-26, after the payment deadline of 2026-05-22"),
+     True, Liable.OPERATOR, "processed on 2026-05-26, after the payment due date of 2026-05-22"),
     ("operator-still-open", bx(2026, 5, 4), bx(2026, 5, 15, 23, 30), None, date(2026, 5, 26),
-     True, Liable.OPERATOR, "was not processed by the payment deadline of 2026-05-22"),
+     True, Liable.OPERATOR, "was not processed by the payment due date of 2026-05-22"),
     ("in-time", bx(2026, 5, 4), bx(2026, 5, 5), bx(2026, 5, 22, 16), date(2026, 6, 30),
      False, None, "late payment of the fine is the client's concern"),
     ("in-time-though-delivered-late", bx(2026, 5, 20), bx(2026, 5, 20), bx(2026, 5, 21), date(2026, 6, 30),
@@ -202,7 +202,7 @@ def test_redirect_is_judged_against_the_designation_deadline() -> None:
     result = assess(dates, R, CAL, date(2026, 3, 30))
     assert result.deadlines.cutoff == date(2026, 3, 18)
     assert (result.missed, result.liable) == (True, Liable.OPERATOR)
-    assert "designation deadline of 2026-03-25" in (result.liability_reason or "")
+    assert "designation due date of 2026-03-25" in (result.liability_reason or "")
 
 
 def test_local_brussels_date_decides_not_utc() -> None:

@@ -28,6 +28,48 @@ def test_admin_creates_a_client_with_its_intake_address(app: Any, client: Any, w
         assert audit is not None and audit.actor_label == world.admin
 
 
+def test_admin_sets_a_clients_language_of_mails_on_create_and_edit_and_the_client_page_shows_it(
+        app: Any, client: Any, world: Any) -> None:
+    from app.models import AuditEntry, Client
+
+    support.login(client, world.admin)
+    response = support.post_form(client, "/admin/clients/new", {"code": "gamma", "name": "Gamma", "locale": "fr"})
+    assert response.status_code == 302
+    with app.app_context():
+        gamma = _db(app).session.scalar(sa.select(Client).where(Client.code == "GAMMA"))
+        assert gamma.locale == "fr"
+        gamma_id = gamma.id
+    page = client.get(f"/clients/{gamma_id}").get_data(as_text=True)
+    assert "Language of e-mails" in page and "Français" in page
+    form = client.get(f"/admin/clients/{gamma_id}/edit").get_data(as_text=True)
+    assert '<option selected value="fr">' in form or '<option value="fr" selected>' in form
+
+    response = support.post_form(client, f"/admin/clients/{gamma_id}/edit",
+                                 {"code": "GAMMA", "name": "Gamma", "intake_address": "gamma@fines.fleetdesk.test",
+                                  "locale": "nl", "active": "y"})
+    assert response.status_code == 302
+    assert "Nederlands" in client.get(f"/clients/{gamma_id}").get_data(as_text=True)
+    response = support.post_form(client, f"/admin/clients/{gamma_id}/edit",
+                                 {"code": "GAMMA", "name": "Gamma", "intake_address": "gamma@fines.fleetdesk.test",
+                                  "locale": "", "active": "y"})
+    assert response.status_code == 302
+    assert "Default language" in client.get(f"/clients/{gamma_id}").get_data(as_text=True)
+    with app.app_context():
+        assert _db(app).session.get(Client, gamma_id).locale is None
+        changes = [e.details["changes"]["locale"] for e in _db(app).session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "client.updated", AuditEntry.client_id == gamma_id)
+            .order_by(AuditEntry.id))]
+        assert changes == [["fr", "nl"], ["nl", None]]
+
+
+def test_a_language_outside_the_list_is_refused_on_the_client_form(client: Any, world: Any) -> None:
+    support.login(client, world.admin)
+    response = support.post_form(client, f"/admin/clients/{world.client_b}/edit",
+                                 {"code": "BETA", "name": "Beta", "intake_address": "beta@fines.fleetdesk.test",
+                                  "locale": "de", "active": "y"})
+    assert response.status_code == 422
+
+
 def test_duplicate_client_code_is_refused_on_the_form(app: Any, client: Any, world: Any) -> None:
     support.login(client, world.admin)
     response = support.post_form(client, "/admin/clients/new", {"code": "ALPHA", "name": "Another"})

@@ -31,6 +31,16 @@ def test_clients_add_and_list(app: Any) -> None:
     assert [c["code"] for c in listed] == ["DELTA"]
 
 
+def test_clients_add_sets_the_language_of_mails(app: Any) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["clients", "add", "--code", "delta", "--name", "Delta", "--language", "fr"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(runner.invoke(args=["clients", "list", "--json"]).output)
+    assert [(c["code"], c["locale"]) for c in listed] == [("DELTA", "fr")]
+    refused = runner.invoke(args=["clients", "add", "--code", "epsilon", "--name", "Epsilon", "--language", "de"])
+    assert refused.exit_code != 0
+
+
 def test_clients_add_refuses_a_taken_code_without_writing(app: Any) -> None:
     runner = app.test_cli_runner()
     runner.invoke(args=["clients", "add", "--code", "DELTA", "--name", "Delta"])

@@ -184,9 +184,12 @@ REFUSALS: dict[str, Callable[[], Any]] = {
     "client without a name": lambda: _services().add_client(_actor(), "GAMMA", " ", "fines.fleetdesk.test"),
     "client code taken": lambda: _services().add_client(_actor(), "ALPHA", "Alpha", "fines.fleetdesk.test"),
     "client renamed to nothing": lambda: _services().update_client(
-        _actor(), _client("ALPHA"), name=" ", intake_address="alpha@fines.fleetdesk.test", active=True),
+        _actor(), _client("ALPHA"), name=" ", intake_address="alpha@fines.fleetdesk.test", active=True, locale=None),
     "intake address taken": lambda: _services().update_client(
-        _actor(), _client("ALPHA"), name="Alpha", intake_address="beta@fines.fleetdesk.test", active=True),
+        _actor(), _client("ALPHA"), name="Alpha", intake_address="beta@fines.fleetdesk.test", active=True, locale=None),
+    "unknown client language": lambda: _services().update_client(
+        _actor(), _client("ALPHA"), name="Alpha", intake_address="alpha@fines.fleetdesk.test", active=True,
+        locale="de"),
     "no such client": lambda: _services().client_by_code("NOPE"),
     "user without a name": lambda: _services().create_user(_actor(), **_user_values(name=" ")),
     "short password": lambda: _services().create_user(_actor(), **_user_values(password="short")),

@@ -1,4 +1,4 @@
-"""Every e-mail the product sends reads in its recipient's language: the user's own setting.
+"""Every e-mail the product sends reads in its recipient's language: the user's own setting, else their client's.
 
 The real jobs run (the morning reminder round, the maintenance announcement, the desk's time-limit
 watch) for recipients who read Dutch and French, and the mails they queue (``app.mail.pending_mail``,
@@ -175,3 +175,95 @@ def test_a_reader_without_a_language_gets_the_default_one(app: Any, world: Any) 
         db.session.rollback()
     assert groups["nl"] == emails[:1]
     assert sorted(groups["en"]) == sorted(emails[1:])
+
+
+def _french_client_with_an_english_reader(world: Any) -> dict[str, str]:
+    """Client B reads French; Bert (no language of his own) follows it, Eve chose English: address → language."""
+    from app import services
+    from app.extensions import db
+    from app.models import Client, Role
+
+    beta = db.session.get(Client, world.client_b)
+    beta.locale = "fr"
+    services.create_user(services.Actor("test"), email="eve@beta.test", name="Eve", role=Role.CLIENT,
+                         password=support.PASSWORD, client=beta).locale = "en"
+    db.session.flush()
+    # Anna's client (A) has no language: she gets the default, English.
+    return {world.user_b: "fr", "eve@beta.test": "en", world.user_a: "en"}
+
+
+def test_the_maintenance_announcement_follows_the_clients_language_unless_the_user_chose_one(
+        app: Any, world: Any) -> None:
+    from app import mail
+    from app.clock import work_calendar
+    from app.extensions import db
+    from app.services import Actor
+    from sla.uptime import services as uptime
+
+    with app.app_context():
+        readers = _french_client_with_an_english_reader(world)
+        window = uptime.plan_maintenance(Actor("test"), starts_at=datetime(2026, 11, 18, 19, 0, tzinfo=UTC),
+                                         ends_at=datetime(2026, 11, 18, 21, 0, tzinfo=UTC),
+                                         description="PostgreSQL 17", now=MONDAY)
+        try:
+            assert uptime.announce_maintenance(MONDAY, work_calendar(), 5, "noreply@fleetdesk.test") == 1
+            mails = mail.pending_mail()
+            written = {language: _text(uptime.announcement_mail(window, work_calendar(), "noreply@fleetdesk.test",
+                                                                ["x@y.test"], locale=language))
+                       for language in ("en", "fr")}
+        finally:
+            db.session.rollback()
+    assert len(mails) == 2
+    by_language = {_language_of(m, readers): m for m in mails}
+    assert by_language["fr"]["Bcc"] == world.user_b
+    assert sorted(by_language["en"]["Bcc"].split(", ")) == sorted(["eve@beta.test", world.user_a])
+    assert {language: _text(m) for language, m in by_language.items()} == written
+    assert written["fr"] != written["en"] and "PostgreSQL 17" in written["fr"]
+    assert _english_left(written["fr"], "fr") == []
+
+
+def test_the_cut_off_reminder_follows_the_clients_language_unless_the_user_chose_one(app: Any, world: Any) -> None:
+    from app import mail
+    from app.extensions import db
+    from app.models import Client
+    from fines import jobs
+    from fines.models import Fine
+
+    with app.app_context():
+        readers = _french_client_with_an_english_reader(world)
+        fine = db.session.get(Fine, world.fine_b_id)
+        fine.state = "waiting_info"  # a fixture row set up as matching leaves it (rolled back below)
+        fine.cutoff = date(2026, 11, 18)
+        fine.match_reason_code, fine.match_reason_params = "no_contract", {"plate": "1ABC123", "day": "2026-10-28"}
+        db.session.flush()
+        try:
+            assert jobs.morning_round(MONDAY)["clients"] == 1
+            mails = mail.pending_mail()
+            beta = db.session.get(Client, world.client_b)
+            written = {language: _text(jobs.reminder_mail(beta, [fine], ["x@y.test"], "noreply@fleetdesk.test",
+                                                          date(2026, 11, 16), locale=language))
+                       for language in ("en", "fr")}
+        finally:
+            db.session.rollback()
+    assert len(mails) == 2
+    by_language = {_language_of(m, readers): m for m in mails}
+    assert by_language["fr"]["To"] == world.user_b
+    assert by_language["en"]["To"] == "eve@beta.test"
+    assert {language: _text(m) for language, m in by_language.items()} == written
+    assert "amende de roulage" in written["fr"] and "18/11/2026" in written["fr"]
+    assert _english_left(written["fr"], "fr") == []
+
+
+def test_staff_and_users_of_a_client_without_a_language_get_the_default_one(app: Any, world: Any) -> None:
+    from app.extensions import db
+    from app.i18n import recipient_locale
+    from app.models import Client, User
+
+    with app.app_context():
+        try:
+            db.session.get(Client, world.client_b).locale = "nl"
+            people = {u.email: u for u in db.session.scalars(sa.select(User))}
+            languages = {email: recipient_locale(user) for email, user in people.items()}
+        finally:
+            db.session.rollback()
+    assert languages == {world.user_a: "en", world.user_b: "nl", world.agent: "en", world.admin: "en"}
