@@ -31,9 +31,9 @@ def fines_cli() -> None:
 @fines_cli.command("parse")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line (the default output).")
-@click.option("--timeout", default=90.0, show_default=True, help="Seconds allowed per PDF.")
+@click.option("--timeout", default=90.0, show_default=True, help="Seconds allowed per file.")
 def parse(files: tuple[Path, ...], as_json: bool, timeout: float) -> None:
-    """Read every fine field of PDF files (no database involved)."""
+    """Read every fine field of PDF files or pictures of letters: JPEG, PNG, TIFF, HEIC (no database involved)."""
     failed = False
     with PdfSandbox(timeout=timeout) as sandbox:
         for path in files:

@@ -77,6 +77,8 @@ class Fine(TenantScoped, Model):
     message_key: Mapped[str] = mapped_column(sa.String(255))
     filename: Mapped[str | None] = mapped_column(sa.String(255))
     pdf_path: Mapped[str] = mapped_column(sa.String(500))
+    # A fine that arrived as a picture: the picture's blob (``pdf_path`` is the PDF made of it).
+    original_path: Mapped[str | None] = mapped_column(sa.String(500))
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
     size: Mapped[int] = mapped_column(sa.BigInteger)
     pages: Mapped[int | None] = mapped_column()

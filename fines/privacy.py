@@ -92,7 +92,9 @@ def _strip_fine(fine: Fine, data_dir: str, now: datetime, *, remove_pdf: bool) -
     root = Path(data_dir)
     if not still_used:
         previews = (root / "previews" / fine.pdf_sha256[:2]).glob(f"{fine.pdf_sha256}-*.png")
-        for path in [root / fine.pdf_path, *previews]:
+        original = [root / fine.original_path] if fine.original_path else []  # the picture it arrived as
+        for path in [root / fine.pdf_path, *original, *previews]:
             path.unlink(missing_ok=True)
     fine.pdf_path = ""
+    fine.original_path = None
     return 1

@@ -67,6 +67,12 @@ class TimeFound:
     end: int
 
 
+#: Letters without a decomposition that still fold: ``ß``, and the dotless ``ı`` OCR puts for an ``i``
+#: (a case-insensitive pattern matches ``ı`` where it asks for ``i``: left unfolded, "16 meı 2026"
+#: matched a month name no table holds).
+_FOLD_ALSO = {"ß": "s", "ı": "i"}
+
+
 def fold(text: str) -> str:
     """Lower-case ``text`` and drop diacritics, keeping its length (so spans map back)."""
     out = []
@@ -74,8 +80,8 @@ def fold(text: str) -> str:
         if char.isascii():
             out.append(char.lower())
             continue
-        if char == "ß":
-            out.append("s")
+        if char in _FOLD_ALSO:
+            out.append(_FOLD_ALSO[char])
             continue
         base = unicodedata.normalize("NFD", char)[0].lower()
         out.append(base if len(base) == 1 else char)
@@ -106,7 +112,8 @@ def find_date(text: str, start: int = 0) -> DateFound | None:
             if best is not None and match.start() >= best.start:
                 break
             if pattern is _WORDS:
-                month = _MONTH_NUMBER[match.group("month").lower()]
+                # A case-insensitive match may still be spelt otherwise than the table (Unicode folding).
+                month = _MONTH_NUMBER.get(match.group("month").lower(), 0)
             else:
                 month = int(match.group("m").translate(_DIGITS))
             value = _make(_year(match.group("y")), month, int(match.group("d").translate(_DIGITS)))

@@ -177,12 +177,21 @@ def leading_time(value: str) -> time | None:
 _NOTICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9./\-_]*(?:[ ](?=\d)[\d./\-]+)*")
 
 
+#: OCR reads a notice number's full stop between a letter and a digit as a colon now and then
+#: ("AN:31.L2.118275/2026"); a time ("09:03") has digits on both sides and stays.
+_OCR_STOP = re.compile(r"(?<=[A-Za-z]):(?=\d)|(?<=\d):(?=[A-Za-z])")
+
+
+#: The French federal notice numbers start ``LI.`` (``LI.36.F3.340363/2026``): OCR reads ``L1.``, ``Li.``, ``Ll.``.
+_OCR_FEDERAL_FR = re.compile(r"^L[1il|](?=\.\d{2}\.F\d\.)")
+
+
 def notice_value(value: str) -> str | None:
     """A notice number: a token of at least four characters with a digit, not a date."""
-    match = _NOTICE.match(value.strip())
+    match = _NOTICE.match(_OCR_STOP.sub(".", value.strip()))
     if not match:
         return None
-    token = match.group(0).rstrip(".,-/")
+    token = _OCR_FEDERAL_FR.sub("LI", match.group(0).rstrip(".,-/"))
     if len(token) < 4 or not any(char.isdigit() for char in token) or find_date(token) is not None:
         return None
     return token

@@ -26,6 +26,8 @@ from tnefparse.tnef import TNEF
 ROUTING_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
 PDF_MAGIC = b"%PDF-"
 TNEF_MAGIC = b"\x78\x9f\x3e\x22"
+#: An inline picture at least this large is a photo a mail program put inline, not a signature's logo.
+MIN_INLINE_PHOTO = 100 * 1024
 BOM = b"\xef\xbb\xbf"
 _FORWARD_MARKERS = re.compile(
     r"^(-{2,}\s*(forwarded message|original message|doorgestuurd bericht|oorspronkelijk bericht|"
@@ -93,6 +95,14 @@ class Attachment:
         return looks_like_pdf(self.data)
 
     @property
+    def is_document(self) -> bool:
+        """A PDF, or a picture of a letter: a photo, a scan (an inline logo or a small signature
+        picture is not one, but a photo a mail program put inline is)."""
+        if self.is_pdf:
+            return True
+        return picture_kind(self.data) is not None and (not self.inline_image or len(self.data) >= MIN_INLINE_PHOTO)
+
+    @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
@@ -114,9 +124,15 @@ class MailContents:
         return tuple(a for a in self.attachments if a.is_pdf)
 
     @property
+    def documents(self) -> tuple[Attachment, ...]:
+        """The files read as fines: PDFs and pictures of letters (JPEG, PNG, TIFF, HEIC)."""
+        return tuple(a for a in self.attachments if a.is_document)
+
+    @property
     def refused(self) -> tuple[Attachment, ...]:
-        """Files the sender sent that are not PDFs (inline signature images are left alone)."""
-        return tuple(a for a in self.attachments if not a.is_pdf and not a.inline_image)
+        """Files the sender sent that are neither PDFs nor pictures of letters (inline signature
+        images are left alone)."""
+        return tuple(a for a in self.attachments if not a.is_document and not a.inline_image)
 
     @property
     def has_question(self) -> bool:
@@ -136,6 +152,24 @@ class Headers:
 def looks_like_pdf(data: bytes) -> bool:
     """Recognise a PDF by its signature within the first kilobyte (as readers accept it)."""
     return PDF_MAGIC in data[:1024]
+
+
+#: ISO base media brands of HEIC/HEIF pictures (what an iPhone saves a photo as).
+HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+
+
+def picture_kind(data: bytes) -> str | None:
+    """Recognise a picture intake reads as a fine by its first bytes: ``jpeg``, ``png``, ``tiff``,
+    ``heic``; None for anything else."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "tiff"
+    if data[4:8] == b"ftyp" and data[8:12] in HEIC_BRANDS:
+        return "heic"
+    return None
 
 
 def clean_raw(raw: bytes) -> bytes:

@@ -8,20 +8,33 @@ The text layer is read with PDFium (pypdfium2, which pdfplumber itself depends o
 same lines as pdfplumber on the sample corpus at a fraction of the cost. ``text_engine="pdfplumber"``
 reads it through pdfplumber instead (its character clustering copes better with PDFs that draw
 text out of reading order). A page whose text layer holds fewer than ``MIN_TEXT_CHARS`` letters or
-digits counts as a scan: it is rendered at ``dpi`` and OCRed.
+digits counts as a scan: it is rendered in grey at its picture's own resolution (at most ``dpi``),
+measured and prepared by ``fines.intake.imageprep`` (border cropped, light evened out, specks
+removed, deskewed, turned upright, scaled to the glyph size Tesseract reads best) and OCRed.
+
+A second reading when the first is doubtful: each OCR reading brings its words' confidences
+(``fines.intake.ocr``), and a caller may pass a ``judge`` that validates the document's text (the
+field checks of ``fines.intake.extraction``, ``fines.intake.judge``). When the judge finds doubts,
+or a page's words are read with low confidence, the doubtful pages are read again another way
+(``_second_readings``), within a budget, and a reading is kept only when the whole document is
+then judged better.
 """
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pypdfium2 as pdfium
 
-__all__ = ["DocumentText", "PageText", "PdfProblem", "ReasonCode", "extract_text", "sniff_pdf"]
+if TYPE_CHECKING:
+    from fines.intake import imageprep
+    from fines.intake.imageprep import Analysis, Grey, Prepared
+    from fines.intake.ocr import Reading, Tesseract
+
+__all__ = ["DocumentText", "Judge", "Judgement", "PageText", "PdfProblem", "ReasonCode", "extract_text", "sniff_pdf"]
 
 ReasonCode = Literal["encrypted", "unreadable", "no_text", "ocr_unavailable", "too_many_pages"]
 Source = Literal["text", "ocr", "failed"]
@@ -30,13 +43,18 @@ TextEngine = Literal["pdfium", "pdfplumber"]
 #: Fewer letters/digits than this on a page means "no text layer worth reading" (a scan,
 #: perhaps with a stray page number or a scanner's stamp).
 MIN_TEXT_CHARS = 20
-#: Page segmentation mode 4: "a single column of text of variable sizes" keeps a letter's
-#: label/value lines together and in reading order (3, fully automatic, may split columns;
-#: 6, a uniform block, misreads letters next to digits more often on the sample scans).
-TESSERACT_PSM = "4"
 #: More pages than a fine letter ever has: refused from the page count, before any page is read
 #: (a page tree may list one page 200,000 times, which costs nothing to send and hours to read).
 MAX_PAGES = 50
+#: A scanned page's picture is rendered at its own resolution, but within these bounds.
+MIN_RENDER_DPI = 100
+#: An OCR page whose words' mean confidence (0-100, weighted by their length) is below this is doubtful.
+DOUBTFUL_PAGE = 80.0
+#: Below this the page is not text as read (upside down, say): turning it is worth a try.
+GARBLED_PAGE = 55.0
+#: Second readings per document at most, and pages that get them (the doubtful ones, worst first).
+MAX_SECOND_READINGS = 2
+MAX_REREAD_PAGES = 2
 PDF_MAGIC = b"%PDF-"
 SNIFF_WINDOW = 1024
 
@@ -55,11 +73,17 @@ class PdfProblem(Exception):
 
 @dataclass(frozen=True)
 class PageText:
-    """The text of one page (1-based ``number``) and where it came from (``failed``: it could not be read)."""
+    """The text of one page (1-based ``number``) and where it came from (``failed``: it could not be read).
+
+    An OCR page also says how sure Tesseract was of its words (``confidence``, 0-100) and how its
+    picture was prepared (``preparation``: ``crop``, ``flatten``, ``despeckle``, ``deskew +1.5``, ...).
+    """
 
     number: int
     text: str
     source: Source
+    confidence: float | None = None
+    preparation: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +107,33 @@ class DocumentText:
         """The numbers of the pages that could not be read (the others were)."""
         return tuple(page.number for page in self.pages if page.source == "failed")
 
+    @property
+    def ocr_confidence(self) -> float | None:
+        """The lowest word confidence of the OCR pages (None without OCR pages)."""
+        values = [page.confidence for page in self.pages if page.confidence is not None]
+        return min(values) if values else None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How well a reading of the document validates: fewer ``doubts`` (missing fields, failed
+    checks, doubtful fields) is better, then a higher ``score`` (the fields' confidence)."""
+
+    doubts: int
+    score: float = 0.0
+    #: Tesseract languages the document is in (``nld``, say), when the judge can tell: a second
+    #: reading in that language alone is quicker and mistakes fewer letters for another alphabet's.
+    languages: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Nothing left to doubt."""
+        return self.doubts == 0
+
+
+#: Validates a document's text (the caller's field checks): a second reading is kept when judged better.
+Judge = Callable[[str], Judgement]
+
 
 def sniff_pdf(data: bytes) -> bool:
     """Tell whether ``data`` looks like a PDF (``%PDF-`` within its first 1024 bytes)."""
@@ -91,8 +142,14 @@ def sniff_pdf(data: bytes) -> bool:
 
 def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu", dpi: int = 300,
                  text_engine: TextEngine = "pdfium", ocr_timeout: float = 180.0,
-                 max_pages: int = MAX_PAGES) -> DocumentText:
+                 max_pages: int = MAX_PAGES, judge: Judge | None = None,
+                 reread_seconds: float = 30.0) -> DocumentText:
     """Return the text of every page of the PDF in ``data``, OCRing pages without a text layer.
+
+    A scanned page is rendered at its picture's resolution (at most ``dpi``) and prepared as its
+    measures say. When ``judge`` finds the document doubtful, or an OCR page's words were read with
+    low confidence, doubtful pages are read again (``_second_readings``) for at most
+    ``reread_seconds`` and ``MAX_SECOND_READINGS`` readings, and the best-judged reading is kept.
 
     A page that cannot be read (its text layer or its rendering fails) is kept as a ``failed``
     page and the others are read. Raises ``PdfProblem`` with reason ``encrypted`` (a password is
@@ -103,13 +160,14 @@ def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu
     if not sniff_pdf(data):
         raise PdfProblem("unreadable", "not a PDF (no %PDF- header in the first 1024 bytes)")
     document = _open(data)
+    scans: list[_Scan] = []
+    tesseract: Tesseract | None = None
     try:
         count = len(document)
         if count > max_pages:
             raise PdfProblem("too_many_pages", f"the page tree lists {count} pages; at most {max_pages} are read")
         layer = _text_layer(document, data, text_engine)
         pages: list[PageText] = []
-        tesseract: str | None = None
         for index, text in enumerate(layer):
             if text is None:
                 pages.append(PageText(index + 1, "", "failed"))
@@ -118,21 +176,148 @@ def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu
                 pages.append(PageText(index + 1, text, "text"))
                 continue
             if tesseract is None:
-                tesseract = shutil.which("tesseract")
-                if tesseract is None:
-                    raise PdfProblem("ocr_unavailable",
-                                     f"page {index + 1} has no text layer and tesseract is not installed")
-            image = _render_pgm(document, index, dpi)
-            if image is None:
-                pages.append(PageText(index + 1, text, "failed"))
-                continue
-            pages.append(PageText(index + 1, _ocr(tesseract, image, languages, dpi, ocr_timeout, index + 1), "ocr"))
+                tesseract = _tesseract(languages, ocr_timeout, index + 1)
+            scan = _scan(document, index, dpi, tesseract)
+            pages.append(scan.page if scan is not None else PageText(index + 1, text, "failed"))
+            if scan is not None and len(scans) < MAX_REREAD_PAGES * 2:  # a fine's fields are up front
+                scans.append(scan)
     finally:
         document.close()
+    if tesseract is not None and scans:
+        pages = _second_readings(pages, scans, tesseract, judge, time.monotonic() + reread_seconds)
     result = DocumentText(tuple(pages))
     if not _has_text(result.text):
         raise PdfProblem("no_text", "no readable text in the document" + ("" if ocr else " (OCR disabled)"))
     return result
+
+
+def _tesseract(languages: str, timeout: float, number: int) -> Tesseract:
+    from fines.intake.ocr import Tesseract
+
+    found = Tesseract.find(languages, timeout)
+    if found is None:
+        raise PdfProblem("ocr_unavailable", f"page {number} has no text layer and tesseract is not installed")
+    return found
+
+
+@dataclass
+class _Scan:
+    """A scanned page as read so far: its analysis, the picture read and the reading kept."""
+
+    index: int
+    analysis: Analysis
+    prepared: Prepared
+    reading: Reading
+
+    @property
+    def page(self) -> PageText:
+        return PageText(self.index + 1, self.reading.text, "ocr", self.reading.confidence, self.reading.steps)
+
+
+def _scan(document: pdfium.PdfDocument, index: int, dpi: int, tesseract: Tesseract) -> _Scan | None:
+    """Render, measure, prepare and read one scanned page; None when it cannot be rendered."""
+    from fines.intake import imageprep
+
+    rendered = _render_grey(document, index, dpi)
+    if rendered is None:
+        return None
+    analysis = imageprep.analyse(*rendered)
+    prepared = imageprep.prepare(analysis)
+    return _Scan(index, analysis, prepared, _read(tesseract, prepared, index + 1))
+
+
+def _read(tesseract: Tesseract, prepared: Prepared, number: int, first: Reading | None = None,
+          zoom: float = 1.0, *, sauvola: bool = False) -> Reading:
+    """Read a prepared page (or, given its ``first`` reading, that reading's doubtful lines again)."""
+    from fines.intake.ocr import OcrFailure
+
+    try:
+        if first is None:
+            return tesseract.read(prepared)
+        return tesseract.reread_lines(prepared, first, zoom, sauvola=sauvola)
+    except OcrFailure as failure:
+        reason: ReasonCode = "ocr_unavailable" if failure.reason == "unavailable" else "no_text"
+        raise PdfProblem(reason, f"page {number}: {failure.message}") from failure
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """A reading of the whole document as judged: its rank (larger is better) and the judge's hint."""
+
+    rank: tuple[int, float, float]
+    languages: str | None
+
+    @property
+    def doubtful(self) -> bool:
+        """Fields in doubt, or words read with low confidence."""
+        return self.rank[0] < 0 or self.rank[2] < DOUBTFUL_PAGE
+
+
+def _judged(judge: Judge | None, pages: Sequence[PageText]) -> _Verdict:
+    """Rank a reading: fewer doubts first, then more field confidence, then surer words."""
+    document = DocumentText(tuple(pages))
+    verdict = judge(document.text) if judge is not None else Judgement(0)
+    words = document.ocr_confidence
+    return _Verdict((-verdict.doubts, round(verdict.score, 3), words if words is not None else 100.0),
+                    verdict.languages)
+
+
+#: What a second reading of a page tries, in order: its doubtful lines enlarged, the same with
+#: Tesseract's Sauvola binarisation, the whole page enlarged. A garbled page is first turned over.
+SECOND_READINGS = ("lines", "lines-sauvola", "larger")
+LINE_ZOOM = 1.5
+
+
+def _plan(measures: imageprep.Measures) -> list[str]:
+    """The second readings for a page, in order: Sauvola's binarisation comes first on a rough page."""
+    if measures.rough:
+        return ["lines-sauvola", *(step for step in SECOND_READINGS if step != "lines-sauvola")]
+    return list(SECOND_READINGS)
+
+
+def _second_readings(pages: list[PageText], scans: list[_Scan], tesseract: Tesseract, judge: Judge | None,
+                     deadline: float) -> list[PageText]:
+    """Read doubtful pages again; keep each reading that makes the whole document judged better.
+
+    The pages with the least sure words go first. A garbled page (its words' confidence below
+    ``GARBLED_PAGE``: upside down, say) is read turned over, in every language. Otherwise, in the
+    letter's language when the judge tells it (quicker, and no letters taken for another
+    alphabet's): the lines with doubtful words enlarged, the same with Sauvola's binarisation
+    (first on a noisy or unevenly lit page, ``_plan``), then the whole page enlarged.
+    It stops as soon as nothing is doubtful, after ``MAX_SECOND_READINGS`` readings, or at
+    ``deadline``.
+    """
+    from fines.intake import imageprep
+
+    best = _judged(judge, pages)
+    readings = 0
+    for scan in sorted(scans, key=lambda scan: scan.reading.confidence)[:MAX_REREAD_PAGES]:
+        plan = ["turned", *_plan(scan.analysis.measures)]
+        while plan and best.doubtful and readings < MAX_SECOND_READINGS and time.monotonic() <= deadline:
+            step = plan.pop(0)
+            garbled = scan.reading.confidence < GARBLED_PAGE
+            if (step == "turned") != garbled:
+                continue
+            readings += 1
+            reader = tesseract if garbled else tesseract.in_languages(best.languages)
+            number = scan.index + 1
+            if step == "turned":
+                analysis = imageprep.turned_over(scan.analysis)
+                prepared = imageprep.prepare(analysis)
+                reading = _read(reader, prepared, number)
+            elif step == "larger":
+                analysis, prepared = scan.analysis, imageprep.prepare(scan.analysis, larger=True)
+                reading = _read(reader, prepared, number)
+            else:  # the doubtful lines again: their boxes refer to the picture already read
+                analysis, prepared = scan.analysis, scan.prepared
+                reading = _read(reader, prepared, number, scan.reading, LINE_ZOOM, sauvola=step == "lines-sauvola")
+            candidate = _Scan(scan.index, analysis, prepared, reading)
+            trial = [candidate.page if page.number == number else page for page in pages]
+            verdict = _judged(judge, trial)
+            if verdict.rank > best.rank:
+                pages, best = trial, verdict
+                scan.analysis, scan.prepared, scan.reading = analysis, prepared, reading
+    return pages
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -193,47 +378,47 @@ def _has_text(text: str) -> bool:
     return sum(1 for char in text if char.isalnum()) >= MIN_TEXT_CHARS
 
 
-def _render_pgm(document: pdfium.PdfDocument, index: int, dpi: int) -> bytes | None:
-    """Render one page in grey as a binary PGM (no Pillow needed, tesseract reads it); None when it cannot be.
+def _image_dpi(page: pdfium.PdfPage) -> float | None:
+    """The resolution of the page's largest picture (a scan's page is one picture), if it has one."""
+    best: tuple[int, float] | None = None
+    for obj in page.get_objects(filter=[pdfium.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            meta = obj.get_metadata()
+        except (pdfium.PdfiumError, ValueError):
+            continue
+        resolution = min(float(meta.horizontal_dpi), float(meta.vertical_dpi))
+        if resolution > 0 and (best is None or meta.width * meta.height > best[0]):
+            best = (meta.width * meta.height, resolution)
+    return best[1] if best else None
 
-    PDFium refuses some pages (a broken page object), and pypdfium2 raises ``ValueError: Crop
-    exceeds page dimensions`` for a page whose size rounds to nothing: the page is then noted as
-    failed and the document's other pages are still read.
+
+def _render_grey(document: pdfium.PdfDocument, index: int, max_dpi: int) -> tuple[Grey, float] | None:
+    """Render one page in grey at its picture's resolution (within MIN_RENDER_DPI..max_dpi); None when it cannot be.
+
+    At the picture's own resolution the pixels are taken as they are (no smoothing), so a fax stays
+    black and white. PDFium refuses some pages (a broken page object), and pypdfium2 raises
+    ``ValueError: Crop exceeds page dimensions`` for a page whose size rounds to nothing: the page
+    is then noted as failed and the document's other pages are still read.
     """
+    import numpy as np
+
     try:
         page = document[index]
         try:
-            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            native = _image_dpi(page)
+            dpi = float(max_dpi) if native is None else min(max(native, MIN_RENDER_DPI), float(max_dpi))
+            exact = native is not None and abs(native - dpi) < 0.5
+            bitmap = page.render(scale=dpi / 72, grayscale=True, no_smoothimage=exact)
             try:
                 width, height, stride = bitmap.width, bitmap.height, bitmap.stride
-                buffer = bytes(bitmap.buffer)
+                pixels = np.frombuffer(bytes(bitmap.buffer), dtype=np.uint8)
             finally:
                 bitmap.close()
         finally:
             page.close()
     except (pdfium.PdfiumError, ValueError):
         return None
-    if stride == width:
-        pixels = buffer[: width * height]
-    else:
-        pixels = b"".join(buffer[row * stride: row * stride + width] for row in range(height))
-    return b"P5\n%d %d\n255\n" % (width, height) + pixels
-
-
-def _ocr(tesseract: str, image: bytes, languages: str, dpi: int, timeout: float, number: int) -> str:
-    # One OpenMP thread: the caller runs one document per process under a CPU limit, and
-    # tesseract's threads buy little on a single page while multiplying CPU time.
-    env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
-    command = [tesseract, "stdin", "stdout", "-l", languages, "--psm", TESSERACT_PSM, "--dpi", str(dpi)]
-    try:
-        done = subprocess.run(command, input=image, capture_output=True, timeout=timeout, env=env, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise PdfProblem("no_text", f"OCR of page {number} took longer than {timeout:.0f} s") from exc
-    except OSError as exc:
-        raise PdfProblem("ocr_unavailable", f"tesseract cannot be started: {exc}") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()
-        if "Failed loading language" in message or "Error opening data file" in message:
-            raise PdfProblem("ocr_unavailable", f"tesseract lacks language data for {languages!r}: {message}")
-        raise PdfProblem("no_text", f"tesseract failed on page {number}: {message[:300]}")
-    return _clean(done.stdout.decode("utf-8", "replace"))
+    if width < 1 or height < 1:
+        return None
+    grey = pixels[: stride * height].reshape(height, stride)[:, :width].copy()
+    return grey, dpi

@@ -1,4 +1,4 @@
-"""The child process that reads untrusted PDFs: ``python -m fines.intake.pdfworker``.
+"""The child process that reads untrusted PDFs and pictures: ``python -m fines.intake.pdfworker``.
 
 It serves requests on stdin/stdout, one at a time, framed as an 8-byte big-endian length and a
 JSON header, then the PDF bytes. It runs in its own session and process group (the parent,
@@ -23,6 +23,9 @@ import time
 from typing import IO, Any
 
 _FRAME = struct.Struct(">Q")
+#: Wall seconds a request may spend on second readings of doubtful scanned pages (the sandbox's
+#: own limits still apply: this only keeps a doubtful scan from using them all up).
+REREAD_SECONDS = 20.0
 PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
@@ -45,12 +48,16 @@ def write_frame(stream: IO[bytes], data: bytes) -> None:
 
 
 def render(request: dict[str, Any], data: bytes) -> dict[str, Any]:
-    """Render one page of a PDF as a PNG (for the review screen), at a modest resolution."""
+    """Render one page of a PDF (or of a picture's PDF) as a PNG (for the review screen), at a modest resolution."""
     import base64
     import io
 
     import pypdfium2 as pdfium
 
+    try:
+        data, _ = as_pdf(data, int(request.get("max_pages", 50)))
+    except _Refused as refused:
+        return {"ok": False, "reason": refused.reason, "message": refused.message}
     document = pdfium.PdfDocument(data)
     try:
         number = int(request.get("page", 1))
@@ -68,17 +75,50 @@ def render(request: dict[str, Any], data: bytes) -> dict[str, Any]:
     return {"ok": True, "png": base64.b64encode(buffer.getvalue()).decode()}
 
 
+def as_pdf(data: bytes, max_pages: int) -> tuple[bytes, dict[str, Any]]:
+    """The PDF to read: ``data`` itself, or the PDF made of a picture (JPEG, PNG, TIFF, HEIC), which
+    the reply then carries (``document``, base64) so that intake keeps it as the fine's document."""
+    import base64
+
+    from fines.intake.images import ImageProblem, image_to_pdf, sniff_image
+    from fines.intake.pdftext import sniff_pdf
+
+    kind = None if sniff_pdf(data) else sniff_image(data)
+    if kind is None:
+        return data, {}
+    try:
+        pdf = image_to_pdf(data, max_frames=max_pages)
+    except ImageProblem as problem:
+        raise _Refused(problem.reason_code, problem.message) from problem
+    return pdf, {"picture": kind, "document": base64.b64encode(pdf).decode()}
+
+
+class _Refused(Exception):
+    """A file that cannot be read at all: its reason code and message for the reply."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason, self.message = reason, message
+
+
 def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
-    """Read the text of one PDF and every fine field in it (or render a page: ``op`` = render)."""
+    """Read the text of one PDF or picture and every fine field in it (or render a page: ``op`` = render)."""
     if request.get("op") == "render":
         return render(request, data)
     from fines.intake.extraction import extract_fields
+    from fines.intake.judge import judge_fields
     from fines.intake.pdftext import PdfProblem, extract_text
     from fines.reasons import Reason
 
     max_pages = int(request.get("max_pages", 50))
     try:
-        document = extract_text(data, ocr=bool(request.get("ocr", True)), max_pages=max_pages)
+        data, converted = as_pdf(data, max_pages)
+    except _Refused as refused:
+        return {"ok": False, "reason": refused.reason, "message": refused.message}
+    try:
+        # A scanned page read doubtfully is read again with other preparations, within a budget.
+        document = extract_text(data, ocr=bool(request.get("ocr", True)), max_pages=max_pages, judge=judge_fields,
+                                reread_seconds=float(request.get("reread_seconds", REREAD_SECONDS)))
     except PdfProblem as problem:
         return {"ok": False, "reason": problem.reason_code, "message": problem.message}
     fields = extract_fields(document.text)
@@ -106,6 +146,10 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
         "problems": [problem.as_json() for problem in fields.problems]
         + [Reason("page_unreadable", {"number": str(n)}).as_json() for n in document.failed_pages],
         "needs_review": fields.needs_review or bool(document.failed_pages),
+        # How each scanned page was read: its words' confidence and how its picture was prepared.
+        "ocr": [{"page": page.number, "confidence": round(page.confidence or 0.0, 1),
+                 "preparation": list(page.preparation)} for page in document.pages if page.source == "ocr"],
+        **converted,
     }
 
 

@@ -49,6 +49,9 @@ class ParseOutcome:
     problems: tuple[Reason, ...] = ()
     needs_review: bool = True
     seconds: float = 0.0
+    #: A picture was read (``jpeg``, ``png``, ``tiff``, ``heic``): ``document`` is the PDF made of it.
+    picture: str | None = None
+    document: bytes | None = None
 
 
 class PdfSandbox:
@@ -77,7 +80,11 @@ class PdfSandbox:
         if self._proc is not None and _exited(self._proc):
             self.close()
         if self._proc is None:
-            env = {**os.environ, "OMP_THREAD_LIMIT": "1", "PYTHONWARNINGS": "ignore"}
+            # One thread everywhere (tesseract's OpenMP, numpy's OpenBLAS): a worker reads one file at
+            # a time under a CPU limit, and a BLAS thread pool sized for a big host reserves address
+            # space the worker's memory limit counts.
+            env = {**os.environ, "OMP_THREAD_LIMIT": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                   "PYTHONWARNINGS": "ignore"}
             # No preexec_fn (unsafe in a process with threads): the worker confines itself.
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "fines.intake.pdfworker", "--parent", str(os.getpid()),
@@ -88,7 +95,7 @@ class PdfSandbox:
         return self._proc
 
     def parse(self, data: bytes, filename: str | None = None, *, ocr: bool = True) -> ParseOutcome:
-        """Read one PDF; never raises for anything the PDF does."""
+        """Read one PDF or picture; never raises for anything the file does."""
         started = time.monotonic()
         proc = self._start()
         assert proc.stdin is not None and proc.stdout is not None
@@ -122,6 +129,8 @@ class PdfSandbox:
             confidence=payload.get("confidence", {}),
             problems=tuple(Reason.from_json(p) for p in payload.get("problems", ())),
             needs_review=bool(payload.get("needs_review", True)), seconds=time.monotonic() - started,
+            picture=payload.get("picture"),
+            document=base64.b64decode(payload["document"]) if payload.get("document") else None,
         )
 
     def render_page(self, data: bytes, page: int, dpi: int = 110) -> bytes | None:

@@ -169,6 +169,8 @@ def _blobs_undone(session: sa.orm.Session) -> None:
             logger.info("removed %s: its row was rolled back", path)
 
 
+#: How a picture that arrived as a fine is named in storage (beside the PDF made of it).
+PICTURE_SUFFIXES = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "heic": ".heic"}
 #: A stored file younger than this may still be waiting for its row's commit.
 ORPHAN_AGE_SECONDS = 3600
 
@@ -183,6 +185,7 @@ def remove_orphan_blobs(data_dir: str, now: datetime, *, dry_run: bool = False) 
     for start in range(0, len(candidates), 500):
         batch = dict(candidates[start:start + 500])
         named = set(db.session.scalars(sa.select(Fine.pdf_path).where(Fine.pdf_path.in_(batch))))
+        named |= set(db.session.scalars(sa.select(Fine.original_path).where(Fine.original_path.in_(batch))))
         named |= set(db.session.scalars(sa.select(IntakeMessage.raw_path).where(IntakeMessage.raw_path.in_(batch))))
         for relative, path in batch.items():
             if relative in named:
@@ -253,7 +256,7 @@ def _take_in(message: IntakeMessage, raw: bytes, *, settings: IntakeSettings, sa
         message.status, message.reason_code = "triage", "no_client"
         message.reason = ", ".join(contents.recipients)[:500] or None  # the addresses it came to
         db.session.flush()
-        return IngestResult(message, [], created=True, pdfs=len(contents.pdfs))
+        return IngestResult(message, [], created=True, pdfs=len(contents.documents))
     return _read_contents(message, contents, client, settings, sandbox, replies_enabled)
 
 
@@ -283,9 +286,9 @@ def _read_contents(message: IntakeMessage, contents: mime.MailContents, client: 
     message.client_id = client.id
     message.status, message.reason_code, message.reason = "processed", None, None
     db.session.flush()
-    result = IngestResult(message, [], created=True, pdfs=len(contents.pdfs))
+    result = IngestResult(message, [], created=True, pdfs=len(contents.documents))
     refusals = [replies.Refusal(a.filename or a.content_type, "not_pdf") for a in contents.refused]
-    for attachment in contents.pdfs:
+    for attachment in contents.documents:  # PDFs, and pictures of letters (read through a PDF made of them)
         fine = _read_pdf(message, client, attachment, settings, sandbox)
         if fine in result.fines:  # the same PDF twice in one message (forwarded twice): one fine
             continue
@@ -293,7 +296,7 @@ def _read_contents(message: IntakeMessage, contents: mime.MailContents, client: 
         if fine.state == "quarantined":
             refusals.append(replies.Refusal(attachment.filename or "document.pdf", fine.reason_code or "unreadable",
                                             fine.reason or ""))
-    if not contents.pdfs:
+    if not contents.documents:
         message.reason_code = "no_pdf"
         refusals.append(replies.Refusal(contents.subject or "message", "no_pdf"))
     message.refusals = [r.__dict__ for r in refusals]
@@ -344,16 +347,19 @@ def route(recipients: tuple[str, ...] | list[str]) -> Client | None:
 
 def _read_pdf(message: IntakeMessage, client: Client, attachment: mime.Attachment, settings: IntakeSettings,
               sandbox: PdfSandbox | None) -> Fine:
-    """Store one PDF as a fine and read it; without a ``sandbox`` it stays ``received`` for ``read_fine``."""
+    """Store one PDF (or picture) as a fine and read it; without a ``sandbox`` it stays ``received`` for
+    ``read_fine``. A picture is stored as it came (``original_path``) and, once read, the PDF the
+    reader made of it becomes the fine's document (``pdf_path``)."""
     digest = attachment.sha256
     existing = db.session.scalar(sa.select(Fine).where(Fine.message_key == message.message_key,
                                                         Fine.pdf_sha256 == digest))
     if existing is not None:  # the same mail again (another UID, or forwarded twice): same fine
         return existing
-    staged = storage.stage_blob(settings.data_dir, "pdf", attachment.data, ".pdf")
+    picture = None if attachment.is_pdf else mime.picture_kind(attachment.data)
+    staged = storage.stage_blob(settings.data_dir, "pdf", attachment.data, PICTURE_SUFFIXES.get(picture or "", ".pdf"))
     fine = Fine(message=message, client_id=client.id, message_key=message.message_key,
                 filename=attachment.filename, pdf_path=staged.relative, pdf_sha256=digest, size=len(attachment.data),
-                state="received", confidence={}, problems=[])
+                original_path=staged.relative if picture else None, state="received", confidence={}, problems=[])
     db.session.add(fine)
     publish_after_flush(staged)
     if len(attachment.data) > settings.max_pdf_bytes:
@@ -393,6 +399,11 @@ def unread_fines(older_than: datetime, limit: int = 50) -> list[int]:
 
 def _read_stored(fine: Fine, data: bytes, settings: IntakeSettings, sandbox: PdfSandbox) -> None:
     outcome = sandbox.parse(data, fine.filename)
+    if outcome.document is not None:  # a picture: the PDF made of it is the fine's document from now on
+        staged = storage.stage_blob(settings.data_dir, "pdf", outcome.document, ".pdf")
+        fine.original_path = fine.original_path or fine.pdf_path
+        fine.pdf_path = staged.relative
+        publish_after_flush(staged)
     _arrived(fine, apply_outcome(fine, outcome), settings)
 
 

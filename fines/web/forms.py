@@ -40,7 +40,7 @@ class EuroField(StringField):
 
 
 class UploadForm(FlaskForm):
-    files = MultipleFileField(_l("PDF files"), validators=[DataRequired()])
+    files = MultipleFileField(_l("PDF files or photos"), validators=[DataRequired()])
     client_id = SelectField(_l("Client"), coerce=int, choices=[], validate_choice=False)
 
 

@@ -22,6 +22,7 @@ from app.workcalendar import BRUSSELS
 from fines import exports, jobs, outputs, privacy
 from fines.intake import services, tasks
 from fines.intake.extraction import FIELDS
+from fines.intake.mime import picture_kind
 from fines.models import Fine, IntakeMessage
 from fines.money import format_structured_reference
 from fines.web import labels
@@ -214,6 +215,8 @@ def state(fine_id: int) -> Any:
 @login_required
 def pdf(fine_id: int) -> Any:
     fine = _fine_with_pdf_or_gone(fine_id)
+    if fine.original_path and fine.pdf_path == fine.original_path:  # a picture not (yet) made into a PDF
+        return redirect(url_for("fines.original", fine_id=fine.id))
     try:
         data = storage.read_blob(current_app.config["DATA_DIR"], fine.pdf_path)
     except FileNotFoundError:
@@ -223,6 +226,26 @@ def pdf(fine_id: int) -> Any:
     # Shown in a frame of our own page only; the PDF may load nothing from anywhere.
     response.headers["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.route("/<int:fine_id>/original")
+@login_required
+def original(fine_id: int) -> Any:
+    """The picture a fine arrived as (a photo, a scanner's TIFF), downloaded as it came."""
+    fine = _fine_with_pdf_or_gone(fine_id)
+    if not fine.original_path:
+        abort(404)
+    try:
+        data = storage.read_blob(current_app.config["DATA_DIR"], fine.original_path)
+    except FileNotFoundError:
+        abort(404)
+    kind = picture_kind(data) or "octet-stream"
+    suffix = services.PICTURE_SUFFIXES.get(kind, "")
+    response = Response(data, mimetype=f"image/{kind}" if kind != "octet-stream" else "application/octet-stream")
+    response.headers["Content-Disposition"] = f'attachment; filename="fine-{fine.id}{suffix}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
