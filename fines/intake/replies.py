@@ -6,7 +6,8 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 REASONS = {
-    "not_pdf": ("is geen pdf", "n'est pas un PDF", "is not a PDF"),
+    "not_pdf": ("is geen pdf of foto (JPEG, PNG, TIFF, HEIC)", "n’est ni un PDF ni une photo (JPEG, PNG, TIFF, HEIC)",
+                "is neither a PDF nor a photo (JPEG, PNG, TIFF, HEIC)"),
     "encrypted": ("is beveiligd met een wachtwoord", "est protégé par un mot de passe", "is password-protected"),
     "unreadable": ("is onleesbaar of beschadigd", "est illisible ou endommagé", "is unreadable or damaged"),
     "too_large": ("is te groot", "est trop volumineux", "is too large"),

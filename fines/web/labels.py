@@ -77,7 +77,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "crashed": _l("The PDF reader stopped on this file."),
         "too_many_pages": _l("The PDF has more pages than a fine letter; it was not read."),
         "cpu_limit": _l("Reading the PDF needed more computing time than allowed."),
-        "not_pdf": _l("The file is not a PDF."),
+        "not_pdf": _l("The file is neither a PDF nor a picture of a letter (JPEG, PNG, TIFF, HEIC)."),
         "no_pdf": _l("No PDF was attached."),
         # Why a whole e-mail was refused (``IntakeMessage.reason``: "<code>: <technical detail>").
         "empty": _l("The e-mail is empty."),

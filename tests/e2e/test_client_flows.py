@@ -57,7 +57,7 @@ def test_client_uploads_a_fine_and_completes_its_contract(app: Any, world: Any, 
     with live.thread_server(app) as base:
         page = support.browser_login(browser, base, world.user_a)
         page.click("nav.mainnav >> text=Fines")
-        page.click("text=Upload PDFs")
+        page.click("text=Upload fines")
         page.set_input_files("input[name=files]", str(letter))
         page.click("main button[type=submit]")
         # Answered at once ("being read"); the page shows the fine again once the background reader is done.

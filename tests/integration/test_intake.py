@@ -205,7 +205,7 @@ def test_question_and_refusals_get_one_automatic_reply_each_after_the_commit(app
     assert question["To"] == "fleet@alpha.test" and question["Auto-Submitted"] == "auto-replied"
     assert "Questions or explanations in the e-mail are not read" in question.get_content()
     text = refused.get_content()
-    assert "contract.docx: is not a PDF" in text and "kapot.pdf: is unreadable or damaged" in text
+    assert "contract.docx: is neither a PDF nor a photo" in text and "kapot.pdf: is unreadable or damaged" in text
     assert states[0] in READ_STATES and states[1] == "quarantined"
 
 

@@ -208,7 +208,7 @@ def test_a_non_pdf_upload_is_refused_with_its_reason(app: Any, client: Any, worl
     support.login(client, world.user_a)
     response = _upload(client, [("notes.txt", b"just text")])
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "notes.txt refused: The file is not a PDF." in page
+    assert "notes.txt refused: The file is neither a PDF nor a picture of a letter (JPEG, PNG, TIFF, HEIC)." in page
 
 
 def test_agent_uploads_for_a_chosen_client(app: Any, client: Any, world: Any) -> None:
@@ -447,10 +447,10 @@ def test_a_letter_addressed_to_another_company_is_flagged(app: Any, client: Any,
 
 def test_a_refused_upload_says_so_once_per_refused_file(app: Any, client: Any, world: Any) -> None:
     support.login(client, world.user_a)
-    response = _upload(client, [("notes.txt", b"just text"), ("photo.jpg", b"\xff\xd8\xff")])
+    response = _upload(client, [("notes.txt", b"just text"), ("drawing.gif", b"GIF89a\x01\x00\x01\x00")])
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert page.count('class="flash error"') == 2
-    assert "notes.txt refused" in page and "photo.jpg refused" in page and "No PDF was attached" not in page
+    assert "notes.txt refused" in page and "drawing.gif refused" in page and "No PDF was attached" not in page
 
 
 def test_a_fine_page_writes_dates_and_amounts_for_its_language(app: Any, client: Any, world: Any, clock: Any) -> None:
