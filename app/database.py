@@ -98,6 +98,17 @@ def _sqlite_executemany(session: Any, table: Any, sql: str, rows: list[dict[str,
         cursor.close()
 
 
+def _copy_rows(cursor: Any, table: Any, target: str, rows: list[dict[str, Any]], names: list[str]) -> None:
+    """COPY ``rows`` (their ``names`` columns, typed as ``table``'s) into ``target`` on a psycopg cursor."""
+    as_json = [n for n in names if isinstance(table.c[n].type, sa.JSON)]
+    if as_json:  # COPY takes JSON as its text
+        rows = [{**row, **{n: None if row[n] is None else json.dumps(row[n]) for n in as_json}} for row in rows]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    with cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(tuple(row[n] for n in names))
+
+
 def bulk_update(session: Any, table: Any, rows: list[dict[str, Any]], key: str = "id") -> None:
     """Update many rows by primary key in few round trips.
 
@@ -116,15 +127,10 @@ def bulk_update(session: Any, table: Any, rows: list[dict[str, Any]], key: str =
         return
     names = [key, *columns]
     quoted = ", ".join(f'"{n}"' for n in names)
-    as_json = [n for n in names if isinstance(table.c[n].type, sa.JSON)]
-    if as_json:  # COPY takes JSON as its text
-        rows = [{**row, **{n: None if row[n] is None else json.dumps(row[n]) for n in as_json}} for row in rows]
     cursor = session.connection().connection.driver_connection.cursor()
     try:
         cursor.execute(f'CREATE TEMP TABLE _bulk ON COMMIT DROP AS SELECT {quoted} FROM "{table.name}" WITH NO DATA')
-        with cursor.copy(f"COPY _bulk ({quoted}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(tuple(row[n] for n in names))
+        _copy_rows(cursor, table, "_bulk", rows, names)
         assignments = ", ".join(f'"{n}" = _bulk."{n}"' for n in columns)
         cursor.execute(f'UPDATE "{table.name}" SET {assignments} FROM _bulk '
                        f'WHERE "{table.name}"."{key}" = _bulk."{key}"')
@@ -155,14 +161,8 @@ def bulk_insert(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
                f"VALUES ({', '.join('?' for _ in names)})")
         _sqlite_executemany(session, table, sql, rows, names)
         return
-    quoted = ", ".join(f'"{n}"' for n in names)
-    as_json = [n for n in names if isinstance(table.c[n].type, sa.JSON)]
-    if as_json:  # COPY takes JSON as its text
-        rows = [{**row, **{n: None if row[n] is None else json.dumps(row[n]) for n in as_json}} for row in rows]
     cursor = session.connection().connection.driver_connection.cursor()
     try:
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(tuple(row[n] for n in names))
+        _copy_rows(cursor, table, f'"{table.name}"', rows, names)
     finally:
         cursor.close()
