@@ -195,6 +195,8 @@ def summarise(kind: str, readings: list[Reading], verbose: bool) -> None:
     if misses:
         print(f"{'':<8} wrong fields: " + ", ".join(f"{name} {n}" for name, n in misses.most_common()))
     if verbose:
+        slowest = sorted(readings, key=lambda r: r.cpu / max(r.pages, 1), reverse=True)[:3]
+        print(f"{'':<8} slowest: " + ", ".join(f"{r.letter} {r.cpu / max(r.pages, 1):.2f} s" for r in slowest))
         for r in readings:
             if r.wrong or not r.ok or r.second:
                 print(f"    {r.letter} (turned {r.turned}{', kept ' + r.second if r.second else ''}): "

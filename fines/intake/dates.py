@@ -32,21 +32,37 @@ MONTHS: dict[str, dict[str, int]] = {
 _MONTH_NUMBER: dict[str, int] = {name: number for names in MONTHS.values() for name, number in names.items()}
 _MONTH_ALT = "|".join(sorted(_MONTH_NUMBER, key=len, reverse=True))
 
-_D = r"[\dOolI]"  # a digit as OCR may render it
+_D = r"[\dOolIQq]"  # a digit as OCR may render it (a fax's 0 may come out as a Q)
 _NUMERIC = re.compile(
     rf"(?<![\dA-Za-z])(?P<d>{_D}{{1,2}})[^\S\n]?(?P<sep>[./\-])[^\S\n]?(?P<m>{_D}{{1,2}})[^\S\n]?(?P=sep)[^\S\n]?"
     rf"(?P<y>{_D}{{4}}|\d{{2}})(?![\d])"
 )
+#: OCR's slips in a numeric date with a four-digit year: a slash or a full stop read as a colon or a
+#: semicolon, one separator read as another (``30:07:2026``, ``24:05/2026``, ``14-03:2026``).
+_LOOSE = re.compile(
+    rf"(?<![\dA-Za-z:.])(?P<d>{_D}{{1,2}})[^\S\n]?[./\-:;][^\S\n]?(?P<m>{_D}{{1,2}})[^\S\n]?[./\-:;,][^\S\n]?"
+    rf"(?P<y>{_D}{{4}})(?![\d:])"
+)
 _ISO = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)")
 _WORDS = re.compile(
-    rf"(?<![\dA-Za-z])(?P<d>{_D}{{1,2}})(?:er|e|ste|de|st|nd|rd|th)?\.?[^\S\n]*(?P<month>{_MONTH_ALT})\.?,?[^\S\n]*(?P<y>{_D}{{4}})(?!\d)",
+    rf"(?<![\dA-Za-z])(?P<d>{_D}{{1,2}})(?:er|e|ste|de|st|nd|rd|th)?[.\-]?[^\S\n]*(?P<month>{_MONTH_ALT})\.?,?[^\S\n]*(?P<y>{_D}{{4}})(?!\d)",
     re.IGNORECASE,
 )
+#: A month's name misread (``tebruari``, ``me:``): any word between a day and a year, its month
+#: found by ``_misread_month``.
+_WORDS_LOOSE = re.compile(
+    rf"(?<![\dA-Za-z])(?P<d>{_D}{{1,2}})(?:er|e)?[.\-]?[^\S\n]*(?P<month>[a-z][a-z:;!|1]{{1,9}})\.?,?[^\S\n]*"
+    rf"(?P<y>{_D}{{4}})(?!\d)"
+)
+#: An ``i`` as OCR reads it on a fax: a colon, a semicolon, an exclamation mark, a bar, a one.
+_OCR_I = str.maketrans(":;!|1", "iiiii")
 _TIME = re.compile(
     r"(?<![\d.,:/])(?P<h>[01]?\d|2[0-3])[^\S\n]?(?:[:.hHu]|uur|Uhr)[^\S\n]?(?P<m>[0-5O][\dOo])(?![\d/]|[.,]\d)"
-    r"|(?<![\d.,:/])(?P<h2>[01]?\d|2[0-3])[^\S\n]?(?:h|uur|Uhr|u)(?![A-Za-z\d])",
+    r"|(?<![\d.,:/])(?P<h2>[01]?\d|2[0-3])[^\S\n]?(?:h|uur|Uhr|u)(?![A-Za-z\d])"
+    # "om 22 15": the colon lost, after the word that introduces a time
+    r"|(?:(?<=\bom )|(?<=\bum )|(?<=\bat )|(?<=\bà )|(?<=\ba ))(?P<h3>[01]?\d|2[0-3]) (?P<m3>[0-5]\d)(?![\d.,:/])",
 )
-_DIGITS = str.maketrans("OolI", "0011")
+_DIGITS = str.maketrans("OolIQq", "001100")
 
 
 @dataclass(frozen=True)
@@ -107,13 +123,15 @@ def find_date(text: str, start: int = 0) -> DateFound | None:
     ``2026-05-16``, ``16 mei 2026``, ``16 mai 2026``, ``16. Mai 2026``, ``1er mars 2026``."""
     folded = fold(text)
     best: DateFound | None = None
-    for pattern in (_ISO, _NUMERIC, _WORDS):
+    for pattern in (_ISO, _NUMERIC, _WORDS, _LOOSE, _WORDS_LOOSE):
         for match in pattern.finditer(folded, start):
             if best is not None and match.start() >= best.start:
                 break
             if pattern is _WORDS:
                 # A case-insensitive match may still be spelt otherwise than the table (Unicode folding).
                 month = _MONTH_NUMBER.get(match.group("month").lower(), 0)
+            elif pattern is _WORDS_LOOSE:
+                month = _misread_month(match.group("month"))
             else:
                 month = int(match.group("m").translate(_DIGITS))
             value = _make(_year(match.group("y")), month, int(match.group("d").translate(_DIGITS)))
@@ -123,12 +141,34 @@ def find_date(text: str, start: int = 0) -> DateFound | None:
     return best
 
 
+def _misread_month(word: str) -> int:
+    """The month a misread name stands for (0: none): an ``i`` read as a colon or a one (``me:``),
+    or, for a name of five letters or more, one letter misread, lost or added (``tebruari``)."""
+    word = word.translate(_OCR_I)
+    if word in _MONTH_NUMBER:
+        return _MONTH_NUMBER[word]
+    if len(word) < 5:
+        return 0
+    close = {number for name, number in _MONTH_NUMBER.items() if len(name) >= 5 and _one_edit(word, name)}
+    return close.pop() if len(close) == 1 else 0
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by exactly one letter replaced, dropped or added."""
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(long) - len(short) != 1:
+        return False
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 def find_time(text: str, start: int = 0) -> TimeFound | None:
     """Return the first time of day in ``text[start:]``: ``02u11``, ``02h11``, ``14:05``,
     ``14.05 uur``, ``15:50 Uhr``, ``14h``."""
     for match in _TIME.finditer(text, start):
-        hour = match.group("h") or match.group("h2")
-        minute = (match.group("m") or "00").translate(_DIGITS)
+        hour = match.group("h") or match.group("h2") or match.group("h3")
+        minute = (match.group("m") or match.group("m3") or "00").translate(_DIGITS)
         end = match.end()
         tail = re.match(r"[^\S\n]*(?:uur|uhr|u|h)\b", text[end:], re.IGNORECASE)
         if tail and match.group("m"):

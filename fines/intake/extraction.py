@@ -38,8 +38,9 @@ from fines.intake.fields import (
     read_kind,
     read_language,
     reference_value,
+    structured_reference,
 )
-from fines.money import find_structured_reference, structured_reference_valid
+from fines.money import structured_reference_valid
 from fines.reasons import Reason
 
 __all__ = ["FIELDS", "KINDS", "REQUIRED", "REVIEW_THRESHOLD", "Extraction", "extract_fields"]
@@ -140,7 +141,7 @@ def extract_fields(text: str) -> Extraction:
     notice = find_labelled(doc, "notice_number", notice_value)
     confidence["notice_number"] = _score(notice)
 
-    plate_text, plate_country = _plate(doc, confidence, problems)
+    plate_text, plate_country = _plate(doc, kind, confidence, problems)
 
     letter = find_labelled(doc, "letter_date", leading_date, earliest=True)
     letter_date = letter.value if letter else letter_date_in_head(head)
@@ -173,9 +174,15 @@ def _score(found: Found[T] | None) -> float:
     return 0.75 if found.weak else 0.95
 
 
-def _plate(doc: Doc, confidence: dict[str, float], problems: list[Reason]) -> tuple[str | None, str | None]:
+#: The country of the authorities whose letters are not ``foreign``: a plate they write without
+#: separators is read as one of its plates when OCR confusions undone make it one.
+HOME_COUNTRY = "BE"
+
+
+def _plate(doc: Doc, kind: str, confidence: dict[str, float], problems: list[Reason]) -> tuple[str | None, str | None]:
     """The plate and its country; a plate that fits no format of its country is doubtful."""
-    found = find_labelled(doc, "plate", plate_value)
+    home = None if kind == "foreign" else HOME_COUNTRY
+    found = find_labelled(doc, "plate", lambda value: plate_value(value, home))
     confidence["plate"] = confidence["plate_country"] = _score(found)
     if found is None:
         return None, None
@@ -220,7 +227,7 @@ def _amount(doc: Doc, confidence: dict[str, float], problems: list[Reason]) -> t
 
 def _reference(doc: Doc, kind: str, confidence: dict[str, float], problems: list[Reason]) -> str | None:
     """The payment reference: a structured communication anywhere, else a labelled one; a bad check is doubtful."""
-    reference = find_structured_reference(doc.text)
+    reference = structured_reference(doc.text)
     confidence["payment_reference"] = 0.95 if reference else 0.0
     if reference is None:
         labelled = find_labelled(doc, "payment_reference", reference_value)

@@ -5,9 +5,17 @@ words come from the rule tables in ``fines.intake.letters``; labels are matched 
 (``fines.intake.dates.fold``), values are read from the original at the same place: the rest of the
 label's line or, when that is empty, the next non-empty line. ``fines.intake.extraction`` puts the
 fields together and checks them against each other.
+
+OCR's slips (a fax, a poor scan) are undone by each field's own rules, never by a letter's: a label
+misread by a letter or two is still found when no label is found as written (``_find_fuzzy``); an
+issuer close to a known name takes that name (``letters.KNOWN_ISSUERS``); a notice number of a
+known shape is written again as the shape says (``letters.NOTICE_SHAPES``); a structured reference
+is read through its check digits (``structured_reference``); a plate through its country's formats
+(``plate_value``); stray full stops leave names.
 """
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable
@@ -15,28 +23,31 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Generic, TypeVar
 
-from app.fleet.plates import Plate, normalise_plate
+from app.fleet.plates import Plate, normalise_plate, plate_is_valid
 from fines.intake.dates import find_date, find_time, fold
 from fines.intake.letters import (
     ADDRESS,
     AMOUNT_LEAD,
     CANONICAL_ISSUERS,
     COMPANY,
+    COMPANY_FORMS,
     GENERIC_HEAD,
     ISSUER_RULES,
     KIND_PHRASES,
+    KNOWN_ISSUERS,
     LABELS,
     LANGUAGE_WORDS,
     LOWER_WORDS,
+    NOTICE_SHAPES,
     SALUTATION,
     TITLE_WORDS,
     WEAK_LABELS,
 )
-from fines.money import find_structured_reference, fix_ocr_digits, parse_amount
+from fines.money import find_structured_reference, fix_ocr_digits, parse_amount, structured_reference_valid
 
 __all__ = ["Doc", "Found", "amount_value", "find_labelled", "head_lines", "leading_date", "leading_datetime",
            "leading_time", "letter_date_in_head", "notice_value", "plate_value", "prepare", "read_addressee",
-           "read_issuer", "read_kind", "read_language", "reference_value"]
+           "read_issuer", "read_kind", "read_language", "reference_value", "structured_reference"]
 
 # --------------------------------------------------------------------------- reading the text
 
@@ -76,7 +87,7 @@ def prepare(text: str) -> str:
 def _compile(label: str) -> re.Pattern[str]:
     anywhere = label.startswith("~")
     body = label.lstrip("~").replace(" ", r"[^\S\n]*")
-    head = r"(?<![a-z0-9])" if anywhere else r"(?m)^[^\S\n]*(?:[-•*·>][^\S\n]*)?"
+    head = r"(?<![a-z0-9])" if anywhere else r"(?m)^[^\S\n]*(?:[-•*·>_|][^\S\n]*)?"
     return re.compile(head + "(?:" + body + r")(?![a-z0-9])")
 
 
@@ -100,13 +111,13 @@ def _labels(name: str, language: str) -> list[str]:
 _SEPARATOR = re.compile(r"[^\S\n]*(?:[:;=]|\.(?!\d)|-(?=\s))?[^\S\n]*")
 
 
-def _value_spans(doc: Doc, match: re.Match[str]) -> list[tuple[int, int]]:
-    """Where the value of a label may be: the rest of its line, else the next non-empty line."""
+def _value_spans(doc: Doc, label_end: int) -> list[tuple[int, int]]:
+    """Where the value of a label ending at ``label_end`` may be: the rest of its line, else the next non-empty line."""
     text = doc.text
-    line_end = text.find("\n", match.end())
+    line_end = text.find("\n", label_end)
     line_end = len(text) if line_end < 0 else line_end
-    separator = _SEPARATOR.match(text, match.end(), line_end)
-    start = separator.end() if separator else match.end()
+    separator = _SEPARATOR.match(text, label_end, line_end)
+    start = separator.end() if separator else label_end
     if text[start:line_end].strip():
         return [(start, line_end)]
     position = line_end
@@ -129,7 +140,7 @@ def find_labelled(doc: Doc, name: str, parse: Callable[[str], T | None], *, earl
         for match in _pattern(label).finditer(doc.folded, after):
             if best is not None and earliest and match.start() >= best.start:
                 break
-            for start, end in _value_spans(doc, match):
+            for start, end in _value_spans(doc, match.end()):
                 value = parse(doc.text[start:end])
                 if value is not None:
                     found = Found(value, match.start(), end, label in WEAK_LABELS)
@@ -141,7 +152,69 @@ def find_labelled(doc: Doc, name: str, parse: Callable[[str], T | None], *, earl
             else:
                 continue
             break
+    if best is None and after == 0:
+        best = _find_fuzzy(doc, name, parse)
     return best
+
+
+#: A label OCR misread (``Numfnerplaat``, ``Uiterste betaaidatum``) is still found when it is at
+#: least this long and this many letters off at most (per ``FUZZY_SPAN`` letters of the label).
+FUZZY_MIN = 6
+FUZZY_SPAN = 7
+_PLAIN_LABEL = re.compile(r"[a-z][a-z '°/\-]+")
+_LINE_START = re.compile(r"(?m)^[^\S\n]*(?:[-•*·>_|][^\S\n]*)?(?=\S)")
+
+
+def _find_fuzzy(doc: Doc, name: str, parse: Callable[[str], T | None]) -> Found[T] | None:
+    """The first line starting with a plain label of ``name`` misread by a letter or two, whose value parses.
+
+    Only for a field no label found as written: a label at the start of a line, of at least
+    ``FUZZY_MIN`` letters, one edit allowed per ``FUZZY_SPAN`` letters (a letter misread, lost or added).
+    """
+    labels = [label for label in _labels(name, doc.language)
+              if len(label) >= FUZZY_MIN and _PLAIN_LABEL.fullmatch(label) and label not in WEAK_LABELS]
+    if not labels:
+        return None
+    for line in _LINE_START.finditer(doc.folded):
+        start = line.end()
+        for label in labels:
+            end = _fuzzy_prefix(doc.folded, start, label)
+            if end is None:
+                continue
+            for value_start, value_end in _value_spans(doc, end):
+                value = parse(doc.text[value_start:value_end])
+                if value is not None:
+                    return Found(value, start, value_end, True)
+    return None
+
+
+def _fuzzy_prefix(folded: str, start: int, label: str) -> int | None:
+    """Where a misread ``label`` ends when the text at ``start`` begins with it, else None."""
+    allowed = len(label) // FUZZY_SPAN
+    if folded[start] != label[0] and folded[start + 1:start + 2] != label[1]:
+        return None
+    for length in (len(label), len(label) - 1, len(label) + 1):
+        end = start + length
+        if end > len(folded) or (end < len(folded) and folded[end].isalnum()):
+            continue
+        if _distance(folded[start:end], label, allowed) <= allowed:
+            return end
+    return None
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is sure to exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
 
 
 # --------------------------------------------------------------------------- value parsers
@@ -166,8 +239,16 @@ def leading_datetime(value: str) -> tuple[date, time | None] | None:
     return found.value, clock.value if clock else None
 
 
+_SPACED_TIME = re.compile(r"[^\S\n]*(?P<h>[01]?\d|2[0-3])(?: |[^\S\n]?[:.hu][^\S\n]?(?=\d \d))(?P<m>[0-5] ?\d)"
+                          r"(?![\d.,:/])[^\S\n]*(?:uur|uhr|u|h)?[^\S\n]*$", re.IGNORECASE)
+
+
 def leading_time(value: str) -> time | None:
-    """A time of day at the very start of a value, not part of a date."""
+    """A time of day at the very start of a value, not part of a date (a time labelled as such may
+    have lost its colon, ``Uur 09 03``, or have a space in its minutes, ``Uur 02u1 1``)."""
+    spaced = _SPACED_TIME.match(value)
+    if spaced:
+        return time(int(spaced.group("h")), int(spaced.group("m").replace(" ", "")))
     clock = find_time(value)
     if clock is None or clock.start > 4 or find_date(value[: clock.end + 6]) is not None:
         return None
@@ -182,13 +263,40 @@ _NOTICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9./\-_]*(?:[ ](?=\d)[\d./\-]+)*")
 _OCR_STOP = re.compile(r"(?<=[A-Za-z]):(?=\d)|(?<=\d):(?=[A-Za-z])")
 
 
-#: The French federal notice numbers start ``LI.`` (``LI.36.F3.340363/2026``): OCR reads ``L1.``, ``Li.``, ``Ll.``.
-_OCR_FEDERAL_FR = re.compile(r"^L[1il|](?=\.\d{2}\.F\d\.)")
+#: The French federal notice numbers start ``LI.`` (``LI.36.F3.340363/2026``): OCR reads ``L1.``,
+#: ``Li.``, ``Ll.``, ``11.``.
+_OCR_FEDERAL_FR = re.compile(r"^[L1l|I][1il|I](?=\.\d{2}\.F\d\.)")
+#: A slash before a year read as a semicolon or a colon (``905972;2026``, ``905972:2026``).
+_OCR_YEAR_SLASH = re.compile(r"(?<=\d{3})[;:](?=(?:19|20)\d{2}(?!\d))")
+_SHAPES = tuple((re.compile(pattern), template) for pattern, template in NOTICE_SHAPES)
+
+
+def _known_shape(value: str) -> str | None:
+    """A notice number of a known shape (``letters.NOTICE_SHAPES``) at the start of ``value``, written again."""
+    for pattern, template in _SHAPES:
+        match = pattern.match(value)
+        if match is None:
+            continue
+        parts = dict(match.groupdict())
+        if parts.get("c"):
+            parts["c"] = re.sub(r"^[1l|]", "L", parts["c"])
+        if parts.get("zone"):
+            parts["zone"] = re.sub(r"\D", "", parts["zone"])
+            if len(parts["zone"]) != 4:
+                continue
+        return template.format(**parts)
+    return None
 
 
 def notice_value(value: str) -> str | None:
-    """A notice number: a token of at least four characters with a digit, not a date."""
-    match = _NOTICE.match(_OCR_STOP.sub(".", value.strip()))
+    """A notice number: a token of at least four characters with a digit, not a date.
+
+    A number of a known shape is written again as that shape says (OCR's spaces, colons and
+    semicolons in it undone); otherwise a semicolon, or a colon before a year, is a slash misread.
+    """
+    value = value.strip()
+    value = _known_shape(value) or _OCR_YEAR_SLASH.sub("/", value)
+    match = _NOTICE.match(_OCR_STOP.sub(".", value))
     if not match:
         return None
     token = _OCR_FEDERAL_FR.sub("LI", match.group(0).rstrip(".,-/"))
@@ -197,16 +305,36 @@ def notice_value(value: str) -> str | None:
     return token
 
 
-def plate_value(value: str) -> Plate | None:
-    """The longest run of the first four tokens that reads as a plate with digits and letters."""
+def plate_value(value: str, home: str | None = None) -> Plate | None:
+    """The longest run of the first four tokens that reads as a plate with digits and letters.
+
+    A full stop or comma between a plate's groups is a separator misread (``B-AB.1234``). With
+    ``home`` (the country of the authority that wrote the letter), a plate written without
+    separators that OCR confusions (``Z``/``2``, ``S``/``5``, ``B``/``8``, ...) turn into one of
+    ``home``'s formats is read as such, rather than as another country's plate taken as written.
+    """
     tokens = value.replace(":", " ").split()[:4]
     for count in range(len(tokens), 0, -1):
         raw = " ".join(tokens[:count]).strip(".,;()")
-        plate = normalise_plate(raw)
-        if plate is not None and any(char.isdigit() for char in plate.text) and any(
-                char.isalpha() for char in plate.text + ("X" if plate.country == "LU" else "")):
-            return plate
+        plates = [plate for variant in dict.fromkeys((raw, re.sub(r"(?<=\w)[.,](?=\w)", " ", raw)))
+                  if (plate := _plate_of(variant, home)) is not None]
+        # A plate read as written wins over one that needed OCR confusions undone.
+        exact = [plate for plate in plates if plate.text == re.sub(r"[\W_]", "", raw).upper()]
+        if plates:
+            return (exact or plates)[0]
     return None
+
+
+def _plate_of(raw: str, home: str | None) -> Plate | None:
+    plate = normalise_plate(raw)
+    if plate is None or not any(char.isdigit() for char in plate.text) or not any(
+            char.isalpha() for char in plate.text + ("X" if plate.country == "LU" else "")):
+        plate = None
+    if home is not None and (plate is None or plate.country != home) and raw.isalnum():
+        at_home = normalise_plate(raw, home)
+        if at_home is not None and plate_is_valid(at_home):
+            return at_home
+    return plate
 
 
 _RANGE = re.compile(r"\d\s*(?:€|eur(?:o|os)?)?\s+(?:tot|a|à|bis|to|jusqu'a)\s+(?:€\s*)?\d", re.IGNORECASE)
@@ -227,15 +355,64 @@ def amount_value(value: str) -> tuple[int, str | None] | None:
 
 
 def reference_value(value: str) -> str | None:
-    """A structured communication, else a run of at least six digits (OCR confusions undone)."""
-    structured = find_structured_reference(value)
+    """A structured communication, else a run of at least six digits (OCR confusions undone).
+
+    A run between a structured communication's marks of more than twelve digits (a ``+`` of the
+    marks read as a ``4``) gives the twelve that pass the check, when some do.
+    """
+    structured = structured_reference(value)
     if structured:
         return structured
-    run = re.match(r"[\d\s./+*\-OolI]+", value.strip())
+    run = re.match(r"[^\S\n]*([+*\"'#]{0,4})[^\S\n]*([\d\s./+*\-OolI]+)", value)
     if not run:
         return None
-    digits = re.sub(r"\D", "", fix_ocr_digits(run.group(0)))
-    return digits if len(digits) >= 6 else None
+    digits = re.sub(r"\D", "", fix_ocr_digits(run.group(2)))
+    marked = run.group(1) or "+" in run.group(2) or "*" in run.group(2)
+    return (_checked_window(digits) if marked else None) or (digits if len(digits) >= 6 else None)
+
+
+#: A structured communication as OCR may render it: its marks (``+++``, ``***``, a ``+`` or ``*``
+#: lost or read as a quote) and, between them, digits separated by anything a slash is misread as.
+_MARKED = re.compile(r"(?:[+*][^\S\n]?){2,3}|[+*][\"'][^\S\n]?")
+_MARKED_BODY = re.compile(r"[^\S\n]*([\dOolI|][\dOolI|\s/:;.,!\-]{10,26}[\dOolI|])")
+
+
+def structured_reference(text: str) -> str | None:
+    """The digits of a Belgian structured communication in ``text``, OCR's slips undone.
+
+    A reference that passes its mod-97 check is taken as written; otherwise the digits between
+    the marks, whatever separates them (``+++348:8002:84218+++``, ``+++512:4569,16592+++``), and
+    of more than twelve digits the twelve that pass the check (``++4575/8337/42130+++``, whose
+    first ``+`` was read as a 4). A reference that passes no check is still returned.
+    """
+    written = find_structured_reference(text)
+    if written is not None and structured_reference_valid(written):
+        return written
+    unchecked: str | None = None
+    for mark in _MARKED.finditer(text):
+        body = _MARKED_BODY.match(text, mark.end())
+        if body is None:
+            continue
+        digits = re.sub(r"\D", "", fix_ocr_digits(body.group(1)).translate(_OCR_DIGITS))
+        found = _checked_window(digits)
+        if found:
+            return found
+        if unchecked is None and len(digits) == 12:
+            unchecked = digits
+    return written or unchecked
+
+
+_OCR_DIGITS = str.maketrans("OolI|", "00111")
+
+
+def _checked_window(digits: str) -> str | None:
+    """The twelve digits of ``digits`` that pass the structured communication's check, first the whole."""
+    if not 12 <= len(digits) <= 16:
+        return None
+    for start in range(len(digits) - 11):
+        if structured_reference_valid(digits[start:start + 12]):
+            return digits[start:start + 12]
+    return None
 
 
 # --------------------------------------------------------------------------- fields
@@ -280,7 +457,7 @@ def head_lines(doc: Doc) -> list[tuple[str, str]]:
 
 
 def _pretty_name(name: str) -> str:
-    name = re.sub(r"\s+-\s+.*$", "", name).strip(" -,:;|")
+    name = _trim_stop(re.sub(r"\s+-\s+.*$", "", name).strip(" -,:;|"))
     canonical = CANONICAL_ISSUERS.get(fold(name))
     if canonical:
         return canonical
@@ -304,11 +481,47 @@ def read_issuer(head: list[tuple[str, str]]) -> tuple[str | None, int | None]:
             if action == "line":
                 return _pretty_name(line[match.start("name"):match.end("name")]), index
             return action, index
+        known = _known_issuer(line, folded)
+        if known is not None:
+            return known, index
     for index, (line, folded) in enumerate(head):
-        if GENERIC_HEAD.match(folded) or ADDRESS.search(line) or COMPANY.search(line):
+        if GENERIC_HEAD.match(folded) or ADDRESS.search(line) or COMPANY.search(line) or sum(
+                char.isalpha() for char in line) < MIN_NAME_LETTERS:
             continue
         return _pretty_name(line), index
     return None, None
+
+
+#: A head line with fewer letters than this names no one (OCR's reading of a logo or a speck, ``il``).
+MIN_NAME_LETTERS = 3
+#: How close (``difflib`` ratio) the start of a head line must come to a known issuer's name.
+ISSUER_SIMILARITY = 0.85
+_KNOWN = tuple((name, fold(name), len(name.split())) for name in KNOWN_ISSUERS)
+
+
+def _known_issuer(line: str, folded: str) -> str | None:
+    """A known issuer (``letters.KNOWN_ISSUERS``) the line starts with, misread by a letter or two
+    (``Parket yan de procureur des Konings``, ``Parquet du procureur. du Roi``), spelt as the issuer
+    does, with the rest of the line (a city, say) kept."""
+    words, folded_words = line.split(), folded.split()
+    for name, folded_name, count in _KNOWN:
+        ratios = []
+        for take in (count, count - 1, count + 1):  # a word may have been split or two run together
+            if 1 <= take <= len(folded_words):
+                matcher = difflib.SequenceMatcher(None, " ".join(folded_words[:take]), folded_name, autojunk=False)
+                if matcher.real_quick_ratio() >= ISSUER_SIMILARITY:
+                    ratios.append((matcher.ratio(), -abs(take - count), take))
+        ratio, _, take = max(ratios, default=(0.0, 0, 0))
+        if ratio >= ISSUER_SIMILARITY:
+            rest = re.sub(r"^-\s.*$", "", " ".join(words[take:]))  # " - Verkeersbemiddeling": a department
+            rest = _trim_stop(rest.strip(" -,:;|."))
+            return name + (" " + rest if sum(char.isalpha() for char in rest) >= 3 else "")
+    return None
+
+
+def _trim_stop(name: str) -> str:
+    """A name without the full stop OCR put after its last word (an abbreviation's stop kept: ``S.A.``)."""
+    return re.sub(r"(?<=[^\W\d_]{2})\.$", "", name) if not re.search(r"\.\w+\.$", name) else name
 
 
 def read_addressee(head: list[tuple[str, str]], issuer_line: int | None) -> tuple[str | None, float]:
@@ -333,9 +546,15 @@ def read_addressee(head: list[tuple[str, str]], issuer_line: int | None) -> tupl
     return None, 0.0
 
 
+_GLUED_FORM = re.compile(r"(?<=[^\W\d_])[.,]\s*(?=(?:" + COMPANY_FORMS + r")\.?$)", re.IGNORECASE)
+
+
 def _clean_name(line: str) -> str:
+    """An addressee's name without a leading ``Aan:``, stray marks, or the full stop OCR put after
+    it or between it and its company form (``Autolease Vlaanderen.NV``)."""
     line = re.sub(r"^(?:aan|à|an|to|firma)\s*:\s*", "", line, flags=re.IGNORECASE)
-    return re.sub(r"\s{2,}", " ", line.strip(" |_-—,;:"))
+    line = _GLUED_FORM.sub(" ", re.sub(r"\s{2,}", " ", line.strip(" |_-—,;:")))
+    return _trim_stop(line)
 
 
 def letter_date_in_head(head: list[tuple[str, str]]) -> date | None:

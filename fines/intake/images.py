@@ -5,19 +5,22 @@ a letter send the photo itself, and multifunction printers send TIFFs: the PDF m
 intake keeps and reads, as it reads a scanned PDF. Each frame becomes one page, turned upright as
 its EXIF orientation says, at the resolution the file declares when that is believable, else at a
 resolution that gives the page the size of an A4 sheet (a phone's photo declares none worth
-trusting). A JPEG is re-encoded once at high quality; other pictures are stored losslessly.
+trusting). A JPEG is re-encoded once at high quality; other pictures are stored losslessly. A
+photo taken turned (by 90° or 180°, without an EXIF orientation saying so) is set upright once OCR
+has told which way is up (``turn_upright``: the pages' rotation, the pictures untouched).
 Decoding untrusted pictures belongs in the PDF worker's sandbox: call this there.
 """
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from typing import Literal, cast
 
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from fines.intake.mime import picture_kind
 
-__all__ = ["ImageProblem", "ImageType", "image_to_pdf", "sniff_image"]
+__all__ = ["ImageProblem", "ImageType", "image_to_pdf", "sniff_image", "turn_upright"]
 
 ImageType = Literal["jpeg", "png", "tiff", "heic"]
 #: More pixels than a photo of a letter ever has (a 108-megapixel phone camera stays below).
@@ -97,3 +100,29 @@ def _resolution(frame: Image.Image, size: tuple[int, int]) -> float:
         if BELIEVABLE_DPI[0] <= dpi <= BELIEVABLE_DPI[1] and max(size) / dpi <= 16.6:
             return dpi
     return max(size) / A4_LONG_INCHES
+
+
+def turn_upright(pdf: bytes, turns: Mapping[int, int]) -> bytes:
+    """``pdf`` with each page numbered in ``turns`` (1-based) shown turned counter-clockwise by the
+    given multiple of 90° (what OCR found makes it upright): its rotation is set, its picture kept."""
+    import pypdfium2 as pdfium
+
+    wanted = {number: turn % 360 for number, turn in turns.items() if turn % 360}
+    if not wanted:
+        return pdf
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for number, turn in wanted.items():
+            if not 1 <= number <= len(document):
+                continue
+            page = document[number - 1]
+            try:
+                # A PDF page's rotation turns it clockwise for display.
+                page.set_rotation((page.get_rotation() - turn) % 360)
+            finally:
+                page.close()
+        out = io.BytesIO()
+        document.save(out)
+    finally:
+        document.close()
+    return out.getvalue()

@@ -11,8 +11,9 @@ import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
-__all__ = ["ADDRESS", "AMOUNT_LEAD", "CANONICAL_ISSUERS", "COMPANY", "GENERIC_HEAD", "ISSUER_RULES", "KIND_PHRASES",
-           "LABELS", "LANGUAGE_WORDS", "LOWER_WORDS", "SALUTATION", "TITLE_WORDS", "WEAK_LABELS"]
+__all__ = ["ADDRESS", "AMOUNT_LEAD", "CANONICAL_ISSUERS", "COMPANY", "COMPANY_FORMS", "GENERIC_HEAD", "ISSUER_RULES",
+           "KIND_PHRASES", "KNOWN_ISSUERS", "LABELS", "LANGUAGE_WORDS", "LOWER_WORDS", "NOTICE_SHAPES", "SALUTATION",
+           "TITLE_WORDS", "WEAK_LABELS"]
 
 #: Phrases that say what kind of letter this is. Foreign authorities win outright; otherwise the
 #: phrase written first wins (titles come before the boilerplate, which mentions other kinds).
@@ -199,12 +200,33 @@ CANONICAL_ISSUERS: Mapping[str, str] = MappingProxyType({
     "bruxelles capitale/ixelles": "Bruxelles CAPITALE/Ixelles",
     "bruxelles-capitale/ixelles": "Bruxelles CAPITALE/Ixelles",
 })
+#: Issuers' names as they spell them: an OCR'd head line that comes close to one (a letter or two
+#: misread, a stray full stop or apostrophe) is taken to be that name (``fields.read_issuer``).
+KNOWN_ISSUERS: tuple[str, ...] = (
+    "Parket van de procureur des Konings", "Parquet du procureur du Roi", "Staatsanwaltschaft",
+    "Centraal Justitieel Incassobureau", "Agence nationale de traitement automatisé des infractions",
+    "Zentrale Bußgeldstelle", "Police Grand-Ducale", "Officier du ministère public",
+)
+#: Notice numbers whose shape is known, as OCR may render them (full stops read as spaces or
+#: colons, a slash as a semicolon, a colon or an ``i``), and how to write them again: the Belgian
+#: police's report numbers (``AN.57.L8.905972/2026``, the French-speaking ``LI.72.F5.922029/2026``)
+#: and the police zones' references (``PZ/5330/11873-26``, a zone number of four digits). The
+#: report number's third part is a letter and a digit (``L2``): a one before its digit is an ``L``.
+_STOP = r"[^\S\n]*[.:,;][^\S\n]*|[^\S\n]+"
+_SLASH = r"[^\S\n]*[/;:|!iIl1][^\S\n]*"
+NOTICE_SHAPES: tuple[tuple[str, str], ...] = (
+    (rf"^(?P<a>[A-Z1l|][A-Z1Il|])(?:{_STOP})(?P<b>\d{{2}})(?:{_STOP})(?P<c>[A-Z1l|]\d)(?:{_STOP})(?P<d>\d{{6}})"
+     rf"(?:[^\S\n]*[/;:|][^\S\n]*|[^\S\n]+)(?P<e>(?:19|20)\d{{2}})(?!\d)", "{a}.{b}.{c}.{d}/{e}"),
+    (rf"^(?P<police>PZ|ZP)(?:{_SLASH})?(?P<zone>\d[\d\-.]{{3,4}})(?:{_SLASH})(?P<serial>\d{{4,6}})[^\S\n]*-[^\S\n]*"
+     rf"(?P<year>\d{{2}})(?!\d)", "{police}/{zone}/{serial}-{year}"),
+)
+#: Company forms ending an addressee's name (NV, SA, GmbH, ...).
+COMPANY_FORMS = (r"bv|nv|sa|srl|bvba|sprl|cv|cvba|vof|commv|gmbh|ag|kg|sas|sarl|ltd|llc|se|asbl|vzw|scrl|snc")
 #: Words an issuer's name keeps in lower case when it is rewritten from capitals.
 LOWER_WORDS = frozenset({"van", "de", "der", "den", "des", "du", "la", "le", "les", "sur", "aan", "op", "am",
                          "im", "an", "et", "en", "und", "d'", "l'"})
 #: A line ending in a company form (NV, SA, GmbH, ...): the addressee, a lease company.
-COMPANY = re.compile(r"\b(?:bv|nv|sa|srl|bvba|sprl|cv|cvba|vof|commv|gmbh|ag|kg|sas|sarl|ltd|llc|se|asbl|vzw|"
-                     r"scrl|snc|s\.a|b\.v|n\.v|bv\s*bv|co\.?\s*kg)\.?\s*$", re.IGNORECASE)
+COMPANY = re.compile(r"\b(?:" + COMPANY_FORMS + r"|s\.a|b\.v|n\.v|bv\s*bv|co\.?\s*kg)\.?\s*$", re.IGNORECASE)
 #: A line that only addresses someone ("Aan:", "Monsieur"): the addressee's name follows.
 SALUTATION = re.compile(r"^(?:aan|a|à|an|to|herrn?|frau|firma|mevrouw|mijnheer|monsieur|madame|dhr\.?|mevr\.?)"
                         r"\s*:?\s*$", re.IGNORECASE)

@@ -85,9 +85,11 @@ class Reading:
         return sum(line.confidence * line.letters for line in self.lines) / letters if letters else 0.0
 
     def doubtful_lines(self) -> list[Line]:
-        """The lines with a word read with less than DOUBTFUL_LINE confidence, the least sure first."""
+        """The lines with a word read with less than DOUBTFUL_LINE confidence: those with a digit
+        first (a fine's dates, numbers, plate and amount), each group the least sure first."""
         doubtful = [line for line in self.lines if line.lowest < DOUBTFUL_LINE]
-        return sorted(doubtful, key=lambda line: line.lowest)[:MAX_LINES]
+        return sorted(doubtful, key=lambda line: (not any(char.isdigit() for char in line.text),
+                                                  line.lowest))[:MAX_LINES]
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,15 @@ A second reading when the first is doubtful: each OCR reading brings its words' 
 (``fines.intake.ocr``), and a caller may pass a ``judge`` that validates the document's text (the
 field checks of ``fines.intake.extraction``, ``fines.intake.judge``). When the judge finds doubts,
 or a page's words are read with low confidence, the doubtful pages are read again another way
-(``_second_readings``), within a budget, and a reading is kept only when the whole document is
-then judged better.
+(``_second_readings``), within a budget of wall time and, when the caller sets one, of CPU time
+per page (a second reading whose estimated cost would exceed it is not tried), and a reading is
+kept only when the whole document is then judged better. ``reread_text_layer`` reads a
+document's text layer again with the other engine and keeps its OCR pages as they were read.
 """
 from __future__ import annotations
 
 import io
+import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,7 +37,8 @@ if TYPE_CHECKING:
     from fines.intake.imageprep import Analysis, Grey, Prepared
     from fines.intake.ocr import Reading, Tesseract
 
-__all__ = ["DocumentText", "Judge", "Judgement", "PageText", "PdfProblem", "ReasonCode", "extract_text", "sniff_pdf"]
+__all__ = ["DocumentText", "Judge", "Judgement", "PageText", "PdfProblem", "ReasonCode", "extract_text",
+           "reread_text_layer", "sniff_pdf"]
 
 ReasonCode = Literal["encrypted", "unreadable", "no_text", "ocr_unavailable", "too_many_pages"]
 Source = Literal["text", "ocr", "failed"]
@@ -55,6 +59,12 @@ GARBLED_PAGE = 55.0
 #: Second readings per document at most, and pages that get them (the doubtful ones, worst first).
 MAX_SECOND_READINGS = 2
 MAX_REREAD_PAGES = 2
+#: A second reading's CPU time, estimated from the first reading's, is taken as this much more
+#: (Tesseract's start and its language data cost the same for a strip as for a page).
+REREAD_OVERHEAD = 1.25
+#: A line cut out for a second reading takes about this many times its height on the strip read
+#: (its margins and the white between lines, ``imageprep.stack_lines``).
+STRIP_ROW = 2.2
 PDF_MAGIC = b"%PDF-"
 SNIFF_WINDOW = 1024
 
@@ -75,8 +85,9 @@ class PdfProblem(Exception):
 class PageText:
     """The text of one page (1-based ``number``) and where it came from (``failed``: it could not be read).
 
-    An OCR page also says how sure Tesseract was of its words (``confidence``, 0-100) and how its
-    picture was prepared (``preparation``: ``crop``, ``flatten``, ``despeckle``, ``deskew +1.5``, ...).
+    An OCR page also says how sure Tesseract was of its words (``confidence``, 0-100), how its
+    picture was prepared (``preparation``: ``crop``, ``flatten``, ``despeckle``, ``deskew +1.5``, ...)
+    and by how much it was turned counter-clockwise to be read upright (``turn``: 0, 90, 180, 270).
     """
 
     number: int
@@ -84,6 +95,7 @@ class PageText:
     source: Source
     confidence: float | None = None
     preparation: tuple[str, ...] = ()
+    turn: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,13 +155,16 @@ def sniff_pdf(data: bytes) -> bool:
 def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu", dpi: int = 300,
                  text_engine: TextEngine = "pdfium", ocr_timeout: float = 180.0,
                  max_pages: int = MAX_PAGES, judge: Judge | None = None,
-                 reread_seconds: float = 30.0) -> DocumentText:
+                 reread_seconds: float = 30.0, cpu_per_page: float | None = None) -> DocumentText:
     """Return the text of every page of the PDF in ``data``, OCRing pages without a text layer.
 
     A scanned page is rendered at its picture's resolution (at most ``dpi``) and prepared as its
     measures say. When ``judge`` finds the document doubtful, or an OCR page's words were read with
     low confidence, doubtful pages are read again (``_second_readings``) for at most
     ``reread_seconds`` and ``MAX_SECOND_READINGS`` readings, and the best-judged reading is kept.
+    With ``cpu_per_page``, a second reading is only tried when the CPU time it is expected to take
+    (this process's and tesseract's, estimated from the first reading's) keeps the document within
+    that many seconds per OCR page.
 
     A page that cannot be read (its text layer or its rendering fails) is kept as a ``failed``
     page and the others are read. Raises ``PdfProblem`` with reason ``encrypted`` (a password is
@@ -162,6 +177,7 @@ def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu
     document = _open(data)
     scans: list[_Scan] = []
     tesseract: Tesseract | None = None
+    started = cpu_seconds()
     try:
         count = len(document)
         if count > max_pages:
@@ -184,11 +200,54 @@ def extract_text(data: bytes, *, ocr: bool = True, languages: str = "nld+fra+deu
     finally:
         document.close()
     if tesseract is not None and scans:
-        pages = _second_readings(pages, scans, tesseract, judge, time.monotonic() + reread_seconds)
+        budget = None if cpu_per_page is None else _Budget(started, cpu_per_page * sum(
+            1 for page in pages if page.source == "ocr"))
+        pages = _second_readings(pages, scans, tesseract, judge, time.monotonic() + reread_seconds, budget)
     result = DocumentText(tuple(pages))
     if not _has_text(result.text):
         raise PdfProblem("no_text", "no readable text in the document" + ("" if ocr else " (OCR disabled)"))
     return result
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of the children it has waited for (tesseract), in seconds."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """CPU seconds a document may take (``limit``), counted from ``started`` (``cpu_seconds``)."""
+
+    started: float
+    limit: float
+
+    def allows(self, estimate: float) -> bool:
+        """Whether a step expected to take ``estimate`` seconds still fits."""
+        return cpu_seconds() - self.started + estimate <= self.limit
+
+
+def reread_text_layer(data: bytes, document: DocumentText, *, text_engine: TextEngine = "pdfplumber",
+                      max_pages: int = MAX_PAGES) -> DocumentText:
+    """``document`` with its text-layer pages read again by ``text_engine``; its OCR pages are kept as read.
+
+    For a second opinion on a document's text layer (pdfplumber orders words by their place on the
+    page) without reading its scanned pages again: the OCR pages, with their second readings, are
+    taken from ``document``, and a page whose text layer now reads as nothing keeps its first text.
+    """
+    if not any(page.source == "text" for page in document.pages):
+        return document
+    pdf = _open(data)
+    try:
+        layer = _text_layer(pdf, data, text_engine)[:max_pages]
+    finally:
+        pdf.close()
+    pages = []
+    for page in document.pages:
+        text = layer[page.number - 1] if page.number <= len(layer) else None
+        keep = page.source != "text" or text is None or (_has_text(page.text) and not _has_text(text))
+        pages.append(page if keep else PageText(page.number, text or "", "text"))
+    return DocumentText(tuple(pages))
 
 
 def _tesseract(languages: str, timeout: float, number: int) -> Tesseract:
@@ -208,10 +267,12 @@ class _Scan:
     analysis: Analysis
     prepared: Prepared
     reading: Reading
+    cost: float = 0.0          # CPU seconds its first reading took (tesseract's included)
 
     @property
     def page(self) -> PageText:
-        return PageText(self.index + 1, self.reading.text, "ocr", self.reading.confidence, self.reading.steps)
+        return PageText(self.index + 1, self.reading.text, "ocr", self.reading.confidence, self.reading.steps,
+                        self.analysis.measures.turn)
 
 
 def _scan(document: pdfium.PdfDocument, index: int, dpi: int, tesseract: Tesseract) -> _Scan | None:
@@ -223,7 +284,9 @@ def _scan(document: pdfium.PdfDocument, index: int, dpi: int, tesseract: Tessera
         return None
     analysis = imageprep.analyse(*rendered)
     prepared = imageprep.prepare(analysis)
-    return _Scan(index, analysis, prepared, _read(tesseract, prepared, index + 1))
+    started = cpu_seconds()
+    reading = _read(tesseract, prepared, index + 1)
+    return _Scan(index, analysis, prepared, reading, cpu_seconds() - started)
 
 
 def _read(tesseract: Tesseract, prepared: Prepared, number: int, first: Reading | None = None,
@@ -276,7 +339,7 @@ def _plan(measures: imageprep.Measures) -> list[str]:
 
 
 def _second_readings(pages: list[PageText], scans: list[_Scan], tesseract: Tesseract, judge: Judge | None,
-                     deadline: float) -> list[PageText]:
+                     deadline: float, budget: _Budget | None = None) -> list[PageText]:
     """Read doubtful pages again; keep each reading that makes the whole document judged better.
 
     The pages with the least sure words go first. A garbled page (its words' confidence below
@@ -285,7 +348,7 @@ def _second_readings(pages: list[PageText], scans: list[_Scan], tesseract: Tesse
     alphabet's): the lines with doubtful words enlarged, the same with Sauvola's binarisation
     (first on a noisy or unevenly lit page, ``_plan``), then the whole page enlarged.
     It stops as soon as nothing is doubtful, after ``MAX_SECOND_READINGS`` readings, or at
-    ``deadline``.
+    ``deadline``; a reading the CPU ``budget`` leaves no room for (``_estimate``) is skipped.
     """
     from fines.intake import imageprep
 
@@ -297,6 +360,8 @@ def _second_readings(pages: list[PageText], scans: list[_Scan], tesseract: Tesse
             step = plan.pop(0)
             garbled = scan.reading.confidence < GARBLED_PAGE
             if (step == "turned") != garbled:
+                continue
+            if budget is not None and not budget.allows(_estimate(scan, step)):
                 continue
             readings += 1
             reader = tesseract if garbled else tesseract.in_languages(best.languages)
@@ -318,6 +383,23 @@ def _second_readings(pages: list[PageText], scans: list[_Scan], tesseract: Tesse
                 pages, best = trial, verdict
                 scan.analysis, scan.prepared, scan.reading = analysis, prepared, reading
     return pages
+
+
+def _estimate(scan: _Scan, step: str) -> float:
+    """The CPU seconds a second reading of ``scan`` is expected to take: its first reading's, in
+    proportion to the pixels read (the doubtful lines' strip, or the page enlarged)."""
+    from fines.intake.imageprep import LARGER
+
+    page = float(scan.prepared.image.size) or 1.0
+    if step == "larger":
+        share = LARGER * LARGER
+    elif step == "turned":
+        share = 1.0
+    else:
+        zoom = LINE_ZOOM * LINE_ZOOM
+        share = sum((width + 4 * max(2, height // 4)) * height * STRIP_ROW for _, _, width, height in
+                    (line.box for line in scan.reading.doubtful_lines())) * zoom / page
+    return scan.cost * share * REREAD_OVERHEAD
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:

@@ -20,12 +20,18 @@ import struct
 import sys
 import threading
 import time
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fines.intake.pdftext import DocumentText
 
 _FRAME = struct.Struct(">Q")
 #: Wall seconds a request may spend on second readings of doubtful scanned pages (the sandbox's
 #: own limits still apply: this only keeps a doubtful scan from using them all up).
 REREAD_SECONDS = 20.0
+#: CPU seconds per scanned page that second readings may bring a document up to (the first
+#: readings are always made): one core reads a page in at most about this long.
+CPU_PER_PAGE = 2.6
 PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
@@ -93,6 +99,19 @@ def as_pdf(data: bytes, max_pages: int) -> tuple[bytes, dict[str, Any]]:
     return pdf, {"picture": kind, "document": base64.b64encode(pdf).decode()}
 
 
+def _upright(converted: dict[str, Any], document: DocumentText) -> dict[str, Any]:
+    """The PDF made of a picture with its pages turned as OCR found them upright (a photo taken turned)."""
+    import base64
+
+    from fines.intake.images import turn_upright
+
+    turns = {page.number: page.turn for page in document.pages if page.turn}
+    if not turns:
+        return converted
+    pdf = turn_upright(base64.b64decode(converted["document"]), turns)
+    return {**converted, "document": base64.b64encode(pdf).decode()}
+
+
 class _Refused(Exception):
     """A file that cannot be read at all: its reason code and message for the reply."""
 
@@ -107,7 +126,7 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
         return render(request, data)
     from fines.intake.extraction import extract_fields
     from fines.intake.judge import judge_fields
-    from fines.intake.pdftext import PdfProblem, extract_text
+    from fines.intake.pdftext import PdfProblem, extract_text, reread_text_layer
     from fines.reasons import Reason
 
     max_pages = int(request.get("max_pages", 50))
@@ -118,23 +137,26 @@ def handle(request: dict[str, Any], data: bytes) -> dict[str, Any]:
     try:
         # A scanned page read doubtfully is read again with other preparations, within a budget.
         document = extract_text(data, ocr=bool(request.get("ocr", True)), max_pages=max_pages, judge=judge_fields,
-                                reread_seconds=float(request.get("reread_seconds", REREAD_SECONDS)))
+                                reread_seconds=float(request.get("reread_seconds", REREAD_SECONDS)),
+                                cpu_per_page=float(request.get("cpu_per_page", CPU_PER_PAGE)))
     except PdfProblem as problem:
         return {"ok": False, "reason": problem.reason_code, "message": problem.message}
     fields = extract_fields(document.text)
     if fields.needs_review and document.ocr_pages < len(document.pages):
         # pdfium's text layer is the fast first pass; pdfplumber orders words by their position
-        # on the page, which reads some multi-column layouts better: keep the better reading.
+        # on the page, which reads some multi-column layouts better: keep the better reading. Only
+        # the text layer is read again; the scanned pages keep their OCR (never read twice).
         try:
-            second = extract_text(data, ocr=bool(request.get("ocr", True)), text_engine="pdfplumber",
-                                  max_pages=max_pages)
+            second = reread_text_layer(data, document, text_engine="pdfplumber", max_pages=max_pages)
         except PdfProblem:
             second = None
-        if second is not None:
+        if second is not None and second != document:
             other = extract_fields(second.text)
             ranked = (len(other.missing), -sum(other.confidence.values()))
             if ranked < (len(fields.missing), -sum(fields.confidence.values())):
                 document, fields = second, other
+    if converted:
+        converted = _upright(converted, document)
     return {
         "ok": True,
         "pages": len(document.pages),

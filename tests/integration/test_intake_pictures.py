@@ -87,3 +87,29 @@ def test_fines_parse_reads_a_photo_as_it_reads_a_pdf(app: Any, tmp_path: Path) -
     record = json.loads(result.output)
     assert (record["plate"], record["notice_number"], record["amount_cents"]) == (
         truth["plate"], truth["notice_number"], truth["amount_cents"])
+
+
+@pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180])
+def test_a_photo_taken_turned_is_kept_upright_in_its_pdf(sandbox: Any, turn: Image.Transpose) -> None:
+    import pypdfium2 as pdfium
+
+    from fines.intake import imageprep
+
+    data, truth = photo()
+    out = io.BytesIO()
+    Image.open(io.BytesIO(data)).transpose(turn).save(out, format="JPEG", quality=80)  # no EXIF orientation
+    outcome = sandbox.parse(out.getvalue(), "IMG_2042.jpg")
+    assert outcome.ok and outcome.document is not None
+    assert outcome.fields["plate"] == truth["plate"]
+    document = pdfium.PdfDocument(outcome.document)
+    try:
+        page = document[0]
+        picture = page.render(scale=100 / 72, grayscale=True).to_pil().convert("L")
+        page.close()
+    finally:
+        document.close()
+    import numpy as np
+
+    measures = imageprep.analyse(np.asarray(picture, dtype=np.uint8), 100.0).measures
+    assert picture.height > picture.width
+    assert measures.turn == 0 and measures.orientation_sure

@@ -7,7 +7,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from fines.intake.images import ImageProblem, image_to_pdf, sniff_image
+from fines.intake.images import ImageProblem, image_to_pdf, sniff_image, turn_upright
 
 
 def picture(format: str, size: tuple[int, int] = (600, 800), **options: object) -> bytes:
@@ -87,3 +87,19 @@ def test_too_many_frames_or_pixels_are_refused_before_decoding() -> None:
     with pytest.raises(ImageProblem) as caught:
         image_to_pdf(picture("PNG", (600, 800)), max_pixels=100_000)
     assert caught.value.reason_code == "too_large"
+
+
+def test_pages_are_turned_upright_by_their_rotation_with_the_picture_kept() -> None:
+    pdf = image_to_pdf(picture("PNG", (1100, 850), dpi=(100, 100)))
+    turned = turn_upright(pdf, {1: 90, 2: 180})  # page 2 does not exist: left alone
+    document = pdfium.PdfDocument(turned)
+    try:
+        page = document[0]
+        # Turned counter-clockwise by 90° to be upright: shown rotated 270° clockwise, portrait.
+        assert page.get_rotation() == 270
+        width, height = page.render(scale=1.0).to_pil().size
+        page.close()
+    finally:
+        document.close()
+    assert height > width
+    assert turn_upright(pdf, {1: 0}) == pdf
