@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     """Mount the web shell, authentication, administration and the feature packages."""
     from app import admin, auth, web
     from app.fleet import views as fleet_views
+    from assistance import views as assistance_views
     from backups import views as backup_views
     from fines.web import views as fines_views
     from sla.desk import views as desk_views
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(desk_views.bp)
     app.register_blueprint(uptime_views.bp)
     app.register_blueprint(backup_views.bp)
+    app.register_blueprint(assistance_views.bp)
 
 
 def register_metrics(app: Flask) -> None:
@@ -117,17 +119,19 @@ def register_commands(app: Flask) -> None:
     """Add the ``fleetdesk`` command groups (clients, users, demo, scheduler and the features')."""
     from app import cli
     from app.fleet.cli import contracts_cli
+    from assistance.cli import assistance_cli
     from backups.cli import backups_cli
     from fines.cli import fines_cli
 
     cli.init_app(app)
-    for group in (fines_cli, contracts_cli, backups_cli):
+    for group in (fines_cli, contracts_cli, backups_cli, assistance_cli):
         app.cli.add_command(group)
 
 
 def register_jobs(app: Flask) -> None:
     """Declare the scheduled jobs that ``fleetdesk scheduler run`` executes."""
     from app import scheduler
+    from assistance import jobs as assistance_jobs
     from backups import jobs as backup_jobs
     from fines import jobs as fines_jobs
     from sla.desk import jobs as desk_jobs
@@ -138,3 +142,4 @@ def register_jobs(app: Flask) -> None:
     desk_jobs.init_app(app)
     uptime_jobs.init_app(app)
     backup_jobs.init_app(app)
+    assistance_jobs.init_app(app)

@@ -44,6 +44,20 @@ ACTION_LABELS: Mapping[str, Any] = {
     "ticket.corrected": _l("Incident level or impact corrected"),
     "uptime.outage_recorded": _l("Outage recorded"),
     "uptime.maintenance_planned": _l("Maintenance planned"),
+    "assistance.cover_created": _l("Assistance cover created"),
+    "assistance.cover_updated": _l("Assistance cover changed"),
+    "assistance.covers_imported": _l("Assistance covers imported"),
+    "assistance.case_opened": _l("Assistance case opened"),
+    "assistance.case_updated": _l("Assistance case corrected"),
+    "assistance.replacement_recorded": _l("Replacement vehicle dates recorded"),
+    "assistance.deadline_met": _l("Assistance deadline met"),
+    "assistance.provider_created": _l("Provider created"),
+    "assistance.provider_updated": _l("Provider changed"),
+    "assistance.provider_assigned": _l("Case assigned to a provider"),
+    "assistance.provider_event": _l("Provider's step recorded"),
+    "assistance.invoice_checked": _l("Invoice checked"),
+    "assistance.case_closed": _l("Assistance case closed"),
+    "assistance.reminders_sent": _l("Assistance deadlines reminded to the agents"),
 }
 
 OBJECT_LABELS: Mapping[str, Any] = {
@@ -55,6 +69,9 @@ OBJECT_LABELS: Mapping[str, Any] = {
     "Ticket": _l("incident"),
     "Outage": _l("outage"),
     "MaintenanceWindow": _l("maintenance"),
+    "Cover": _l("assistance cover"),
+    "Case": _l("assistance case"),
+    "Provider": _l("provider"),
 }
 
 DETAIL_LABELS: Mapping[str, Any] = {
@@ -90,6 +107,28 @@ DETAIL_LABELS: Mapping[str, Any] = {
     "unchanged": _l("Unchanged"),
     "old_plate": _l("Previous plate"),
     "reference_kept_as_printed": _l("Reference kept as printed"),
+    # Assistance.
+    "policy": _l("Policy number"),
+    "product": _l("Product"),
+    "plates": _l("Plates covered"),
+    "plate": _l("Plate"),
+    "cause": _l("Cause"),
+    "country": _l("Country"),
+    "covered": _l("Covered"),
+    "start": _l("Taken on"),
+    "returned": _l("Returned on"),
+    "deadline": _l("Deadline"),
+    "on_time": _l("On time"),
+    "provider": _l("Provider"),
+    "accepted_at": _l("Accepted at"),
+    "event": _l("Step"),
+    "at": _l("Moment"),
+    "issuer": _l("Invoice from"),
+    "source": _l("Source"),
+    "lines": _l("Invoice lines"),
+    "accepted_cents": _l("Accepted"),
+    "refused_cents": _l("Refused"),
+    "deadlines": _l("Deadlines"),
 }
 
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")

@@ -63,7 +63,8 @@ def recharge_lines(client_id: int | None, start: date, end: date, calendar: Work
         contract = fine.contract
         assert fine.processed_at is not None
         lines.append(RechargeLine(
-            fine_id=fine.id, client_code=code, contract_number=contract.contract_number if contract else "",
+            source="fine", source_id=fine.id, client_code=code,
+            contract_number=contract.contract_number if contract else "",
             lessee=(contract.driver_name if contract else None) or "", issuer=fine.issuer,
             notice_number=fine.notice_number, plate=_plate(fine),
             offence_at=fine.offence_at.astimezone(zone) if fine.offence_at else None,

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 from app import mail
 from app.clock import work_calendar
+from app.documents import DocumentText
 from app.extensions import db
 from app.i18n import addresses_by_locale
 from app.models import Client, Role, User
@@ -43,6 +44,15 @@ def sandbox_for(config: Any) -> PdfSandbox:
     """A PDF sandbox with the configured limits (wall time, CPU time, memory, pages)."""
     return PdfSandbox(timeout=float(config["PDF_TIMEOUT_SECONDS"]), memory_mb=int(config["PDF_MEMORY_MB"]),
                       cpu_seconds=int(config["PDF_CPU_SECONDS"]), max_pages=int(config["PDF_MAX_PAGES"]))
+
+
+def read_pdf_text(app: Flask, data: bytes, filename: str | None) -> DocumentText:
+    """The platform's sandboxed PDF reader (``app.documents``): one worker under the configured limits."""
+    with sandbox_for(app.config) as sandbox:
+        outcome = sandbox.parse(data, filename)
+    if not outcome.ok:
+        return DocumentText(False, reason=outcome.reason or "unreadable", pages=outcome.pages)
+    return DocumentText(True, text=outcome.text, pages=outcome.pages)
 
 
 def drain_mailbox(mailbox: Mailbox, account: ImapAccount, settings: services.IntakeSettings,

@@ -1,4 +1,4 @@
-"""What processing produces: the driver designation (PDF form and CSV batch) and recharge lines (CSV).
+"""What processing produces: the driver designation (PDF form and CSV batch) and recharge lines (CSV, ``app.recharge``).
 
 Pure: values in, bytes or text out. The PDF uses fpdf2's core fonts (no files needed).
 """
@@ -12,6 +12,11 @@ from babel.dates import format_date, format_time
 from fpdf import FPDF
 
 from app.csvout import write_csv
+from app.recharge import RECHARGE_COLUMNS, RechargeLine, recharges_csv
+
+# The recharge lines and their CSV moved down to the platform (shared with assistance); re-exported here.
+__all__ = ["DATE_LOCALES", "DESIGNATION_COLUMNS", "LABELS", "RECHARGE_COLUMNS", "Designation", "RechargeLine",
+           "designation_pdf", "designations_csv", "recharges_csv"]
 
 
 @dataclass(frozen=True)
@@ -31,25 +36,6 @@ class Designation:
     driver_email: str | None
     deadline: date | None
     language: str  # nl, fr, de or en
-
-
-@dataclass(frozen=True)
-class RechargeLine:
-    """One fine paid by the lessor and invoiced on to the lessee."""
-
-    fine_id: int
-    client_code: str
-    contract_number: str
-    lessee: str
-    issuer: str | None
-    notice_number: str | None
-    plate: str
-    offence_at: datetime | None
-    amount_cents: int
-    currency: str
-    payment_reference: str | None
-    due_date: date | None
-    processed_on: date
 
 
 LABELS = {
@@ -121,9 +107,6 @@ def designation_pdf(item: Designation, today: date) -> bytes:
 
 DESIGNATION_COLUMNS = ("fine_id", "client_code", "issuer", "notice_number", "plate", "offence_at", "contract_number",
                        "driver_name", "driver_address", "driver_email", "designation_due")
-RECHARGE_COLUMNS = ("fine_id", "client_code", "contract_number", "lessee", "issuer", "notice_number", "plate",
-                    "offence_at", "amount", "currency", "payment_reference", "due_date", "processed_on")
-
 
 def designations_csv(items: Iterable[Designation]) -> str:
     """A batch of designations, one line per fine (formula-like cells neutralised)."""
@@ -132,15 +115,3 @@ def designations_csv(items: Iterable[Designation]) -> str:
          d.offence_at.isoformat() if d.offence_at else None, d.contract_number, d.driver_name,
          d.driver_address, d.driver_email, d.deadline.isoformat() if d.deadline else None]
         for d in items))
-
-
-def recharges_csv(lines: Iterable[RechargeLine]) -> str:
-    """Recharge lines for a client and period.
-
-    Amounts are in the currency's units with two decimals; a credit stays negative.
-    """
-    return write_csv(RECHARGE_COLUMNS, (
-        [r.fine_id, r.client_code, r.contract_number, r.lessee, r.issuer, r.notice_number, r.plate,
-         r.offence_at.isoformat() if r.offence_at else None, f"{r.amount_cents / 100:.2f}", r.currency,
-         r.payment_reference, r.due_date.isoformat() if r.due_date else None, r.processed_on.isoformat()]
-        for r in lines), numeric=("amount",))

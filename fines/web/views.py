@@ -49,14 +49,17 @@ _OPEN = frozenset(state.value for state in OPEN_STATES)
 def _register(state: Any) -> None:
     from app.audit_labels import add_value_labels
     from app.demo import add_demo_loader
+    from app.documents import on_pdf_text
     from app.fleet import on_contracts_changed
     from app.web import add_nav_item
     from fines.demo import load_demo_fines
+    from fines.jobs import read_pdf_text
     from fines.workflow.batch import rematch_changed_plates
 
     add_nav_item(state.app, _l("Fines"), "fines.index", order=10)
     add_demo_loader(state.app, load_demo_fines)
     on_contracts_changed(state.app, rematch_changed_plates)
+    on_pdf_text(state.app, read_pdf_text)
     add_value_labels(state.app, "Fine", {"from_state": lambda code: labels.label("state", code),
                                          "to_state": lambda code: labels.label("state", code),
                                          "reasons": labels.reasons_text})

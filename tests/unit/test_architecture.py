@@ -24,7 +24,7 @@ TRANSACTION_ENDERS = {
     "app/uow.py": "the unit of work: the one place that commits and rolls back",
     "app/web.py": "the 500 error handler rolls back what the failed request left before rendering the error page",
 }
-SOURCE_PACKAGES = ("app", "fines", "sla", "backups")
+SOURCE_PACKAGES = ("app", "fines", "sla", "backups", "assistance")
 
 
 def _transaction_ends(path: Path) -> list[tuple[int, str]]:

@@ -41,9 +41,10 @@ def _catalogue(lang: str) -> dict[str, str]:
 
 
 def _emitted_codes() -> set[str]:
-    """Every ``Reason("<code>"`` written in the fines package (the extraction, intake, the workflow)."""
+    """Every ``Reason("<code>"`` written in the fines package (the extraction, intake, the workflow) and in the
+    platform's contract matching rule the fines use (``app.fleet.matching``)."""
     codes: set[str] = set()
-    for path in (ROOT / "fines").rglob("*.py"):
+    for path in [*(ROOT / "fines").rglob("*.py"), ROOT / "app" / "fleet" / "matching.py"]:
         codes |= set(re.findall(r'\bReason\(\s*"(\w+)"', path.read_text(encoding="utf-8")))
     return codes
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from tests import support
 
 ROOT = Path(__file__).resolve().parents[2]
-CHECKED = ("app", "fines", "sla", "backups", "tests", "bench", "migrations")
+CHECKED = ("app", "fines", "sla", "backups", "assistance", "tests", "bench", "migrations")
 
 
 def test_ruff_finds_nothing() -> None:

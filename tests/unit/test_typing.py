@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_mypy_passes(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "setup.cfg"), "--cache-dir", str(tmp_path),
-         "app", "fines", "sla", "backups"],
+         "app", "fines", "sla", "backups", "assistance"],
         cwd=ROOT, capture_output=True, text=True, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -23,7 +23,7 @@ import pytest
 from jinja2 import nodes
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("app", "fines", "sla", "backups")
+PACKAGES = ("app", "fines", "sla", "backups", "assistance")
 
 #: Words that read the same in every language: product and standard names, units, codes.
 ALLOWED_WORDS = frozenset({

@@ -19,6 +19,11 @@ ID_PARAMETERS = {
     "contract_id": lambda w: w.contract_b_id,
     "ticket_id": lambda w: w.ticket_b_id,
     "outage_id": lambda w: 1,  # operator-wide; only staff may edit
+    # Assistance: the world holds no assistance rows (a client's foreign case and cover are tested with real
+    # rows in tests/web/test_assistance_views.py); providers are operator-wide and staff-only.
+    "case_id": lambda w: 1,
+    "cover_id": lambda w: 1,
+    "provider_id": lambda w: 1,
 }
 
 
