@@ -89,8 +89,10 @@ def register_i18n(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the web shell, authentication, administration and the feature packages."""
-    from app import admin, auth, web
+    from app import admin, auth, client_life, web
     from app.fleet import views as fleet_views
+    from app.offboarding import views as offboarding_views
+    from app.privacy import views as privacy_views
     from assistance import views as assistance_views
     from backups import views as backup_views
     from fines.web import views as fines_views
@@ -100,12 +102,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(web.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    client_life.init_app(app)  # suspension guard, the client's suspension and service contract screen
+    offboarding_views.init_app(app)  # a client's off-boarding (export, purge) and the purge certificates
     app.register_blueprint(fines_views.bp)
     app.register_blueprint(fleet_views.bp)
     app.register_blueprint(desk_views.bp)
     app.register_blueprint(uptime_views.bp)
     app.register_blueprint(backup_views.bp)
     app.register_blueprint(assistance_views.bp)
+    app.register_blueprint(privacy_views.bp)
 
 
 def register_metrics(app: Flask) -> None:
@@ -119,18 +124,20 @@ def register_commands(app: Flask) -> None:
     """Add the ``fleetdesk`` command groups (clients, users, demo, scheduler and the features')."""
     from app import cli
     from app.fleet.cli import contracts_cli
+    from app.privacy.cli import privacy_cli
     from assistance.cli import assistance_cli
     from backups.cli import backups_cli
     from fines.cli import fines_cli
 
     cli.init_app(app)
-    for group in (fines_cli, contracts_cli, backups_cli, assistance_cli):
+    for group in (fines_cli, contracts_cli, backups_cli, assistance_cli, privacy_cli):
         app.cli.add_command(group)
 
 
 def register_jobs(app: Flask) -> None:
     """Declare the scheduled jobs that ``fleetdesk scheduler run`` executes."""
     from app import scheduler
+    from app.privacy import retention
     from assistance import jobs as assistance_jobs
     from backups import jobs as backup_jobs
     from fines import jobs as fines_jobs
@@ -138,6 +145,7 @@ def register_jobs(app: Flask) -> None:
     from sla.uptime import jobs as uptime_jobs
 
     scheduler.init_app(app)
+    retention.init_app(app)
     fines_jobs.init_app(app)
     desk_jobs.init_app(app)
     uptime_jobs.init_app(app)

@@ -19,6 +19,13 @@ from flask_babel import lazy_gettext as _l
 ACTION_LABELS: Mapping[str, Any] = {
     "client.created": _l("Client created"),
     "client.updated": _l("Client changed"),
+    "client.suspended": _l("Client suspended"),
+    "client.resumed": _l("Client's suspension lifted"),
+    "client.service_contract_set": _l("Service contract recorded"),
+    "client.offboarding_started": _l("Off-boarding started"),
+    "client.exported": _l("Everything of the client exported"),
+    "client.purged": _l("Client purged"),
+    "client.imported": _l("Client restored from its off-boarding archive"),
     "user.created": _l("User created"),
     "user.updated": _l("User changed"),
     "user.reporter_changed": _l("Authorisation to report incidents changed"),
@@ -28,6 +35,7 @@ ACTION_LABELS: Mapping[str, Any] = {
     "fines.cli": _l("Fines taken in from the command line"),
     "fines.message_assigned": _l("E-mail assigned to a client"),
     "fines.message_retried": _l("Refused e-mail read again"),
+    "fines.held_taken_in": _l("E-mail held during a suspension taken in"),
     "fines.mail_imported": _l("Saved e-mail taken in from the command line"),
     "fines.matched_again": _l("Fines matched again"),
     "fines.reminder_sent": _l("Cut-off reminder sent"),
@@ -40,8 +48,21 @@ ACTION_LABELS: Mapping[str, Any] = {
     "privacy.driver_erased": _l("Driver's personal data erased"),
     "privacy.driver_exported": _l("Driver's personal data exported"),
     "privacy.fine_expired": _l("Fine's documents removed after the retention period"),
+    "privacy.request_opened": _l("Privacy request recorded"),
+    "privacy.identity_checked": _l("Requester's identity checked"),
+    "privacy.request_extended": _l("Privacy request's deadline extended"),
+    "privacy.request_answered": _l("Privacy request answered"),
+    "privacy.request_refused": _l("Privacy request refused"),
+    "privacy.restricted": _l("Processing of a driver's data restricted"),
+    "privacy.restriction_lifted": _l("Restriction of processing lifted"),
+    "privacy.restriction_overridden": _l("Restriction of processing overridden"),
+    "privacy.person_exported": _l("Everything held on a person exported"),
+    "privacy.person_erased": _l("A person's data erased everywhere"),
+    "privacy.retention_run": _l("Personal data past its retention removed"),
     "ticket.opened": _l("Incident reported"),
     "ticket.corrected": _l("Incident level or impact corrected"),
+    "ticket.restore_requested": _l("Restore requested"),
+    "ticket.restored": _l("Data restored from a backup"),
     "uptime.outage_recorded": _l("Outage recorded"),
     "uptime.maintenance_planned": _l("Maintenance planned"),
     "assistance.cover_created": _l("Assistance cover created"),
@@ -72,6 +93,7 @@ OBJECT_LABELS: Mapping[str, Any] = {
     "Cover": _l("assistance cover"),
     "Case": _l("assistance case"),
     "Provider": _l("provider"),
+    "PrivacyRequest": _l("privacy request"),
 }
 
 DETAIL_LABELS: Mapping[str, Any] = {
@@ -129,6 +151,18 @@ DETAIL_LABELS: Mapping[str, Any] = {
     "accepted_cents": _l("Accepted"),
     "refused_cents": _l("Refused"),
     "deadlines": _l("Deadlines"),
+    # Restore requests.
+    "restore_what": _l("Data to restore"),
+    "restore_point": _l("Restore to"),
+    "backup": _l("Backup"),
+    # A client's suspension and service contract.
+    "sessions_ended": _l("Sessions ended"),
+    "held_mail": _l("Held e-mails taken in"),
+    "starts_on": _l("Contract start"),
+    "term_months": _l("Initial term (months)"),
+    "notice_months": _l("Notice period (months)"),
+    "renewal_months": _l("Renewal term (months)"),
+    "messages": _l("E-mails"),
 }
 
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?$")

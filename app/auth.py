@@ -69,8 +69,12 @@ def init_security(app: Flask) -> None:
         user = db.session.get(User, int(user_id))
         if user is None or not user.active or user.session_generation != int(generation):
             return None  # password changed or account deactivated: the old session ends
-        if services.live_session(user.id, session.get(SESSION_TOKEN), now()) is None:
-            return None  # logged out, or past its absolute lifetime: a copied cookie gets nothing
+        from app.client_life import flag_suspended
+
+        # A suspended client's user is refused (``app.client_life`` answers the request); a session logged
+        # out or past its absolute lifetime ends: a copied cookie gets nothing.
+        if flag_suspended(user) or services.live_session(user.id, session.get(SESSION_TOKEN), now()) is None:
+            return None
         return user
 
     @app.before_request
@@ -171,9 +175,14 @@ def login() -> Any:
         try:
             user = services.authenticate(email, form.password.data or "", ip, now())
         except services.LoginRefused as refused:
-            _count_failure(email, ip)
             status = refused.status
-            flash(_("Wrong e-mail address or password."), "error")
+            if refused.status == 403:  # right password, but the client is suspended (``app.client_life``)
+                from app.client_life import suspended_message
+
+                flash(suspended_message(), "error")
+            else:
+                _count_failure(email, ip)
+                flash(_("Wrong e-mail address or password."), "error")
         else:
             with unit_of_work():
                 token = services.start_session(user, now(),

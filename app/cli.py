@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import datetime
 
 import click
 import sqlalchemy as sa
@@ -53,10 +54,61 @@ def clients_list(as_json: bool) -> None:
     rows = db.session.scalars(sa.select(Client).order_by(Client.code)).all()
     if as_json:
         click.echo(json.dumps([{"id": c.id, "code": c.code, "name": c.name, "intake_address": c.intake_address,
-                                "locale": c.locale, "active": c.active} for c in rows], indent=2))
+                                "locale": c.locale, "active": c.active, "suspended": c.is_suspended,
+                                "suspension_reason": c.suspension_reason} for c in rows], indent=2))
         return
     for c in rows:
-        click.echo(f"{c.code:<12} {c.name:<40} {c.intake_address}{'' if c.active else '  (inactive)'}")
+        state = "  (suspended)" if c.is_suspended else "" if c.active else "  (inactive)"
+        click.echo(f"{c.code:<12} {c.name:<40} {c.intake_address}{state}")
+
+
+@clients_cli.command("suspend")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why (kept in the audit log and shown to administrators).")
+@with_appcontext
+def clients_suspend(code: str, reason: str) -> None:
+    """Suspend a client: its users are refused and logged out, mail to its address is held."""
+    from app import client_life, clock
+
+    with command_unit_of_work():
+        client = services.client_by_code(code)
+        ended = client_life.suspend_client(cli_actor(), client, reason, clock.now())
+    click.echo(f"client {client.code} suspended; {ended} session(s) ended; mail to {client.intake_address} is held")
+
+
+@clients_cli.command("resume")
+@click.argument("code")
+@with_appcontext
+def clients_resume(code: str) -> None:
+    """Lift a client's suspension: its users log in again and its held mail is taken in."""
+    from app import client_life
+
+    with command_unit_of_work():
+        client = services.client_by_code(code)
+        taken = client_life.resume_client(cli_actor(), client)
+    click.echo(f"client {client.code} resumed; {taken} held message(s) taken in")
+
+
+@clients_cli.command("contract")
+@click.argument("code")
+@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Start date, YYYY-MM-DD.")
+@click.option("--term-months", type=click.IntRange(min=1), required=True, help="Initial term in months.")
+@click.option("--notice-months", type=click.IntRange(min=12), default=12, show_default=True)
+@click.option("--renewal-months", type=click.IntRange(min=1), default=12, show_default=True,
+              help="Tacit renewal on the anniversary for this many months.")
+@with_appcontext
+def clients_contract(code: str, start: datetime, term_months: int, notice_months: int, renewal_months: int) -> None:
+    """Record a client's service contract and print its notice dates."""
+    from app import client_life, clock
+
+    with command_unit_of_work():
+        client = services.client_by_code(code)
+        client_life.set_service_contract(cli_actor(), client, starts_on=start.date(), term_months=term_months,
+                                         notice_months=notice_months, renewal_months=renewal_months)
+        dates = client_life.contract_dates(client, clock.today())
+    assert dates is not None
+    click.echo(f"client {client.code}: term ends {dates.term_end}; give notice by {dates.notice_by}; "
+               f"earliest end {dates.earliest_end}")
 
 
 @click.group("users")
@@ -110,7 +162,9 @@ def users_list() -> None:
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     from app import demo, i18n_tools, scheduler
+    from app.offboarding.cli import add_commands as add_offboarding_commands
 
+    add_offboarding_commands(clients_cli)
     app.cli.add_command(clients_cli)
     app.cli.add_command(i18n_tools.i18n_command)
     app.cli.add_command(users_cli)

@@ -67,7 +67,20 @@ class Config:
 
     # Fines workflow.
     FINE_RETENTION_DAYS = 3 * 365  # closed fines then lose their PDFs and personal data
+
+    # Retention (privacy: personal data kept no longer than needed); the nightly privacy.retention job
+    # removes what is older, logs and audits the counts. Periods in days, counted from entering the state.
+    RETENTION_FINE_CANCELLED_DAYS = 365  # cancelled fines: PDFs and personal data
+    RETENTION_FINE_DUPLICATE_DAYS = 90  # duplicates (the original fine keeps everything)
+    RETENTION_FINE_QUARANTINED_DAYS = 180  # quarantined fines (unreadable or refused)
+    RETENTION_FINE_OPEN_DAYS = 5 * 365  # fines never closed, counted from their arrival
+    RETENTION_RAW_MAIL_DAYS = 365  # the raw .eml of intake messages (their fines were read long before)
+    RETENTION_TICKET_DAYS = 3 * 365  # closed support tickets: their description and contact details
+    RETENTION_LOGIN_DAYS = 1  # login records (sessions with their IP address) after they ended or expired
     REMINDER_CUTOFF_WORKDAYS = 2
+
+    # Off-boarding: days after off-boarding starts before a client may be purged (``--now`` skips it).
+    PURGE_GRACE_DAYS = 30
 
     # Uptime: what the prober checks (JSON list of {name, url, expected_status, timeout}); empty means
     # the product's own /healthz at BASE_URL.
@@ -112,6 +125,14 @@ _INT_KEYS = {
     "FINES_READ_WORKERS",
     "INTAKE_POLL_MINUTES",
     "FINE_RETENTION_DAYS",
+    "RETENTION_FINE_CANCELLED_DAYS",
+    "RETENTION_FINE_DUPLICATE_DAYS",
+    "RETENTION_FINE_QUARANTINED_DAYS",
+    "RETENTION_FINE_OPEN_DAYS",
+    "RETENTION_RAW_MAIL_DAYS",
+    "RETENTION_TICKET_DAYS",
+    "RETENTION_LOGIN_DAYS",
+    "PURGE_GRACE_DAYS",
     "REMINDER_CUTOFF_WORKDAYS",
     "PROBE_FAILURES_FOR_OUTAGE",
     "PROBE_INTERVAL_SECONDS",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,8 +38,16 @@ class Client(Model):
     # The language of mail to its users who chose none (en, nl or fr); none: the default language.
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Suspended by an admin (AV 13.2, 14.3): its users are refused, its mail is held (``app.client_life``).
+    suspended_at: Mapped[datetime | None] = mapped_column()
+    suspension_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
     users: Mapped[list[User]] = relationship(back_populates="client", order_by="User.email")
+    service_contract: Mapped[ServiceContract | None] = relationship(back_populates="client")
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     def __repr__(self) -> str:
         return f"<Client {self.code}>"
@@ -93,6 +101,29 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+class ServiceContract(Model):
+    """The operator-client service contract (AV 12.4-12.6): ``app.service_contract`` reckons its dates."""
+
+    __tablename__ = "service_contracts"
+    __table_args__ = (
+        sa.CheckConstraint("term_months >= 1", name="term_is_positive"),
+        sa.CheckConstraint("notice_months >= 12", name="notice_is_twelve_months_or_more"),
+        sa.CheckConstraint("renewal_months >= 1", name="renewal_is_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id", ondelete="CASCADE"), unique=True)
+    starts_on: Mapped[date] = mapped_column()
+    term_months: Mapped[int] = mapped_column()
+    notice_months: Mapped[int] = mapped_column(default=12, server_default="12")
+    renewal_months: Mapped[int] = mapped_column(default=12, server_default="12")
+
+    client: Mapped[Client] = relationship(back_populates="service_contract")
+
+    def __repr__(self) -> str:
+        return f"<ServiceContract client={self.client_id} from {self.starts_on} {self.term_months}m>"
 
 
 class AuditEntry(TenantScoped, Model):

@@ -66,7 +66,7 @@ def run_job(app: Flask, job_id: str) -> object:
 def _prune_sessions(now: Any) -> int:
     from app.services import prune_sessions
 
-    return prune_sessions(now)
+    return prune_sessions(now, int(current_app.config["RETENTION_LOGIN_DAYS"]))
 
 
 def _flush_outbox(now: Any) -> int:

@@ -43,7 +43,7 @@ class ServiceError(ValueError):
 
 
 class LoginRefused(Exception):
-    """A login that did not succeed; ``status`` is 401 (bad credentials) or 429 (rate limited)."""
+    """A login that did not succeed; ``status`` is 401 (bad credentials), 403 (client suspended) or 429."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
@@ -260,6 +260,9 @@ def authenticate(email: str, password: str, ip: str, now: datetime) -> User:
     if not ok or user is None or not user.active:
         logger.info("failed login for %s from %s", email, ip)
         raise LoginRefused("Wrong e-mail address or password.", 401)
+    if user.client is not None and user.client.suspended_at is not None:
+        logger.info("login refused for %s from %s: client %s is suspended", email, ip, user.client.code)
+        raise LoginRefused("The client's account is suspended.", 403)
     if security.needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
     user.last_login_at = now

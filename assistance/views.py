@@ -54,12 +54,15 @@ CASE_STATES = ("open", "closed", "all")
 def _register(state: Any) -> None:
     from app.audit_labels import add_value_labels
     from app.demo import add_demo_loader
+    from app.privacy.services import PersonData, add_person_data
     from app.web import add_dashboard_panel, add_nav_item
     from assistance.demo import load_demo_assistance
+    from assistance.privacy import export_person_cases
 
     add_nav_item(state.app, _l("Assistance"), "assistance.index", order=35)
     add_dashboard_panel(state.app, "assistance/_dashboard.html", _dashboard_panel)
     add_demo_loader(state.app, load_demo_assistance)
+    add_person_data(state.app, PersonData("assistance", export_person_cases))
     add_value_labels(state.app, "Case", {"cause": lambda code: labels.name("cause", code),
                                          "issuer": lambda code: screen_labels.name(screen_labels.ISSUERS, code),
                                          "event": lambda code: screen_labels.name(screen_labels.PROVIDER_EVENTS, code),

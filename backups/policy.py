@@ -76,7 +76,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final, Literal, get_args
 
-from app.workcalendar import WorkCalendar, require_aware
+from app.workcalendar import WorkCalendar, require_aware, workdays_budget
 
 __all__ = [
     "BACKUP_STATES",
@@ -318,18 +318,7 @@ def _merged(
 
 def _budget(started: datetime, tier: Tier, calendar: WorkCalendar) -> tuple[datetime, timedelta]:
     """Return the clock's first working moment and the working time the restore may take."""
-    begin = calendar.next_working_moment(_aware(started, "started"))
-    day = begin.date()
-    opening = calendar.next_working_moment(datetime.combine(day, time(0), calendar.zone))
-    into = calendar.working_time_between(opening, begin)
-    target_day = calendar.add_workdays(day, POLICIES[tier].restore_within_workdays)
-    target_opening = calendar.next_working_moment(
-        datetime.combine(target_day, time(0), calendar.zone)
-    )
-    target = calendar.add_working_time(
-        target_opening, min(into, calendar.working_time_on(target_day))
-    )
-    return begin, calendar.working_time_between(begin, target)
+    return workdays_budget(_aware(started, "started"), POLICIES[tier].restore_within_workdays, calendar)
 
 
 def restore_deadline(

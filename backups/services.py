@@ -19,7 +19,7 @@ import tarfile
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from app.db import utcnow
 from app.security import redact_secrets
 from app.version import __version__
-from app.workcalendar import WorkCalendar
+from app.workcalendar import BRUSSELS, WorkCalendar
 from backups.manifest import Manifest, Part, backup_id, check_parts, sha256_file
 from backups.policy import POLICIES, BackupRecord, Tier, business_date, to_prune
 
@@ -397,3 +397,14 @@ def drill(config: Any, engine: Any, now: datetime, calendar: WorkCalendar) -> di
     if mismatches:
         raise BackupError(f"drill of {manifest.id}: row counts differ: {mismatches}")
     return entry
+
+
+def backup_horizon(app: Any, now: datetime) -> date | None:
+    """The last day a backup taken up to ``now`` is kept (its end plus its tier's retention), or None.
+
+    Registered with ``app.retention.on_backup_horizon``: a purge certificate says by when the purged
+    data has left every backup.
+    """
+    ends = [(m.finished_at or m.started_at) + POLICIES[m.tier].keep
+            for m in list_backups(app.config) if m.started_at <= now]
+    return max(ends).astimezone(BRUSSELS).date() if ends else None

@@ -8,7 +8,9 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import lazy_gettext as _l
 
 from app.auth import admin_required
+from app.backup_catalogue import CatalogueEntry, on_backup_catalogue
 from app.clock import now, work_calendar
+from app.retention import on_backup_horizon
 from backups import services
 from backups.policy import POLICIES, BackupRecord, Tier, check_tiers
 
@@ -30,6 +32,20 @@ def _register(state: Any) -> None:
     from app.web import add_nav_item
 
     add_nav_item(state.app, _l("Backups"), "backups.index", (Role.ADMIN,), order=80)
+    on_backup_horizon(state.app, services.backup_horizon)
+    on_backup_catalogue(state.app, verified_backups)
+
+
+def verified_backups(app: Any) -> list[CatalogueEntry]:
+    """The verified backups as the platform's catalogue lists them (taken at the dump's start)."""
+    entries = []
+    for m in services.list_backups(app.config):
+        if m.state != "verified" or m.finished_at is None:
+            continue
+        policy = POLICIES[m.tier]
+        entries.append(CatalogueEntry(m.id, m.tier.value, policy.what, policy.storage, m.started_at,
+                                      m.finished_at + policy.keep, policy.restore_within_workdays))
+    return entries
 
 
 @bp.route("/")

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.fleet.models import Contract
 from app.fleet.plates import Plate, format_plate
 from app.models import Client
+from app.privacy.services import restricted_contract_ids
 from app.workcalendar import WorkCalendar
 from fines.models import Fine
 from fines.outputs import Designation, RechargeLine
@@ -38,13 +39,16 @@ def designation_of(fine: Fine, calendar: WorkCalendar) -> Designation | None:
 
 
 def designations(client_id: int | None, calendar: WorkCalendar) -> list[Designation]:
-    """Designations of the ready and redirected fines (of one client, or all the user may see)."""
+    """Designations of the ready and redirected fines (of one client, or all the user may see); a ready fine
+    of a driver whose processing is restricted (``app.privacy``) is left out."""
     query = (sa.select(Fine).join(Contract, Fine.contract_id == Contract.id)
              .where(Contract.instruction == "redirect", Fine.state.in_(("ready", "processed")))
              .options(joinedload(Fine.contract)).order_by(Fine.client_id, Fine.designation_due, Fine.id))
     if client_id is not None:
         query = query.where(Fine.client_id == client_id)
-    items = [designation_of(f, calendar) for f in db.session.scalars(query)]
+    fines = list(db.session.scalars(query))
+    restricted = restricted_contract_ids(f.contract_id for f in fines if f.state == "ready" and f.contract_id)
+    items = [designation_of(f, calendar) for f in fines if not (f.state == "ready" and f.contract_id in restricted)]
     return [i for i in items if i is not None]
 
 

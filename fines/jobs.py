@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -53,6 +54,11 @@ def read_pdf_text(app: Flask, data: bytes, filename: str | None) -> DocumentText
     if not outcome.ok:
         return DocumentText(False, reason=outcome.reason or "unreadable", pages=outcome.pages)
     return DocumentText(True, text=outcome.text, pages=outcome.pages)
+
+
+def take_in_held_mail(client_id: int, actor: Actor) -> int:
+    """Take in the mail held for a client whose suspension was lifted (``app.client_life.on_client_resumed``)."""
+    return services.take_in_held(client_id, actor, settings=services.IntakeSettings.from_config(current_app.config))
 
 
 def drain_mailbox(mailbox: Mailbox, account: ImapAccount, settings: services.IntakeSettings,
@@ -220,16 +226,16 @@ def collect_blobs(now: datetime) -> int:
     return len(services.remove_orphan_blobs(app.config["DATA_DIR"], now))
 
 
-def expire_fines(now: datetime) -> int:
-    """Daily: closed fines past the retention lose their PDFs and personal data."""
+def expire_fines(now: datetime, config: Mapping[str, Any]) -> dict[str, int]:
+    """Nightly, in ``app.privacy``'s retention job: fines past their state's retention and old raw mails."""
     from fines import privacy
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return privacy.expire_closed_fines(app.config["DATA_DIR"], now, int(app.config["FINE_RETENTION_DAYS"]))
+    return privacy.expire_fines(config["DATA_DIR"], now, config)
 
 
 def init_app(app: Flask) -> None:
     """Declare the fines' scheduled jobs (``fleetdesk fines watch`` is the push alternative to polling)."""
+    from app.privacy.retention import add_retention
     from app.scheduler import JobSpec, add_job
 
     minutes = int(app.config["INTAKE_POLL_MINUTES"])
@@ -237,8 +243,7 @@ def init_app(app: Flask) -> None:
                          "Read the fine-intake mailboxes."))
     add_job(app, JobSpec("fines.morning_round", morning_round, {"day_of_week": "mon-fri", "hour": 8, "minute": 40},
                          "Remind clients of fines near their cut-off; worklist for agents."))
-    add_job(app, JobSpec("fines.expire", expire_fines, {"hour": 2, "minute": 30},
-                         "Remove PDFs and personal data of closed fines past their retention."))
+    add_retention(app, "fines", expire_fines)
     add_job(app, JobSpec("fines.read_received", read_received, {"seconds": 60},
                          "Read uploaded fines a stopped web process left unread.", trigger="interval"))
     add_job(app, JobSpec("fines.gc_blobs", collect_blobs, {"hour": 3, "minute": 40},

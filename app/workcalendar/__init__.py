@@ -10,8 +10,10 @@ current time.
 - ``table``: the engine answering them exactly and fast (per-day spans, cumulative tables in
   integer microseconds, ``bisect`` lookups; how, and how summer time is handled, is told there);
 - ``instants``: the operator's zone (``BRUSSELS``) and the guard refusing naive datetimes
-  (``require_aware``), which every module taking a moment in uses.
+  (``require_aware``), which every module taking a moment in uses;
+- ``budget``: the working time "within N workdays" allows (``workdays_budget``: the restore targets).
 """
+from app.workcalendar.budget import workdays_budget
 from app.workcalendar.calendar import WorkCalendar
 from app.workcalendar.instants import BRUSSELS, is_aware, require_aware
 from app.workcalendar.schedule import (
@@ -32,4 +34,5 @@ __all__ = [
     "belgian_public_holidays",
     "is_aware",
     "require_aware",
+    "workdays_budget",
 ]

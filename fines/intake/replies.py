@@ -44,6 +44,22 @@ def question_reply(*, sender: str, mail_from: str, subject: str | None, in_reply
     return _reply(sender, mail_from, subject, in_reply_to, body)
 
 
+def held_reply(*, sender: str, mail_from: str, subject: str | None, in_reply_to: str | None) -> EmailMessage:
+    """Tell the sender that the message is kept but not processed while the client's account is suspended."""
+    body = (
+        "NL - Uw bericht is goed ontvangen en bewaard, maar wordt nu niet verwerkt: de FleetDesk-account van "
+        "deze klant is opgeschort. Het wordt verwerkt zodra de opschorting is opgeheven; u hoeft het niet "
+        "opnieuw te sturen.\n\n"
+        "FR - Votre message a bien été reçu et conservé, mais il n’est pas traité pour l’instant : le compte "
+        "FleetDesk de ce client est suspendu. Il sera traité dès la levée de la suspension ; inutile de le "
+        "renvoyer.\n\n"
+        "EN - Your message was received and kept, but it is not processed for now: this client's FleetDesk "
+        "account is suspended. It will be processed as soon as the suspension is lifted; there is no need to "
+        "send it again.\n"
+    )
+    return _reply(sender, mail_from, subject, in_reply_to, body)
+
+
 def refusal_reply(refusals: list[Refusal], *, sender: str, mail_from: str, subject: str | None,
                   in_reply_to: str | None) -> EmailMessage:
     """Tell the sender which attachments were refused and why."""

@@ -77,23 +77,25 @@ class IngestResult:
 
     @property
     def destination(self) -> str:
-        """The IMAP folder role the message moves to: processed or quarantine."""
-        return "processed" if self.message.status == "processed" else "quarantine"
+        """The IMAP folder role the message moves to: processed (a held message is stored too) or quarantine."""
+        return "processed" if self.message.status in ("processed", "held") else "quarantine"
 
 
 def ingest_message(raw: bytes, *, source: str, settings: IntakeSettings, sandbox: PdfSandbox | None,
                    imap: ImapRef | None = None, client: Client | None = None,
-                   replies_enabled: bool = True) -> IngestResult:
+                   replies_enabled: bool = True, hold_suspended: bool = True) -> IngestResult:
     """Store and read one message; flushes, never commits.
 
     A message that cannot be read is quarantined with its reason code; nothing about one message
-    raises (but the database or the disk being away does).
+    raises (but the database or the disk being away does). Mail for a suspended client is stored and
+    held (``held``, ``client_suspended``) with one automatic reply, until ``take_in_held``.
     """
     existing = _stored_from_imap(imap)
     if existing is not None:  # stored before a crash, not yet moved: do not take it in twice
         return IngestResult(existing, list(existing.fines), created=False)
     message = _store_message(raw, source, settings, imap)
-    return _take_in(message, raw, settings=settings, sandbox=sandbox, client=client, replies_enabled=replies_enabled)
+    return _take_in(message, raw, settings=settings, sandbox=sandbox, client=client, replies_enabled=replies_enabled,
+                    hold_suspended=hold_suspended)
 
 
 def quarantine_message(raw: bytes, *, source: str, settings: IntakeSettings, error: BaseException,
@@ -219,7 +221,7 @@ def _store_message(raw: bytes, source: str, settings: IntakeSettings, imap: Imap
 
 
 def _take_in(message: IntakeMessage, raw: bytes, *, settings: IntakeSettings, sandbox: PdfSandbox | None,
-             client: Client | None, replies_enabled: bool) -> IngestResult:
+             client: Client | None, replies_enabled: bool, hold_suspended: bool = False) -> IngestResult:
     """Read a stored message: limits, parsing, routing, then its PDFs."""
     if len(raw) > settings.max_message_bytes:
         _show_headers(message, raw)
@@ -257,7 +259,44 @@ def _take_in(message: IntakeMessage, raw: bytes, *, settings: IntakeSettings, sa
         message.reason = ", ".join(contents.recipients)[:500] or None  # the addresses it came to
         db.session.flush()
         return IngestResult(message, [], created=True, pdfs=len(contents.documents))
+    if hold_suspended and client.is_suspended:
+        return _hold(message, contents, client, settings, replies_enabled)
     return _read_contents(message, contents, client, settings, sandbox, replies_enabled)
+
+
+def _hold(message: IntakeMessage, contents: mime.MailContents, client: Client, settings: IntakeSettings,
+          replies_enabled: bool) -> IngestResult:
+    """Keep a suspended client's message, unread, until its suspension is lifted; plan the one reply."""
+    message.client_id = client.id
+    message.status, message.reason_code, message.reason = "held", "client_suspended", None
+    db.session.flush()
+    result = IngestResult(message, [], created=True, pdfs=len(contents.documents))
+    if replies_enabled and not contents.automatic and message.sender:
+        result.outgoing.append(("held", replies.held_reply(sender=message.sender, mail_from=settings.mail_from,
+                                                           subject=message.subject, in_reply_to=contents.message_id)))
+    return result
+
+
+def take_in_held(client_id: int, actor: Actor, *, settings: IntakeSettings) -> int:
+    """Read the mail held while the client was suspended (``app.client_life.on_client_resumed``); flushes.
+
+    Each held message is read once: it leaves ``held`` in the same transaction, so a second call finds
+    nothing. Its fines are stored ``received``, for ``read_fine``; no automatic reply is sent again.
+    Returns how many messages were taken in.
+    """
+    client = db.session.get(Client, client_id)
+    if client is None or client.is_suspended:
+        return 0
+    held = db.session.scalars(sa.select(IntakeMessage).where(
+        IntakeMessage.client_id == client_id, IntakeMessage.status == "held").order_by(IntakeMessage.id)
+        .with_for_update()).all()
+    for message in held:
+        _take_in(message, storage.read_blob(settings.data_dir, message.raw_path), settings=settings, sandbox=None,
+                 client=client, replies_enabled=False)
+    if held:
+        record(actor, "fines.held_taken_in", client, messages=[m.id for m in held],
+               fines=[f.id for m in held for f in m.fines])
+    return len(held)
 
 
 def _show_headers(message: IntakeMessage, raw: bytes) -> None:
@@ -504,7 +543,7 @@ def ingest_files(files: list[tuple[str, bytes]], *, client: Client, actor: Actor
     for name, (_, data) in zip(names, files, strict=True):  # one name per file
         msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
     result = ingest_message(msg.as_bytes(), source=source, settings=settings, sandbox=sandbox, client=client,
-                            replies_enabled=False)
+                            replies_enabled=False, hold_suspended=False)
     record(actor, f"fines.{source}", result.message, client_id=client.id, files=names,
            fines=[f.id for f in result.fines])
     return result

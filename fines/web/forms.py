@@ -73,3 +73,10 @@ class RetryForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=1000)])
+
+
+class ProcessForm(FlaskForm):
+    """Processing a ready fine; a restricted driver is designated only with the override ticked and a reason."""
+
+    override = BooleanField(_l("Override the privacy restriction"))
+    override_reason = TextAreaField(_l("Reason for the override"), validators=[Optional(), Length(max=1000)])

@@ -96,6 +96,7 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "processed": _l("taken in"),
         "quarantined": _l("refused"),
         "triage": _l("to assign"),
+        "held": _l("held"),
     },
     "source": {
         "imap": _l("e-mail"),
@@ -197,6 +198,7 @@ def correction_error(code: str, params: Mapping[str, str]) -> str:
 #: message's codes are ``LABELS["quarantine"]``'s.
 MESSAGE_REASONS: dict[str, LazyString] = {
     "no_client": _l("No client has any of these addresses: %(detail)s"),
+    "client_suspended": _l("Held while the client is suspended; taken in when the suspension is lifted."),
 }
 
 

@@ -16,6 +16,7 @@ from app.clock import now, today, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
 from app.models import Client, Role
+from app.privacy.services import is_restricted
 from app.services import ServiceError, record
 from app.uow import unit_of_work
 from app.workcalendar import BRUSSELS
@@ -26,7 +27,7 @@ from fines.intake.mime import picture_kind
 from fines.models import Fine, IntakeMessage
 from fines.money import format_structured_reference
 from fines.web import labels
-from fines.web.forms import AssignForm, CorrectionForm, ReasonForm, RetryForm, UploadForm
+from fines.web.forms import AssignForm, CorrectionForm, ProcessForm, ReasonForm, RetryForm, UploadForm
 from fines.workflow import queries
 from fines.workflow import services as workflow
 from fines.workflow.deadlines import cutoff_urgency
@@ -48,18 +49,22 @@ _OPEN = frozenset(state.value for state in OPEN_STATES)
 @bp.record_once
 def _register(state: Any) -> None:
     from app.audit_labels import add_value_labels
+    from app.client_life import on_client_resumed
     from app.demo import add_demo_loader
     from app.documents import on_pdf_text
     from app.fleet import on_contracts_changed
+    from app.privacy.services import PersonData, add_person_data
     from app.web import add_nav_item
     from fines.demo import load_demo_fines
-    from fines.jobs import read_pdf_text
+    from fines.jobs import read_pdf_text, take_in_held_mail
     from fines.workflow.batch import rematch_changed_plates
 
     add_nav_item(state.app, _l("Fines"), "fines.index", order=10)
     add_demo_loader(state.app, load_demo_fines)
     on_contracts_changed(state.app, rematch_changed_plates)
     on_pdf_text(state.app, read_pdf_text)
+    on_client_resumed(state.app, take_in_held_mail)
+    add_person_data(state.app, PersonData("fines", privacy.export_person_fines, privacy.erase_person_fines))
     add_value_labels(state.app, "Fine", {"from_state": lambda code: labels.label("state", code),
                                          "to_state": lambda code: labels.label("state", code),
                                          "reasons": labels.reasons_text})
@@ -195,7 +200,8 @@ def _detail(fine: Fine, form: Any, status: int = 200) -> Any:
                            workflow=flow, offer_keep=offer_keep,
                            liability=labels.liability_text(flow["liability_code"], flow["liability_params"],
                                                            flow["liability"]),
-                           action_form=ReasonForm()), status
+                           action_form=ReasonForm(), process_form=ProcessForm(),
+                           restricted=is_restricted(fine.contract_id)), status
 
 
 def _fine_with_pdf_or_gone(fine_id: int) -> Fine:
@@ -370,7 +376,9 @@ def _client_scope() -> int | None:
 
 def _action_refused(exc: ServiceError) -> None:
     """Say in the user's language why processing, closing or cancelling a fine was refused."""
-    if exc.field == "reason":
+    if exc.field == "restriction":
+        flash(str(exc.message), "error")
+    elif exc.field == "reason":
         flash(_("Say why the fine is cancelled."), "error")
     else:
         flash(_("The fine's state does not allow that (any more); the page shows what it allows now."), "error")
@@ -380,11 +388,12 @@ def _action_refused(exc: ServiceError) -> None:
 @staff_required
 def process_fine(fine_id: int) -> Any:
     fine = db.get_or_404(Fine, fine_id)
-    form = ReasonForm()
+    form = ProcessForm()
     if not form.validate_on_submit():
         abort(400)
+    override = form.override_reason.data if form.override.data else None
     with unit_of_work(on_error=_action_refused) as work:
-        outcome = workflow.process(fine, actor(), now(), work_calendar())
+        outcome = workflow.process(fine, actor(), now(), work_calendar(), override)
     if work.ok:
         flash(_("Fine %(id)s %(outcome)s.", id=fine.id, outcome=labels.label("outcome", outcome)), "info")
     return redirect(url_for("fines.detail", fine_id=fine.id))
@@ -420,6 +429,9 @@ def cancel_fine(fine_id: int) -> Any:
 @login_required
 def designation(fine_id: int) -> Any:
     fine = db.get_or_404(Fine, fine_id)
+    if fine.state == "ready" and is_restricted(fine.contract_id):
+        abort(409, _("Processing of this driver's data is restricted (privacy request): no designation "
+                     "until the restriction is lifted or an agent overrides it when processing the fine."))
     item = exports.designation_of(fine, work_calendar())
     if item is None:
         abort(404)

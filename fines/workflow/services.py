@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from app.extensions import db
 from app.fleet.instructions import Instruction
 from app.fleet.models import Contract
+from app.privacy.services import override_restriction
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from fines.models import Fine, FineEvent
@@ -159,13 +160,19 @@ def _apply_match(fine: Fine, result: MatchResult, now: datetime, actor: Actor,
         record(actor, "fine.rematched", fine, contract=contract.contract_number)
 
 
-def process(fine: Fine, actor: Actor, now: datetime, calendar: WorkCalendar) -> str:
-    """Carry out the contract's instruction for a ready fine: redirect or recharge; return the outcome."""
+def process(fine: Fine, actor: Actor, now: datetime, calendar: WorkCalendar,
+            override_reason: str | None = None) -> str:
+    """Carry out the contract's instruction for a ready fine: redirect or recharge; return the outcome.
+
+    A driver whose processing is restricted (``app.privacy``) is not designated unless an agent overrides
+    the restriction with a reason (audited)."""
     if fine.state != FineState.READY.value:
         raise ServiceError(_l("Only a ready fine can be processed (this one is %(state)s).",
                                 state=_state_word(fine.state)), "state")
     assert fine.contract is not None
     outcome = "redirected" if fine.contract.instruction == Instruction.REDIRECT.value else "recharged"
+    if outcome == "redirected":
+        override_restriction(actor, fine.contract, fine, override_reason)
     fine.outcome = outcome
     fine.processed_at = now
     transition(fine, FineState.PROCESSED.value, actor, reasons=(Reason(outcome),))  # the outcome is the code

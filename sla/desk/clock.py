@@ -52,6 +52,17 @@ at the escalation moment does not escalate. On escalation at moment E to categor
 - status reports: the next report is due at the earlier of the already due moment and E + C's
   rhythm, and the rhythm after that is C's.
 
+Restore requests
+----------------
+A restore request (SLA 7.6) has one more clock, ``restore_status``: from the request until the first
+``restore_done``, within 1 workday when restored from the server copy and 2 from datacenter storage,
+"within N workdays" read as ``app.workcalendar.workdays_budget`` reads it (the same rule the backups'
+drills are judged by). It counts active time like the others: the time waiting on the client, in
+particular between ``choice_asked`` (the desk asks the client which version to restore) and
+``choice_given`` (the client answers), which pause and resume every clock like ``pause`` and
+``resume``, does not count. ``retention_state`` says whether the backup a request needs is about to
+leave its retention (or has left it: SLA 7.2, the client reported too late).
+
 Validation
 ----------
 ``sla_status`` and ``clock_segments`` raise ``ValueError`` for an unknown event kind, a naive
@@ -71,11 +82,21 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Final
 
-from app.workcalendar import WorkCalendar
+from app.workcalendar import WorkCalendar, workdays_budget
 from sla.desk.policy import Targets, intervention_category, targets
-from sla.desk.timeline import EVENT_KINDS, Interval, Timeline, merge, read_events
+from sla.desk.timeline import EVENT_KINDS, Interval, Timeline, check_aware, merge, read_events
 
-__all__ = ["EVENT_KINDS", "ClockState", "SlaStatus", "clock_segments", "sla_status"]
+__all__ = [
+    "EVENT_KINDS",
+    "ClockState",
+    "RestoreStatus",
+    "RetentionState",
+    "SlaStatus",
+    "clock_segments",
+    "restore_status",
+    "retention_state",
+    "sla_status",
+]
 
 _ZERO: Final = timedelta(0)
 
@@ -392,6 +413,91 @@ def sla_status(
         paused=timeline.paused,
         nearest_breach=min(running) if running else None,
     )
+
+
+# -- the restore clock -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RestoreStatus:
+    """The restore clock of one restore request at ``now``."""
+
+    workdays: int  # the target: 1 from the server copy, 2 from datacenter storage
+    started_at: datetime  # the first working moment at or after the request
+    budget: timedelta  # the working time ``workdays`` allow from ``started_at``
+    due: datetime
+    done_at: datetime | None
+    met: bool | None  # None while running (and not breached) or when resolved without a restore
+    state: ClockState
+    elapsed: timedelta  # active working time so far (or until the restore)
+    waiting: timedelta  # working time spent waiting on the client (not counted)
+    paused: bool
+
+
+def restore_status(
+    reported_at: datetime,
+    events: Sequence[tuple[str, datetime]],
+    now: datetime,
+    calendar: WorkCalendar,
+    workdays: int,
+) -> RestoreStatus:
+    """Return the restore clock of a restore request at ``now``, replayed from its events."""
+    timeline = read_events(reported_at, events, now)
+    begin, budget = workdays_budget(reported_at, workdays, calendar)
+    pauses = merge(timeline.pauses)
+    deadline = _Deadline(budget, pauses, _add_active(calendar, begin, budget, pauses))
+    stop = timeline.restore_done_at
+    if stop is not None:
+        state, met, elapsed = _stopped_state(calendar, deadline, begin, stop)
+    elif timeline.resolved_at is not None:  # resolved without restoring: no restore to judge
+        stop = timeline.resolved_at
+        elapsed = _active_between(calendar, begin, stop, pauses)
+        state, met = ClockState.NOT_APPLICABLE, None
+    else:
+        stop = now
+        state, met, elapsed = _open_state(calendar, deadline, begin, now, timeline.paused)
+    waiting = calendar.working_time_between(begin, max(begin, stop)) - elapsed
+    return RestoreStatus(
+        workdays=workdays,
+        started_at=begin,
+        budget=budget,
+        due=deadline.due,
+        done_at=timeline.restore_done_at,
+        met=met,
+        state=state,
+        elapsed=elapsed,
+        waiting=waiting,
+        paused=timeline.paused and timeline.restore_done_at is None,
+    )
+
+
+class RetentionState(StrEnum):
+    """Whether the backup a restore request needs is still kept (SLA 7.2)."""
+
+    KEPT = "kept"
+    LEAVING = "leaving"  # leaves its retention within the warning's workdays
+    GONE = "gone"  # has left its retention: the client reported too late
+    NONE = "none"  # no verified backup from at or before the moment asked for is kept
+
+
+def retention_state(
+    expires_at: datetime | None, now: datetime, calendar: WorkCalendar, *, warn_workdays: int = 2
+) -> RetentionState:
+    """Say whether a backup leaving its retention at ``expires_at`` (None: there is none) can still serve.
+
+    ``LEAVING`` when it expires on or before the ``warn_workdays``-th workday after today (on the
+    calendar's zone), ``GONE`` once ``expires_at`` has passed.
+    """
+    if expires_at is None:
+        return RetentionState.NONE
+    check_aware(expires_at, "expires_at")
+    check_aware(now, "now")
+    if expires_at <= now:
+        return RetentionState.GONE
+    today = now.astimezone(calendar.zone).date()
+    if expires_at.astimezone(calendar.zone).date() <= calendar.add_workdays(today, warn_workdays):
+        return RetentionState.LEAVING
+    return RetentionState.KEPT
 
 
 # -- timelines for the ticket page -------------------------------------------------------------

@@ -113,5 +113,27 @@ def load_demo_tickets(app: Flask) -> None:
     act(again, "reopen", ago(8 * H), "The client reports the same problem again.")
     act(again, "resolve", ago(6 * H), "The relay's disk was full; it has been cleaned and is now monitored.")
 
+    _restore_request(acme, reporter, calendar, now)
+
     # Read every open ticket's clocks at now, as the scheduler does every five minutes.
     services.refresh_open(now, calendar)
+
+
+def _restore_request(acme: Client, reporter: User | None, calendar: WorkCalendar, now: datetime) -> None:
+    """A restore request (SLA 7.6): yesterday's fines overwritten by a wrong import; the desk asked which
+    version to restore and waits for the client's choice (the restore clock is paused)."""
+    def ago(amount: timedelta) -> datetime:
+        return working_before(calendar, now, amount)
+
+    agent = Actor("agent@fleetdesk.test")
+    wanted = services.open_restore_request(
+        Actor("fleet@acme-lease.test"), client=acme, reporter=reporter,
+        title="Restore the fines of yesterday afternoon",
+        description="An import by mistake overwrote the fines we handled yesterday afternoon; please bring them back"
+                    " as they were at the end of yesterday's lunch.",
+        what="fines", point=ago(9 * H), level=2, impact="substantial", channel="web", now=ago(4 * H),
+        calendar=calendar)
+    services.act(wanted, "acknowledge", agent, now=ago(3 * H + 45 * M), calendar=calendar)
+    services.act(wanted, "ask_choice", agent, now=ago(3 * H), calendar=calendar,
+                 body="The last backups before that moment were taken at 01:30 yesterday and at 01:30 the day"
+                      " before. Which version shall we restore?")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from sla.desk.labels import LABELS
@@ -11,6 +11,8 @@ from sla.desk.labels import LABELS
 # The words of each level and impact are the desk's catalogue's (sla.desk.labels), in the SLA's order.
 LEVEL_CHOICES = list(LABELS["level"].items())
 IMPACT_CHOICES = list(LABELS["impact"].items())
+KIND_CHOICES = list(LABELS["kind"].items())
+RESTORE_WHAT_CHOICES = list(LABELS["restore_what"].items())
 
 
 class TicketForm(FlaskForm):
@@ -22,6 +24,11 @@ class TicketForm(FlaskForm):
                                                                                       Length(max=20000)])
     level = SelectField(_l("Level"), choices=LEVEL_CHOICES, default="2")
     impact = SelectField(_l("Impact"), choices=IMPACT_CHOICES, default="few")
+    # A restore request (SLA 7.6): which data, as it was at which moment.
+    kind = SelectField(_l("What you report"), choices=KIND_CHOICES, default="incident")
+    restore_what = SelectField(_l("Data to restore"), choices=RESTORE_WHAT_CHOICES, default="fines")
+    restore_point = DateTimeLocalField(_l("Restore the data as it was at (Belgian time)"), validators=[Optional()],
+                                       format="%Y-%m-%dT%H:%M")
 
 
 class ActionForm(FlaskForm):
@@ -39,3 +46,9 @@ class FlagsForm(FlaskForm):
     assigned_to_id = SelectField(_l("Agent"), coerce=int, choices=[], validate_choice=False)
     chargeable = BooleanField(_l("Caused by the client's own misuse (chargeable)"))
     reason = StringField(_l("Why"), validators=[Optional(), Length(max=500)])
+
+
+class RestoreForm(FlaskForm):
+    """The desk chooses the backup to restore from, or records the restore done from it."""
+
+    backup = SelectField(_l("Backup"), choices=[], validate_choice=False, validators=[DataRequired()])

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -100,10 +101,36 @@ def open_counts() -> Any:
                               .group_by(Ticket.level, Ticket.impact, Ticket.clock_state)).all()
 
 
+#: What a closed ticket's personal fields read once past retention.
+REMOVED = "(removed after the retention period)"
+
+
+def expire_tickets(now: datetime, config: Mapping[str, Any]) -> dict[str, int]:
+    """Nightly, in ``app.privacy``'s retention job: closed tickets past ``RETENTION_TICKET_DAYS`` lose their
+    description, the messages written on them and who wrote or reported them; level, times and clocks stay."""
+    from sla.desk.models import TicketEvent
+
+    limit = now - timedelta(days=int(config["RETENTION_TICKET_DAYS"]))
+    tickets = list(db.session.scalars(sa.select(Ticket).where(
+        Ticket.is_open.is_(False), Ticket.closed_at < limit, Ticket.description != REMOVED).limit(5000)))
+    for ticket in tickets:
+        ticket.title, ticket.description, ticket.reported_by_id = REMOVED, REMOVED, None
+        for event in db.session.scalars(sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)):
+            event.body, event.actor_label = None, "retention"
+    db.session.flush()
+    return {"tickets": len(tickets)}
+
+
 def init_app(app: Flask) -> None:
     """Declare the clock watcher and the open-ticket gauge."""
     from app.metrics import add_collector
+    from app.privacy.retention import add_retention
+    from app.privacy.services import PersonData, add_person_data
     from app.scheduler import JobSpec, add_job
+    from sla.desk.privacy import export_person_tickets
+
+    add_retention(app, "sla", expire_tickets)
+    add_person_data(app, PersonData("support", export_person_tickets))
 
     add_job(app, JobSpec("sla.watch_clocks", watch_clocks, {"minute": "*/5"},
                          "Read the SLA clocks, record escalations, warn agents in working hours."))

@@ -41,6 +41,10 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "assigned": _l("assigned"),
         "chargeable": _l("marked chargeable"),
         "not_chargeable": _l("marked not chargeable"),
+        "choice_asked": _l("asked the client which version to restore"),
+        "choice_given": _l("the client chose the version"),
+        "restore_source": _l("restore source chosen"),
+        "restore_done": _l("data restored"),
     },
     # The buttons of the ticket page.
     "action": {
@@ -56,6 +60,8 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "resolve": _l("Resolve"),
         "close": _l("Close"),
         "reopen": _l("Reopen"),
+        "ask_choice": _l("Ask which version to restore"),
+        "answer_choice": _l("Send your choice"),
     },
     # What the buttons do, said beside them.
     "action_hint": {
@@ -83,6 +89,29 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "reaction": _l("Reaction time"),
         "intervention": _l("Intervention time"),
         "status": _l("Status reports"),
+        "restore": _l("Restore time"),
+    },
+    # A ticket's kind: an incident, or a request to restore data from a backup (SLA 7.6).
+    "kind": {
+        "incident": _l("Incident"),
+        "restore": _l("Restore request"),
+    },
+    # The data a restore request names.
+    "restore_what": {
+        "fines": _l("Fines"),
+        "contracts": _l("Lease contracts"),
+        "file": _l("A file"),
+        "everything": _l("Everything"),
+    },
+    # Where a backup is kept (backups' tiers, as the platform's catalogue lists them).
+    "storage": {
+        "server": _l("server copy"),
+        "datacenter": _l("datacenter storage"),
+    },
+    "backup_what": {
+        "database": _l("database"),
+        "files": _l("stored files"),
+        "environment": _l("whole environment"),
     },
     # Pieces of working time in "when each clock ran".
     "segment": {
@@ -116,6 +145,8 @@ ACTION_FIELDS: dict[str, LazyString] = {
     "comment": _l("Comment (the client sees it)"),
     "note": _l("Internal note (agents only; the client does not see it)"),
     "wait_client": _l("What you need from the client (the client sees it)"),
+    "ask_choice": _l("Which versions the client can choose from (the client sees it)"),
+    "answer_choice": _l("The version to restore"),
 }
 CLIENT_COMMENT = _l("Your comment (the support desk sees it)")
 

@@ -40,6 +40,13 @@ class Ticket(TenantScoped, Model):
     nearest_breach: Mapped[datetime | None] = mapped_column()
     clock_state: Mapped[str] = mapped_column(sa.String(16), default="running")
     closed_at: Mapped[datetime | None] = mapped_column()
+    # A restore request (kind "restore", SLA 7.6): which data, as of which moment, and the backup tier the
+    # desk restores from once chosen (with that tier's target in workdays: 1 server copy, 2 datacenter).
+    kind: Mapped[str] = mapped_column(sa.String(16), default="incident", server_default="incident")
+    restore_what: Mapped[str | None] = mapped_column(sa.String(16))  # fines, contracts, file, everything
+    restore_point: Mapped[datetime | None] = mapped_column()
+    restore_source: Mapped[str | None] = mapped_column(sa.String(16))
+    restore_workdays: Mapped[int | None] = mapped_column()
 
     events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
     client: Mapped[Any] = relationship("Client")

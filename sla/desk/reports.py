@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 from app.csvout import write_csv
 from app.extensions import db
 from app.workcalendar import WorkCalendar
-from sla.desk.clock import SlaStatus
+from sla.desk.clock import RestoreStatus, SlaStatus
 from sla.desk.models import Ticket
-from sla.desk.services import status_of
+from sla.desk.services import restore_status_of, status_of
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,63 @@ def summarise(pairs: Iterable[tuple[Ticket, SlaStatus]]) -> list[CategoryLine]:
     return lines
 
 
+@dataclass(frozen=True)
+class RestoreLine:
+    """One restore request of the month: its target, the time it took (working time, waiting excluded), met."""
+
+    ticket_id: int
+    client_code: str
+    reported_at: datetime
+    workdays: int
+    due: datetime
+    done_at: datetime | None
+    elapsed_h: float
+    waiting_h: float
+    state: str  # sla.desk.clock.ClockState's value
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class RestoreSummary:
+    """The month's restore requests (SLA 7.6): how many were asked, done in time, breached, still open."""
+
+    asked: int
+    in_time: int
+    breached: int  # done later than the target, or still open past it
+    open: int
+    lines: tuple[RestoreLine, ...]
+
+
+def summarise_restores(pairs: Iterable[tuple[Ticket, RestoreStatus]]) -> RestoreSummary:
+    """Count and list the restore requests, in the order they were asked."""
+    lines = tuple(sorted((RestoreLine(
+        ticket_id=t.id, client_code=t.client.code if t.client is not None else "", reported_at=t.reported_at,
+        workdays=s.workdays, due=s.due, done_at=s.done_at, elapsed_h=round(s.elapsed.total_seconds() / 3600, 2),
+        waiting_h=round(s.waiting.total_seconds() / 3600, 2), state=s.state.value, met=s.met)
+        for t, s in pairs), key=lambda line: (line.reported_at, line.ticket_id)))
+    return RestoreSummary(
+        asked=len(lines),
+        in_time=sum(1 for line in lines if line.done_at is not None and line.met),
+        breached=sum(1 for line in lines if line.met is False),
+        open=sum(1 for line in lines if line.done_at is None and line.state != "not_applicable"),
+        lines=lines)
+
+
+def monthly_restores(client_id: int | None, month: date, now: datetime, calendar: WorkCalendar) -> RestoreSummary:
+    """The month's restore requests for one client (or all the session may see)."""
+    start, end = month_bounds(month, calendar)
+    query = (sa.select(Ticket).where(Ticket.kind == "restore", Ticket.reported_at >= start, Ticket.reported_at < end)
+             .options(selectinload(Ticket.events), selectinload(Ticket.client)))
+    if client_id is not None:
+        query = query.where(Ticket.client_id == client_id)
+    pairs = []
+    for ticket in db.session.scalars(query):
+        status = restore_status_of(ticket, now, calendar)
+        if status is not None:
+            pairs.append((ticket, status))
+    return summarise_restores(pairs)
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -103,3 +160,18 @@ def as_csv(lines: list[CategoryLine], label: str) -> str:
          line.reaction_median_h, line.reaction_p90_h, line.intervention_median_h, line.intervention_p90_h,
          line.escalations, line.status_reports_missed, line.chargeable]
         for line in lines))
+
+
+RESTORE_COLUMNS = ("scope", "incident", "client", "reported_at", "target_workdays", "due", "restored_at", "used_h",
+                   "waiting_h", "state", "met")
+
+
+def restores_csv(summary: RestoreSummary, label: str) -> str:
+    """The month's restore requests as CSV (one line per request; moments in ISO 8601 with their offset)."""
+    def iso(moment: datetime | None) -> str | None:
+        return moment.isoformat() if moment is not None else None
+
+    return write_csv(RESTORE_COLUMNS, (
+        [label, line.ticket_id, line.client_code, iso(line.reported_at), line.workdays, iso(line.due),
+         iso(line.done_at), line.elapsed_h, line.waiting_h, line.state, line.met]
+        for line in summary.lines))

@@ -15,12 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.backup_catalogue import CatalogueEntry, backups_for
 from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from sla.desk import metrics
-from sla.desk.clock import EVENT_KINDS, SlaStatus, sla_status
+from sla.desk.clock import EVENT_KINDS, RestoreStatus, SlaStatus, restore_status, sla_status
 from sla.desk.models import Ticket, TicketEvent
 from sla.desk.policy import intervention_category
 
@@ -42,16 +43,32 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str | None, str | None]] = {
     "resolve": (("acknowledged", "in_progress"), "resolved", "resolved"),
     "close": (("resolved",), "closed", None),
     "reopen": (("resolved", "closed"), "in_progress", "reopen"),
+    # restore requests only: the desk asks the client which version to restore, the client answers
+    "ask_choice": (("acknowledged", "in_progress"), "waiting_client", "choice_asked"),
+    "answer_choice": (("waiting_client",), "in_progress", "choice_given"),
 }
-CLIENT_ACTIONS = {"comment"}
+CLIENT_ACTIONS = {"comment", "answer_choice"}
 AGENT_ONLY_INTERNAL = {"note"}
-NEEDS_TEXT = ("status_report", "comment", "note", "wait_client")
+NEEDS_TEXT = ("status_report", "comment", "note", "wait_client", "ask_choice", "answer_choice")
+RESTORE_ACTIONS = ("ask_choice", "answer_choice")
+RESTORE_WHAT = ("fines", "contracts", "file", "everything")
+# the backups (``app.backup_catalogue.CatalogueEntry.what``) that can bring back each kind of data
+RESTORE_SOURCES: dict[str, tuple[str, ...]] = {
+    "fines": ("database", "environment"),
+    "contracts": ("database", "environment"),
+    "file": ("files", "environment"),
+    "everything": ("database", "files", "environment"),
+}
 
 
 def available_actions(ticket: Ticket, *, staff: bool) -> list[str]:
     """The actions the ticket's state allows for this user, in ``ACTIONS`` order (what the page offers)."""
     names = [name for name, (allowed, _target, _kind) in ACTIONS.items()
              if ticket.state in allowed and (staff or name in CLIENT_ACTIONS)]
+    if ticket.kind != "restore" or restored(ticket):
+        names = [n for n in names if n not in RESTORE_ACTIONS]
+    elif "answer_choice" in names and not _choice_pending(ticket):
+        names.remove("answer_choice")
     if "restore_start" in names:
         if ticket.category != 1:
             names = [n for n in names if n not in ("restore_start", "restore_end")]
@@ -97,6 +114,8 @@ def act(ticket: Ticket, action: str, actor: Actor, *, now: datetime, calendar: W
         raise ServiceError(_l("Write what you want to say."), "body")
     if action in ("restore_start", "restore_end"):
         _check_restore(ticket, action)
+    if action in RESTORE_ACTIONS:
+        _check_choice(ticket, action)
     event = add_event(ticket, clock_kind or action, actor, now, body=(body or "").strip() or None,
                    internal=action in AGENT_ONLY_INTERNAL)
     if target is not None:
@@ -135,6 +154,101 @@ def _check_restore(ticket: Ticket, action: str) -> None:
         raise ServiceError(_l("A restore is already running."), "action")
     if action == "restore_end" and not running:
         raise ServiceError(_l("No restore is running."), "action")
+
+
+def _last_wait(ticket: Ticket) -> str | None:
+    kinds = [e.kind for e in ticket.events if e.kind in ("pause", "choice_asked", "resume", "choice_given")]
+    return kinds[-1] if kinds else None
+
+
+def _choice_pending(ticket: Ticket) -> bool:
+    return ticket.state == "waiting_client" and _last_wait(ticket) == "choice_asked"
+
+
+def restored(ticket: Ticket) -> TicketEvent | None:
+    """The event recording that a restore request's data was restored (None: not yet)."""
+    return next((e for e in ticket.events if e.kind == "restore_done"), None)
+
+
+def _check_choice(ticket: Ticket, action: str) -> None:
+    if ticket.kind != "restore":
+        raise ServiceError(_l("Only a restore request asks which version to restore."), "action")
+    if restored(ticket) is not None:
+        raise ServiceError(_l("The data is restored already."), "action")
+    if action == "answer_choice" and not _choice_pending(ticket):
+        raise ServiceError(_l("The support desk has not asked you to choose a version."), "action")
+
+
+def open_restore_request(actor: Actor, *, client: Client, reporter: User | None, title: str, description: str,
+                         what: str, point: datetime | None, level: int, impact: str, channel: str, now: datetime,
+                         calendar: WorkCalendar) -> Ticket:
+    """Record a client's request to restore data (``what``) as it was at ``point``: an incident of kind restore."""
+    if what not in RESTORE_WHAT:
+        raise ServiceError(_l("Say which data should be restored."), "restore_what")
+    if point is None:
+        raise ServiceError(_l("Say to which moment the data should be restored."), "restore_point")
+    if point > now:
+        raise ServiceError(_l("The moment to restore to cannot be in the future."), "restore_point")
+    ticket = open_ticket(actor, client=client, reporter=reporter, title=title, description=description, level=level,
+                         impact=impact, channel=channel, now=now, calendar=calendar)
+    ticket.kind, ticket.restore_what, ticket.restore_point = "restore", what, point
+    record(actor, "ticket.restore_requested", ticket, restore_what=what, restore_point=point.isoformat())
+    return ticket
+
+
+def choose_source(ticket: Ticket, actor: Actor, backup: CatalogueEntry, now: datetime) -> TicketEvent:
+    """The desk chooses the backup tier it restores from; the tier sets the restore target (1 or 2 workdays)."""
+    _check_restorable(ticket, backup)
+    ticket.restore_source, ticket.restore_workdays = backup.tier, backup.restore_workdays
+    return add_event(ticket, "restore_source", actor, now, internal=True,
+                     data={"backup": backup.ident, "tier": backup.tier, "storage": backup.storage,
+                           "workdays": backup.restore_workdays})
+
+
+def record_restore(ticket: Ticket, actor: Actor, backup: CatalogueEntry, now: datetime,
+                   calendar: WorkCalendar) -> TicketEvent:
+    """Record that the data was restored from ``backup`` at ``now``: the restore clock stops, met or breached."""
+    _check_restorable(ticket, backup)
+    if ticket.state not in ("acknowledged", "in_progress"):
+        raise ServiceError(_l("The incident's state does not allow that action (any more); the page now shows what"
+                              " it does allow."), "action")
+    if ticket.restore_source != backup.tier:
+        choose_source(ticket, actor, backup, now)
+    event = add_event(ticket, "restore_done", actor, now,
+                      data={"backup": backup.ident, "tier": backup.tier, "storage": backup.storage,
+                            "taken_at": backup.taken_at.isoformat()})
+    refresh(ticket, now, calendar)
+    status = restore_status_of(ticket, now, calendar)
+    record(actor, "ticket.restored", ticket, backup=backup.ident, on_time=bool(status and status.met))
+    return event
+
+
+def _check_restorable(ticket: Ticket, backup: CatalogueEntry) -> None:
+    if ticket.kind != "restore" or ticket.restore_point is None:
+        raise ServiceError(_l("Only a restore request is restored from a backup."), "backup")
+    if restored(ticket) is not None:
+        raise ServiceError(_l("The data is restored already."), "backup")
+    if backup.taken_at > ticket.restore_point:
+        raise ServiceError(_l("That backup was taken after the moment asked for."), "backup")
+
+
+def restore_status_of(ticket: Ticket, now: datetime, calendar: WorkCalendar) -> RestoreStatus | None:
+    """The restore clock of a restore request (None for any other incident).
+
+    Until the desk chooses the source, the server copy's target (1 workday) applies: the stricter one.
+    """
+    if ticket.kind != "restore":
+        return None
+    events = clock_events(ticket)
+    latest = max([ticket.reported_at, *(at for _kind, at in events)])
+    return restore_status(ticket.reported_at, events, max(now, latest), calendar, ticket.restore_workdays or 1)
+
+
+def restore_candidates(ticket: Ticket) -> list[CatalogueEntry]:
+    """The verified backups that can serve a restore request: taken at or before its moment, of its data."""
+    if ticket.kind != "restore" or ticket.restore_point is None:
+        return []
+    return backups_for(ticket.restore_point, RESTORE_SOURCES.get(ticket.restore_what or ""))
 
 
 def correct(ticket: Ticket, actor: Actor, *, level: int, impact: str, reason: str, now: datetime,
@@ -215,6 +329,12 @@ def refresh(ticket: Ticket, now: datetime, calendar: WorkCalendar) -> SlaStatus:
     ticket.is_open = ticket.state in OPEN_STATES
     ticket.nearest_breach = status.nearest_breach if ticket.is_open else None
     ticket.clock_state = _worst_state(status) if ticket.is_open else "done"
+    restore = restore_status_of(ticket, now, calendar)
+    if restore is not None and ticket.is_open and restore.done_at is None and not restore.paused:
+        if ticket.nearest_breach is None or restore.due < ticket.nearest_breach:
+            ticket.nearest_breach = restore.due
+        if _SEVERITY.get(restore.state.value, 0) > _SEVERITY.get(ticket.clock_state, 0):
+            ticket.clock_state = restore.state.value
     return status
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Final
 
@@ -35,6 +35,7 @@ class Timeline:
     restores: tuple[Interval, ...]  # an open restore ends at ``end``
     status_reports: tuple[datetime, ...]  # after the reaction only
     paused: bool  # paused (waiting on the client) now
+    restore_done_at: datetime | None = None  # a restore request's data restored (the first ``restore_done``)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class _Reading:
     restores: list[Interval] = field(default_factory=list)
     resolutions: list[Interval] = field(default_factory=list)
     reports: list[datetime] = field(default_factory=list)
+    restore_done_at: datetime | None = None
 
     def end_pause(self, t: datetime) -> None:
         if self.pause_start is not None:
@@ -106,6 +108,11 @@ def _restore_end(reading: _Reading, index: int, t: datetime) -> None:
     reading.end_restore(t)
 
 
+def _restore_done(reading: _Reading, index: int, t: datetime) -> None:
+    if reading.restore_done_at is None:  # a later one (after a reopening) changes nothing for the clock
+        reading.restore_done_at = t
+
+
 def _resolved(reading: _Reading, index: int, t: datetime) -> None:
     # What was still open ends here.
     reading.resolved_at = t
@@ -121,6 +128,11 @@ _HANDLERS: Final[Mapping[str, Callable[[_Reading, int, datetime], None]]] = Mapp
         "status_report": _status_report,
         "pause": _pause,
         "resume": _resume,
+        # a restore request: the desk asks the client to choose a version (waiting on the client) and
+        # the client answers; both pause and resume the clocks like ``pause`` and ``resume``
+        "choice_asked": _pause,
+        "choice_given": _resume,
+        "restore_done": _restore_done,
         "restore_start": _restore_start,
         "restore_end": _restore_end,
         "resolved": _resolved,
@@ -164,6 +176,11 @@ def read_events(reported_at: datetime, events: Sequence[tuple[str, datetime]], n
     """Validate the events (``(kind, aware datetime)`` in time order) and turn them into a timeline."""
     check_aware(reported_at, "reported_at")
     check_aware(now, "now")
+    # Instants in UTC: two Brussels datetimes sharing one tzinfo compare and subtract by wall time,
+    # which is wrong across the autumn fold (02:00+01:00 is after 02:01+02:00).
+    reported_at, now = reported_at.astimezone(UTC), now.astimezone(UTC)
+    events = [(kind, t.astimezone(UTC) if isinstance(t, datetime) and t.tzinfo is not None else t)
+              for kind, t in events]
     if now < reported_at:
         raise ValueError(f"now ({now.isoformat()}) is before reported_at ({reported_at.isoformat()})")
     reading = _Reading()
@@ -187,6 +204,7 @@ def read_events(reported_at: datetime, events: Sequence[tuple[str, datetime]], n
         restores=tuple(reading.restores),
         status_reports=tuple(reading.reports),
         paused=paused,
+        restore_done_at=reading.restore_done_at,
     )
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app import params
 from app.auth import actor, staff_required
+from app.backup_catalogue import CatalogueEntry
 from app.clock import now, today, work_calendar
 from app.extensions import db
 from app.forms import apply_service_error
@@ -21,8 +22,8 @@ from app.models import Client
 from app.services import ServiceError
 from app.uow import unit_of_work
 from sla.desk import labels, reports, services
-from sla.desk.clock import clock_segments
-from sla.desk.forms import ActionForm, CorrectForm, FlagsForm, TicketForm
+from sla.desk.clock import clock_segments, retention_state
+from sla.desk.forms import ActionForm, CorrectForm, FlagsForm, RestoreForm, TicketForm
 from sla.desk.models import Ticket
 from sla.desk.policy import targets
 
@@ -103,13 +104,19 @@ def new() -> Any:
         client = db.session.get(Client, form.client_id.data) if staff else current_user.client
         if client is None:
             abort(404)
+        common = {"client": client, "reporter": None if staff else current_user._get_current_object(),
+                  "title": form.title.data or "", "description": form.description.data or "",
+                  "level": int(form.level.data), "impact": form.impact.data,
+                  "channel": form.channel.data if staff and form.channel.data in ("phone", "web") else "web",
+                  "now": now(), "calendar": work_calendar()}
         with unit_of_work(on_error=_shown_on(form)) as work:
-            ticket = services.open_ticket(
-                actor(), client=client, reporter=None if staff else current_user._get_current_object(),
-                title=form.title.data or "", description=form.description.data or "", level=int(form.level.data),
-                impact=form.impact.data,
-                channel=form.channel.data if staff and form.channel.data in ("phone", "web") else "web",
-                now=now(), calendar=work_calendar())
+            if form.kind.data == "restore":
+                point = form.restore_point.data
+                ticket = services.open_restore_request(
+                    actor(), what=form.restore_what.data,
+                    point=point.replace(tzinfo=work_calendar().zone) if point is not None else None, **common)
+            else:
+                ticket = services.open_ticket(actor(), **common)
         if work.ok:
             flash(_("Incident %(id)s reported: category %(category)s.", id=ticket.id, category=ticket.category), "info")
             return redirect(url_for("support.ticket", ticket_id=ticket.id))
@@ -143,7 +150,62 @@ def ticket(ticket_id: int) -> Any:
                            correct_form=CorrectForm(level=str(item.level), impact=item.impact),
                            flags_form=flags, actions=services.available_actions(item, staff=current_user.is_staff),
                            needs_text=services.NEEDS_TEXT, action_fields=labels.ACTION_FIELDS,
-                           client_comment=labels.CLIENT_COMMENT)
+                           client_comment=labels.CLIENT_COMMENT, restore=_restore_view(item, moment))
+
+
+def _restore_view(item: Ticket, moment: datetime) -> dict[str, Any] | None:
+    """What the ticket page shows of a restore request: its clock, the backups that can serve it, the warning."""
+    calendar = work_calendar()
+    status = services.restore_status_of(item, moment, calendar)
+    if status is None:
+        return None
+    done = services.restored(item)
+    candidates = services.restore_candidates(item) if current_user.is_staff or done is None else []
+    needed = candidates[0] if candidates else None
+    form = None
+    if current_user.is_staff and done is None:
+        form = RestoreForm(backup=next((c.ident for c in candidates if c.tier == item.restore_source), None))
+        form.backup.choices = [(c.ident, f"{c.ident} · {labels.label('storage', c.storage)}") for c in candidates]
+    return {"status": status, "candidates": candidates, "done": done, "form": form,
+            "retention": None if done else retention_state(needed.expires_at if needed else None, moment, calendar),
+            "needed": needed,
+            "can_record": item.state in ("acknowledged", "in_progress")}
+
+
+def _chosen_backup(item: Ticket) -> CatalogueEntry:
+    form = RestoreForm()
+    if not form.validate_on_submit():
+        abort(400)
+    found = next((c for c in services.restore_candidates(item) if c.ident == form.backup.data), None)
+    if found is None:
+        flash(_("That backup cannot serve this restore request (any more)."), "error")
+        abort(redirect(url_for("support.ticket", ticket_id=item.id)))
+    return found
+
+
+@bp.route("/<int:ticket_id>/restore/source", methods=["POST"])
+@staff_required
+def restore_source(ticket_id: int) -> Any:
+    """The desk chooses the backup (and so the tier) it restores from."""
+    item = db.get_or_404(Ticket, ticket_id)
+    backup = _chosen_backup(item)
+    with unit_of_work(on_error=_flash_refused):
+        services.choose_source(item, actor(), backup, now())
+        services.refresh(item, now(), work_calendar())
+    return redirect(url_for("support.ticket", ticket_id=item.id))
+
+
+@bp.route("/<int:ticket_id>/restore/done", methods=["POST"])
+@staff_required
+def restore_done(ticket_id: int) -> Any:
+    """The desk records that the data was restored from the chosen backup."""
+    item = db.get_or_404(Ticket, ticket_id)
+    backup = _chosen_backup(item)
+    with unit_of_work(on_error=_flash_refused) as work:
+        services.record_restore(item, actor(), backup, now(), work_calendar())
+    if work.ok:
+        flash(_("Restore recorded."), "info")
+    return redirect(url_for("support.ticket", ticket_id=item.id))
 
 
 def _flash_refused(exc: ServiceError) -> None:
@@ -211,7 +273,8 @@ def _report_scope() -> int | None:
 def report() -> Any:
     month = _month()
     lines = reports.monthly(_report_scope(), month, now(), work_calendar())
-    return render_template("desk/report.html", lines=lines, month=month, client_id=_report_scope(),
+    restores = reports.monthly_restores(_report_scope(), month, now(), work_calendar())
+    return render_template("desk/report.html", lines=lines, restores=restores, month=month, client_id=_report_scope(),
                            clients=_clients() if current_user.is_staff else [])
 
 
@@ -224,4 +287,17 @@ def report_csv() -> Any:
     text = reports.as_csv(reports.monthly(scope, month, now(), work_calendar()), label)
     response = Response(text, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="sla-{label}-{month:%Y-%m}.csv"'
+    return response
+
+
+@bp.route("/reports-restores.csv")
+@login_required
+def restores_csv() -> Any:
+    """The month's restore requests (SLA 7.6), one line each."""
+    month = _month()
+    scope = _report_scope()
+    label = "all" if scope is None else (db.get_or_404(Client, scope).code)
+    text = reports.restores_csv(reports.monthly_restores(scope, month, now(), work_calendar()), label)
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="restores-{label}-{month:%Y-%m}.csv"'
     return response

@@ -75,6 +75,50 @@ def _ticket(level: int = 2, impact: str = "few", state: str | None = None) -> An
     return ticket
 
 
+def _privacy_request(kind: str = "access", *, contract: bool = True, answered: bool = False) -> Any:
+    """A data subject's request about Beta's seeded driver (contract BETA-0001)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.fleet.models import Contract
+    from app.privacy import services
+
+    linked = db.session.scalar(sa.select(Contract).where(Contract.contract_number == "BETA-0001")) if contract else None
+    request = services.open_request(_actor(), _client("BETA"), kind, "Zoë Zeger", date(2026, 11, 2), linked)
+    if answered:
+        services.answer(_actor(), request, "Refused: not a driver of ours", NOW, refused=True)
+    return request
+
+
+def _privacy_services() -> Any:
+    from app.privacy import services
+
+    return services
+
+
+def _restricted_designation() -> None:
+    from app.privacy import services
+
+    request = _privacy_request("restriction")
+    if not services.is_restricted(request.contract_id):  # the cases run in one transaction: maybe restricted
+        services.restrict(_actor(), request, NOW)
+    fine = _fine("ready")
+    fine.contract = request.contract
+    _workflow().process(fine, _actor(), NOW, _calendar())
+
+
+def _extended_twice() -> None:
+    request = _privacy_request()
+    for _ in "12":
+        _privacy_services().extend(_actor(), request, "Archives to search", NOW)
+
+
+def _unknown_contract_for_a_request() -> None:
+    from app.privacy.views import _contract as request_contract
+
+    request_contract(_client("BETA"), "NOPE-9")
+
+
 def _client_role() -> Any:
     from app.models import Role
 
@@ -120,10 +164,70 @@ def _desk(action: str, *, level: int = 2, impact: str = "few", acknowledged: boo
     desk.act(ticket, action, _actor(), now=NOW, calendar=_calendar(), body=body, staff=staff)
 
 
+def _restore_request(what: str = "fines", point: datetime | None = NOW - timedelta(days=1)) -> Any:
+    from sla.desk import services as desk
+
+    ticket = desk.open_restore_request(_actor(), client=_client("BETA"), reporter=None, title="Lost", description="x",
+                                       what=what, point=point, level=2, impact="few", channel="web", now=NOW,
+                                       calendar=_calendar())
+    desk.act(ticket, "acknowledge", _actor(), now=NOW, calendar=_calendar())
+    return ticket
+
+
+def _backup(taken_at: datetime = NOW - timedelta(days=2)) -> Any:
+    from app.backup_catalogue import CatalogueEntry
+
+    return CatalogueEntry("server-db-2026-11-14", "server-db", "database", "server", taken_at,
+                          taken_at + timedelta(days=2), 1)
+
+
+def _restored_twice() -> None:
+    from sla.desk import services as desk
+
+    ticket = _restore_request()
+    desk.record_restore(ticket, _actor(), _backup(), NOW, _calendar())
+    desk.act(ticket, "ask_choice", _actor(), now=NOW, calendar=_calendar(), body="Which one?")
+
+
+def _desk_answer_unasked() -> None:
+    from sla.desk import services as desk
+
+    ticket = _restore_request()
+    desk.act(ticket, "wait_client", _actor(), now=NOW, calendar=_calendar(), body="Which files exactly?")
+    desk.act(ticket, "answer_choice", _actor(), now=NOW, calendar=_calendar(), body="Yesterday's")
+
+
+def _offboarding() -> Any:
+    from app.offboarding import services as offboarding
+
+    return offboarding
+
+
+def _purge_in_grace() -> None:
+    _offboarding().start_offboarding(_actor(), _client("BETA"), NOW)
+    _offboarding().purge_client(_actor(), _client("BETA"), NOW + timedelta(days=1))
+
+
+def _suspended_twice() -> None:
+    """Suspend ALPHA twice, then lift the first suspension so it does not outlive the case."""
+    client = _client("ALPHA")
+    _life().suspend_client(_actor(), client, "unpaid", NOW)
+    try:
+        _life().suspend_client(_actor(), client, "unpaid", NOW)
+    finally:
+        _life().resume_client(_actor(), client)
+
+
 def _services() -> Any:
     from app import services
 
     return services
+
+
+def _life() -> Any:
+    from app import client_life
+
+    return client_life
 
 
 def _privacy() -> Any:
@@ -201,6 +305,14 @@ REFUSALS: dict[str, Callable[[], Any]] = {
     "new password too short": lambda: _services().set_password(_actor(), _user("agent@op.test"), "short"),
     "client user without a client": lambda: _services().create_user(_actor(), **_user_values(role=_client_role())),
     "agent with a client": lambda: _services().create_user(_actor(), **_user_values(client=_client("ALPHA"))),
+    # app.client_life
+    "suspension without a reason": lambda: _life().suspend_client(_actor(), _client("ALPHA"), " ", NOW),
+    "suspended twice": _suspended_twice,
+    "resuming a client not suspended": lambda: _life().resume_client(_actor(), _client("ALPHA")),
+    "notice shorter than 12 months": lambda: _life().set_service_contract(
+        _actor(), _client("ALPHA"), starts_on=date(2025, 1, 1), term_months=36, notice_months=6),
+    "service contract term of 0 months": lambda: _life().set_service_contract(
+        _actor(), _client("ALPHA"), starts_on=date(2025, 1, 1), term_months=0),
     # app.fleet.services
     "import refused": _import_refused,
     "contract without a number": lambda: _fleet().clean_values(_contract(contract_number=" ")),
@@ -223,6 +335,29 @@ REFUSALS: dict[str, Callable[[], Any]] = {
     "due before the letter": lambda: _correct("read", letter_date=date(2026, 11, 3), due_date=date(2026, 11, 1)),
     "offence after the letter": lambda: _correct("read", letter_date=date(2026, 11, 3),
                                                  offence_at=datetime(2026, 11, 5, 9, 0, tzinfo=UTC)),
+    # app.privacy
+    "privacy request of no kind": lambda: _privacy_services().open_request(
+        _actor(), _client("BETA"), "gossip", "Zoë Zeger", date(2026, 11, 2)),
+    "privacy request of nobody": lambda: _privacy_services().open_request(
+        _actor(), _client("BETA"), "access", " ", date(2026, 11, 2)),
+    "privacy request about another client's contract": lambda: _privacy_services().open_request(
+        _actor(), _client("ALPHA"), "access", "Zoë Zeger", date(2026, 11, 2), _privacy_request().contract),
+    "privacy request for an unknown contract": _unknown_contract_for_a_request,
+    "privacy request answered twice": lambda: _privacy_services().note_identity(
+        _actor(), _privacy_request(answered=True), "eID", NOW),
+    "identity check of no method": lambda: _privacy_services().note_identity(_actor(), _privacy_request(), " ", NOW),
+    "deadline extended twice": _extended_twice,
+    "extension without a reason": lambda: _privacy_services().extend(_actor(), _privacy_request(), " ", NOW),
+    "answer without words": lambda: _privacy_services().answer(_actor(), _privacy_request(), " ", NOW),
+    "answer before the identity check": lambda: _privacy_services().answer(
+        _actor(), _privacy_request(), "Export sent", NOW),
+    "restriction without a contract": lambda: _privacy_services().restrict(
+        _actor(), _privacy_request("restriction", contract=False), NOW),
+    "restricted twice": lambda: [_privacy_services().restrict(_actor(), r, NOW)
+                                 for r in [_privacy_request("restriction")] * 2],
+    "lifting a restriction not in force": lambda: _privacy_services().lift_restriction(
+        _actor(), _privacy_request("restriction", contract=False), NOW),
+    "designating a restricted driver": _restricted_designation,
     # sla.desk
     "reporter not authorised": lambda: _desk_services().open_ticket(
         _actor(), client=_client("BETA"), reporter=_user("bert@beta.test"), title="x", description="x", level=2,
@@ -240,6 +375,21 @@ REFUSALS: dict[str, Callable[[], Any]] = {
     "correction without a reason": lambda: _desk_services().correct(
         _ticket(), _actor(), level=3, impact="few", reason=" ", now=NOW, calendar=_calendar()),
     "incident to a client user": lambda: _desk_services().assign(_ticket(), _actor(), _user("bert@beta.test"), NOW),
+    "asking an incident which version to restore": lambda: _desk("ask_choice", body="Which one?"),
+    "a restore request restored twice": _restored_twice,
+    "a version chosen before the desk asked": _desk_answer_unasked,
+    "purge before off-boarding starts": lambda: _offboarding().purge_client(_actor(), _client("ALPHA"), NOW),
+    "purge within the grace period": _purge_in_grace,
+    "importing an archive that is not one": lambda: _offboarding().import_archive(_actor(), "/nonexistent/x.zip",
+                                                                                  "/tmp/fleetdesk-no-archive"),
+    "choosing a version nobody asked for": lambda: _desk_services().act(
+        _restore_request(), "answer_choice", _actor(), now=NOW, calendar=_calendar(), body="Monday", staff=False),
+    "restore request without its data": lambda: _restore_request(what="mood"),
+    "restore request without its moment": lambda: _restore_request(point=None),
+    "restore request to a future moment": lambda: _restore_request(point=NOW + timedelta(hours=1)),
+    "restoring an incident from a backup": lambda: _desk_services().choose_source(_ticket(), _actor(), _backup(), NOW),
+    "restoring from a backup taken after the moment": lambda: _desk_services().choose_source(
+        _restore_request(), _actor(), _backup(NOW - timedelta(hours=1)), NOW),
     # sla.uptime
     "outage without a reason": lambda: _uptime().record_outage(_actor(), started_at=NOW, ended_at=None, reason=" "),
     "outage ending before it starts": lambda: _uptime().record_outage(

@@ -24,6 +24,7 @@ ID_PARAMETERS = {
     "case_id": lambda w: 1,
     "cover_id": lambda w: 1,
     "provider_id": lambda w: 1,
+    "request_id": lambda w: 1,  # privacy requests: staff-only
 }
 
 

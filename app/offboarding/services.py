@@ -1,0 +1,232 @@
+"""Off-boarding operations: start it, export the client's archive, purge the client after the grace period.
+
+Services flush; the caller commits once (``app.uow``) and then removes the purged files
+(``remove_files``), so a rolled-back purge never loses a blob its rows still name.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import AuditEntry, Client
+from app.offboarding import archive
+from app.offboarding.models import ClientOffboarding, PurgeCertificate
+from app.retention import backup_horizon
+from app.services import Actor, ServiceError, record
+
+logger = logging.getLogger(__name__)
+
+#: Hooks run by the purge before the rows go (a search index removes the client's documents here).
+PurgeHook = Any
+_HOOKS_KEY = "fleetdesk.purge_hooks"
+PURGED_ACTOR = "purged-user"  # the actor label left on other clients' audit entries by a purged user
+
+
+def on_client_purge(app: Any, fn: PurgeHook) -> None:
+    """Register ``fn(client_id)``, called during a purge: a search index drops the client's entries.
+
+    There is no search index yet; this is where one plugs in.
+    """
+    app.extensions.setdefault(_HOOKS_KEY, []).append(fn)
+
+
+def actor_ref(actor: Actor) -> str:
+    """Who acted, without personal data: ``user:<id>`` for a person, the command's label for a shell."""
+    return f"user:{actor.user_id}" if actor.user_id is not None else actor.label[:64]
+
+
+def offboarding_of(client: Client) -> ClientOffboarding | None:
+    """The client's off-boarding record, when off-boarding started."""
+    return db.session.scalar(sa.select(ClientOffboarding).where(ClientOffboarding.client_id == client.id))
+
+
+def start_offboarding(actor: Actor, client: Client, now: datetime) -> ClientOffboarding:
+    """Start off-boarding (the grace period before a purge runs from now); starting again changes nothing."""
+    existing = offboarding_of(client)
+    if existing is not None:
+        return existing
+    row = ClientOffboarding(client_id=client.id, started_at=now, started_by=actor_ref(actor))
+    db.session.add(row)
+    record(actor, "client.offboarding_started", client)
+    db.session.flush()
+    return row
+
+
+def export_client(actor: Actor, client: Client, to: str | Path, now: datetime) -> archive.ExportResult:
+    """Write the client's off-boarding archive under ``to`` and note the export (it starts off-boarding)."""
+    row = start_offboarding(actor, client, now)
+    row.exported_at = now
+    row.exported_by = actor_ref(actor)
+    record(actor, "client.exported", client)
+    db.session.flush()
+    return archive.write_archive(db.session, db.metadata, client.id, client.code,
+                                 current_app.config["DATA_DIR"], to, by=actor_ref(actor), now=now)
+
+
+def purge_allowed_from(client: Client, grace_days: int) -> datetime | None:
+    """The first instant a purge is allowed without ``--now``; None while off-boarding has not started."""
+    row = offboarding_of(client)
+    return None if row is None else row.started_at + timedelta(days=grace_days)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """The certificate kept, and the files to remove once the purge is committed."""
+
+    certificate: PurgeCertificate
+    files: tuple[Path, ...]
+
+
+def purge_client(actor: Actor, client: Client, now: datetime, *, force: bool = False) -> PurgeResult:
+    """Remove the client everywhere and keep a purge certificate; refused before the grace period ends.
+
+    Every row of every table with a ``client_id`` column goes (children first), rows of other tables
+    that refer to them are emptied (nullable references: an outage's ticket) or removed (the client
+    users' sessions), then the client's own row. Blobs no remaining row names are returned to remove.
+    """
+    grace = int(current_app.config["PURGE_GRACE_DAYS"])
+    offboarding = offboarding_of(client)
+    allowed = purge_allowed_from(client, grace)
+    if not force and allowed is None:
+        raise ServiceError(_l("Start off-boarding of %(code)s first: the purge waits %(days)s days after it.",
+                              code=client.code, days=grace))
+    if not force and allowed is not None and now < allowed:
+        raise ServiceError(_l("The grace period of %(code)s ends on %(date)s: the purge is refused before then.",
+                              code=client.code, date=allowed.date().isoformat()))
+    started = offboarding.started_at if offboarding else None
+    exported = offboarding.exported_at if offboarding else None
+    for hook in current_app.extensions.get(_HOOKS_KEY, []):
+        hook(client.id)
+    files, removed = _remove_rows(client.id)
+    data_dir = Path(current_app.config["DATA_DIR"])
+    sizes = [(data_dir / f).stat().st_size for f in files if (data_dir / f).is_file()]
+    certificate = PurgeCertificate(
+        client_code=client.code, offboarding_started_at=started, exported_at=exported, purged_at=now,
+        purged_by=actor_ref(actor), forced=force and (allowed is None or now < allowed), rows_removed=removed,
+        blobs_removed=len(sizes), blob_bytes_removed=sum(sizes),
+        backups_expire_on=backup_horizon(current_app._get_current_object(), now),  # type: ignore[attr-defined]
+        schema_revision=archive.schema_revision(db.session))
+    db.session.add(certificate)
+    db.session.flush()
+    record(actor, "client.purged", certificate, client_id=None, code=client.code)
+    db.session.flush()
+    paths = [data_dir / f for f in files] + _previews(data_dir, files)
+    return PurgeResult(certificate, tuple(paths))
+
+
+def _remove_rows(client_id: int) -> tuple[list[str], dict[str, int]]:
+    metadata = db.metadata
+    tables = archive.tenant_tables(metadata)
+    ids = {t.name: _ids(t, t.c.client_id == client_id) for t in tables}
+    clients = metadata.tables["clients"]
+    ids["clients"] = {client_id}
+    blobs: set[str] = set()
+    for table in tables:
+        for column in archive.blob_columns(table):
+            blobs.update(v for v in db.session.scalars(
+                sa.select(column).where(table.c.client_id == client_id, column.is_not(None), column != "")))
+    removed: dict[str, int] = {}
+    _forget_actors(ids.get("users", set()), client_id)
+    _release_references(metadata, ids, client_id, removed)
+    for table in reversed(tables):
+        count = _count(db.session.execute(table.delete().where(table.c.client_id == client_id)))
+        if count:
+            removed[table.name] = removed.get(table.name, 0) + count
+    db.session.execute(clients.delete().where(clients.c.id == client_id))
+    removed["clients"] = 1
+    db.session.flush()
+    return sorted(b for b in blobs if not _still_named(metadata, b)), removed
+
+
+def _count(result: Any) -> int:
+    """The rows a DELETE removed."""
+    return int(result.rowcount)
+
+
+def _ids(table: sa.Table, where: Any) -> set[Any]:
+    key = next(iter(table.primary_key.columns))
+    return set(db.session.scalars(sa.select(key).where(where)))
+
+
+def _release_references(metadata: sa.MetaData, ids: dict[str, set[Any]], client_id: int,
+                        removed: dict[str, int]) -> None:
+    """Empty or remove the rows outside the client (and its own self-references) that point at its rows."""
+    for table in reversed(metadata.sorted_tables):
+        for fk in table.foreign_keys:
+            target = fk.column.table.name
+            if target not in ids or not ids[target] or fk.parent.name == "client_id":
+                continue
+            where = fk.parent.in_(sorted(ids[target]))
+            if "client_id" in table.c and table.name not in {"clients", target}:
+                where = sa.and_(where, sa.or_(table.c.client_id.is_(None), table.c.client_id != client_id))
+            if fk.parent.nullable:
+                db.session.execute(table.update().where(where).values({fk.parent.name: None}))
+            elif table.name not in ids:
+                count = _count(db.session.execute(table.delete().where(where)))
+                if count:
+                    removed[table.name] = removed.get(table.name, 0) + count
+
+
+def _forget_actors(user_ids: set[Any], client_id: int) -> None:
+    """Audit entries outside the client that its users made keep the fact, not the person's e-mail."""
+    if user_ids:
+        db.session.execute(sa.update(AuditEntry).where(
+            AuditEntry.actor_id.in_(sorted(user_ids)),
+            sa.or_(AuditEntry.client_id.is_(None), AuditEntry.client_id != client_id),
+        ).values(actor_label=PURGED_ACTOR, actor_id=None))
+
+
+def _still_named(metadata: sa.MetaData, path: str) -> bool:
+    """Whether a remaining row (another client's fine with the same letter) still names the blob."""
+    for table in archive.tenant_tables(metadata):
+        for column in archive.blob_columns(table):
+            if db.session.execute(sa.select(sa.literal(1)).select_from(table).where(column == path).limit(1)).first():
+                return True
+    return False
+
+
+def _previews(data_dir: Path, files: list[str]) -> list[Path]:
+    """The cached page images of the removed PDFs (``previews/ab/<sha256>-<page>.png``)."""
+    found: list[Path] = []
+    for relative in files:
+        digest = Path(relative).name.split(".")[0]
+        found.extend(sorted((data_dir / "previews" / digest[:2]).glob(f"{digest}-*.png")))
+    return found
+
+
+def remove_files(paths: tuple[Path, ...]) -> int:
+    """Remove the purged files once the purge is committed; return how many were there."""
+    count = 0
+    for path in paths:
+        if path.is_file():
+            path.unlink()
+            count += 1
+    return count
+
+
+def certificates() -> list[PurgeCertificate]:
+    """Every purge certificate, newest first."""
+    return list(db.session.scalars(sa.select(PurgeCertificate).order_by(PurgeCertificate.purged_at.desc(),
+                                                                        PurgeCertificate.id.desc())))
+
+
+def import_archive(actor: Actor, source: str | Path, work_dir: str | Path) -> tuple[Client, dict[str, int]]:
+    """Restore a handed-back archive (its zip or its directory) into this database and data directory."""
+    try:
+        directory = archive.unpack(source, work_dir)
+        counts = archive.import_archive(db.session, db.metadata, directory, current_app.config["DATA_DIR"])
+    except archive.ArchiveError as exc:
+        raise ServiceError(_l("The archive cannot be imported: %(problem)s", problem=str(exc))) from exc
+    client = db.session.scalars(sa.select(Client).where(Client.code == archive.read_manifest(directory)
+                                                        ["client_code"])).one()
+    record(actor, "client.imported", client, rows=sum(counts.values()))
+    db.session.flush()
+    return client, counts
