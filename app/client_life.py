@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, TextAreaField
+from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from app import clock
@@ -173,6 +173,7 @@ def init_app(app: Flask) -> None:
 class SuspendForm(FlaskForm):
     reason = TextAreaField(_l("Reason for the suspension"), validators=[DataRequired(), Length(max=500)],
                            description=_l("Shown to administrators; the client's users read a general message."))
+    confirm_code = StringField(_l("Type the client's code to confirm"), validators=[DataRequired(), Length(max=32)])
 
 
 class ResumeForm(FlaskForm):
@@ -211,7 +212,9 @@ def life(client_id: int) -> Any:
 def suspend(client_id: int) -> Any:
     client = db.get_or_404(Client, client_id)
     form = SuspendForm()
-    if form.validate_on_submit():
+    if form.validate_on_submit() and (form.confirm_code.data or "").strip().upper() != client.code:
+        form.confirm_code.errors = [_("This is not the client's code.")]
+    elif form.validate_on_submit():
         with unit_of_work(form) as work:
             suspend_client(actor(), client, form.reason.data or "", clock.now())
         if work.ok:

@@ -105,7 +105,7 @@ def _python_type(kind: Any) -> type | None:
     try:
         python: type = kind.python_type
         return python
-    except NotImplementedError:
+    except NotImplementedError:  # SQLAlchemy types without a Python type (JSON, custom ones): taken as they are
         return None
 
 

@@ -14,7 +14,8 @@ SUSPENDED = "account is suspended"
 def _admin_suspends(client: Any, world: Any, reason: str = "Invoices unpaid since August") -> Any:
     support.login(client, world.admin)
     url = f"/admin/clients/{world.client_a}/life"
-    response = support.post_form(client, f"/admin/clients/{world.client_a}/suspend", {"reason": reason},
+    response = support.post_form(client, f"/admin/clients/{world.client_a}/suspend",
+                                 {"reason": reason, "confirm_code": "ALPHA"},
                                  token_from=url)
     client.post("/logout", data={"csrf_token": support.csrf_token(client.get(url).get_data(as_text=True))})
     return response
@@ -41,8 +42,12 @@ def test_admin_suspends_with_a_required_reason_and_resumes_on_the_client_screen(
     assert "Suspend the client" in client.get(url).get_data(as_text=True)
     refused = support.post_form(client, f"/admin/clients/{world.client_a}/suspend", {"reason": ""}, token_from=url)
     assert refused.status_code == 422
+    wrong = support.post_form(client, f"/admin/clients/{world.client_a}/suspend",
+                              {"reason": "Invoices unpaid since August", "confirm_code": "BETA"}, token_from=url)
+    assert wrong.status_code == 422 and "This is not the client" in wrong.get_data(as_text=True)
+    assert "Lift the suspension" not in client.get(url).get_data(as_text=True)
     response = support.post_form(client, f"/admin/clients/{world.client_a}/suspend",
-                                 {"reason": "Invoices unpaid since August"}, token_from=url)
+                                 {"reason": "Invoices unpaid since August", "confirm_code": "alpha"}, token_from=url)
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "Invoices unpaid since August" in page and "Lift the suspension" in page
