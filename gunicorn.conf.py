@@ -32,13 +32,13 @@ graceful_timeout = int(os.environ.get("FLEETDESK_GRACEFUL_TIMEOUT", "30"))
 forwarded_allow_ips = os.environ.get("FLEETDESK_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
-def on_starting(server):  # noqa: ANN001 - gunicorn hook signature
+def on_starting(server):
     """Start every server life with an empty metrics directory (stale files would double-count)."""
     shutil.rmtree(_metrics_dir, ignore_errors=True)
     os.makedirs(_metrics_dir, exist_ok=True)
 
 
-def child_exit(server, worker):  # noqa: ANN001 - gunicorn hook signature
+def child_exit(server, worker):
     """Tell prometheus-client that a worker is gone, so its live gauges stop counting."""
     from prometheus_client import multiprocess
 

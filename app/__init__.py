@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from backups import views as backup_views
     from fines.web import views as fines_views
     from sla.desk import views as desk_views
+    from sla.uptime import status_views
     from sla.uptime import views as uptime_views
 
     app.register_blueprint(web.bp)
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(fleet_views.bp)
     app.register_blueprint(desk_views.bp)
     app.register_blueprint(uptime_views.bp)
+    app.register_blueprint(status_views.bp)  # the public status page, no login
     app.register_blueprint(backup_views.bp)
     app.register_blueprint(assistance_views.bp)
     app.register_blueprint(privacy_views.bp)

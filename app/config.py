@@ -42,6 +42,7 @@ class Config:
     PDF_MEMORY_MB = 1536
     PDF_MAX_PAGES = 50  # more pages than a fine letter ever has: refused before any page is read
     FINES_READ_WORKERS = 2  # uploads read in the background by at most this many threads per web process
+    DESK_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # one file attached to a support ticket
     INTAKE_POLL_MINUTES = 2
 
     # Security.
@@ -77,6 +78,7 @@ class Config:
     RETENTION_RAW_MAIL_DAYS = 365  # the raw .eml of intake messages (their fines were read long before)
     RETENTION_TICKET_DAYS = 3 * 365  # closed support tickets: their description and contact details
     RETENTION_LOGIN_DAYS = 1  # login records (sessions with their IP address) after they ended or expired
+    RETENTION_OUTBOX_DAYS = 30  # mail sent (its bytes name the recipient), from sending; unsent mail stays
     REMINDER_CUTOFF_WORKDAYS = 2
 
     # Off-boarding: days after off-boarding starts before a client may be purged (``--now`` skips it).
@@ -123,6 +125,7 @@ _INT_KEYS = {
     "PDF_MEMORY_MB",
     "PDF_MAX_PAGES",
     "FINES_READ_WORKERS",
+    "DESK_MAX_ATTACHMENT_BYTES",
     "INTAKE_POLL_MINUTES",
     "FINE_RETENTION_DAYS",
     "RETENTION_FINE_CANCELLED_DAYS",
@@ -132,6 +135,7 @@ _INT_KEYS = {
     "RETENTION_RAW_MAIL_DAYS",
     "RETENTION_TICKET_DAYS",
     "RETENTION_LOGIN_DAYS",
+    "RETENTION_OUTBOX_DAYS",
     "PURGE_GRACE_DAYS",
     "REMINDER_CUTOFF_WORKDAYS",
     "PROBE_FAILURES_FOR_OUTAGE",

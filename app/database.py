@@ -62,6 +62,37 @@ def _utc_day_sqlite(element: utc_day, compiler: SQLCompiler, **kw: Any) -> str:
     return f"date(substr({column}, 1, 10), '{element.days:+d} days')"
 
 
+class brussels_day(FunctionElement[Any]):
+    """The Brussels-local calendar day of a timestamp column, as SQL (``local_date`` of the fines' rules).
+
+    PostgreSQL: ``CAST(timezone('Europe/Brussels', x) AS DATE)``. SQLite stores naive UTC text and
+    knows no zones: the EU rule is written out (summer time, UTC+2, from the last Sunday of March
+    01:00 UTC to the last Sunday of October 01:00 UTC; UTC+1 otherwise), as Europe/Brussels has
+    kept it since 1996. ``date(Y-03-25, 'weekday 0')`` is the first Sunday on or after 25 March: the last
+    Sunday of March.
+    """
+
+    type = sa.Date()
+    name = "brussels_day"
+    inherit_cache = True
+
+
+@compiles(brussels_day)
+def _brussels_day_postgresql(element: brussels_day, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(next(iter(element.clauses)), **kw)
+    return f"CAST(timezone('Europe/Brussels', {column}) AS DATE)"
+
+
+@compiles(brussels_day, "sqlite")
+def _brussels_day_sqlite(element: brussels_day, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(next(iter(element.clauses)), **kw)
+    year = f"substr({column}, 1, 4)"
+    summer = (f"{column} >= date({year} || '-03-25', 'weekday 0') || ' 01:00:00' "
+              f"AND {column} < date({year} || '-10-25', 'weekday 0') || ' 01:00:00'")
+    # Seconds only: date() rounds microseconds to milliseconds and would carry 23:59:59.9995 over.
+    return f"date(substr({column}, 1, 19), CASE WHEN {summer} THEN '+2 hours' ELSE '+1 hours' END)"
+
+
 @contextmanager
 def planned_per_call(session: Any) -> Iterator[None]:
     """Plan every statement for its own parameters inside the block (PostgreSQL; no-op elsewhere).
@@ -89,7 +120,9 @@ def _sqlite_executemany(session: Any, table: Any, sql: str, rows: list[dict[str,
     per-row parameter handling costs more than the write itself for batches of thousands.
     """
     dialect = session.get_bind().dialect
-    converters = [(name, table.c[name].type.bind_processor(dialect)) for name in names]
+    # The dialect's own type: a TypeDecorator's plain ``bind_processor`` would hand a datetime to sqlite3,
+    # which writes it without ``.000000`` when the microseconds are zero, unlike every ORM write.
+    converters = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
     params = [tuple(proc(row[name]) if proc is not None else row[name] for name, proc in converters) for row in rows]
     cursor = session.connection().connection.driver_connection.cursor()
     try:

@@ -11,10 +11,11 @@ import email
 import email.policy
 import logging
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from typing import Any
 
@@ -183,6 +184,36 @@ def flush_outbox(now: datetime, *, batch: int = BATCH) -> int:
             OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS, OutboxMail.next_attempt_at <= now,
         ).order_by(OutboxMail.created_at, OutboxMail.id).limit(batch)).all()
     return sum(1 for row_id, what in due if _deliver(row_id, None, what, now))
+
+
+def prune_sent_mail(now: datetime, keep_days: int) -> int:
+    """Remove the mails sent more than ``keep_days`` ago (their bytes hold names and addresses); return how many."""
+    cutoff = now - timedelta(days=keep_days)
+    result = db.session.execute(sa.delete(OutboxMail).where(OutboxMail.sent_at.is_not(None),
+                                                             OutboxMail.sent_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def forget_mail_to(addresses: Iterable[str], *, batch: int = 500) -> int:
+    """Remove the outbox's mails, sent or not, addressed (To, Cc, Bcc) to any of ``addresses``; return how many.
+
+    Used when a client is purged: its users' mail must not outlive them. Only the headers are parsed; sent
+    mail is pruned after ``RETENTION_OUTBOX_DAYS``, so the outbox read here stays small.
+    """
+    wanted = {address.strip().lower() for address in addresses if address and address.strip()}
+    if not wanted:
+        return 0
+    parser = BytesHeaderParser(policy=email.policy.default)
+    doomed: list[int] = []
+    rows = db.session.execute(sa.select(OutboxMail.id, OutboxMail.message).execution_options(yield_per=batch))
+    for row_id, raw in rows:
+        headers = parser.parsebytes(bytes(raw))
+        fields = [str(value) for name in ("To", "Cc", "Bcc") for value in headers.get_all(name, [])]
+        if any(address.lower() in wanted for _, address in getaddresses(fields)):
+            doomed.append(row_id)
+    for start in range(0, len(doomed), batch):
+        db.session.execute(sa.delete(OutboxMail).where(OutboxMail.id.in_(doomed[start:start + batch])))
+    return len(doomed)
 
 
 class OutboxCollector:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: The folders of the data directory that hold blobs named by rows (``previews`` are a cache).
-BLOB_KINDS = ("mail", "pdf")
+BLOB_KINDS = ("mail", "pdf", "attachment")
 INCOMING_PREFIX = ".incoming-"
 
 

@@ -41,9 +41,26 @@ def _register_nav(state: Any) -> None:
     add_nav_item(state.app, _l("Clients and users"), "admin.clients", (Role.ADMIN,), order=90)
 
 
-def add_dashboard_panel(app: Flask, template: str, context: Any) -> None:
-    """Let a feature show a panel on the dashboard: ``context()`` returns the template's variables."""
-    app.extensions.setdefault("fleetdesk.panels", []).append((template, context))
+@dataclass(frozen=True)
+class DashboardPanel:
+    """One card (or group of cards) of the dashboard; features add theirs with ``add_dashboard_panel``."""
+
+    template: str
+    context: Any
+    roles: frozenset[Role]
+    order: int
+
+
+def add_dashboard_panel(app: Flask, template: str, context: Any, roles: tuple[Role, ...] = tuple(Role),
+                        order: int = 50) -> None:
+    """Let a feature show a panel on the dashboard: ``context()`` returns the template's variables.
+
+    Only the ``roles`` named see it (its queries do not run for the others); panels show by ``order``,
+    the work of the day first. ``context()`` may return None to show nothing.
+    """
+    panels: list[DashboardPanel] = app.extensions.setdefault("fleetdesk.panels", [])
+    panels.append(DashboardPanel(template, context, frozenset(roles), order))
+    panels.sort(key=lambda panel: panel.order)
 
 
 ROLE_LABELS = {Role.ADMIN: _l("Administrator"), Role.AGENT: _l("Agent"), Role.CLIENT: _l("Client user")}
@@ -76,7 +93,9 @@ def _navigation() -> dict[str, Any]:
 def dashboard() -> Any:
     client = current_user.client if current_user.role is Role.CLIENT else None
     clients = [] if client else db.session.scalars(sa.select(Client).order_by(Client.code)).all()
-    panels = [(template, context()) for template, context in current_app.extensions.get("fleetdesk.panels", [])]
+    registered: list[DashboardPanel] = current_app.extensions.get("fleetdesk.panels", [])
+    shown = (panel for panel in registered if current_user.role in panel.roles)
+    panels = [(panel.template, values) for panel in shown if (values := panel.context()) is not None]
     return render_template("dashboard.html", client=client, clients=clients, panels=panels)
 
 

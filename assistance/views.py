@@ -60,7 +60,7 @@ def _register(state: Any) -> None:
     from assistance.privacy import export_person_cases
 
     add_nav_item(state.app, _l("Assistance"), "assistance.index", order=35)
-    add_dashboard_panel(state.app, "assistance/_dashboard.html", _dashboard_panel)
+    add_dashboard_panel(state.app, "assistance/_dashboard.html", _dashboard_panel, order=30)
     add_demo_loader(state.app, load_demo_assistance)
     add_person_data(state.app, PersonData("assistance", export_person_cases))
     add_value_labels(state.app, "Case", {"cause": lambda code: labels.name("cause", code),
@@ -74,13 +74,16 @@ def _register(state: Any) -> None:
 
 
 def _dashboard_panel() -> dict[str, Any]:
-    """Open cases and deadlines past due (the session's tenancy keeps a client user to their own)."""
+    """Open cases, deadlines past due, the nearest open deadlines (tenancy keeps a client user to their own)."""
     moment = now()
     open_cases = db.session.scalar(sa.select(sa.func.count(Case.id)).where(Case.state == "open")) or 0
     late = db.session.scalar(sa.select(sa.func.count(CaseDeadline.id)).join(Case, Case.id == CaseDeadline.case_id)
                              .where(Case.state == "open", CaseDeadline.met_at.is_(None),
                                     CaseDeadline.due_at < moment)) or 0
-    return {"open_cases": open_cases, "late": late}
+    # Served by (state, nearest_due, id): the queue's own order, its first rows.
+    nearest = db.session.execute(sa.select(Case.id, Case.plate, Case.nearest_due).where(
+        Case.state == "open", Case.nearest_due.is_not(None)).order_by(Case.nearest_due, Case.id).limit(5)).all()
+    return {"open_cases": open_cases, "late": late, "nearest": nearest, "now": moment}
 
 
 def _amount(cents: str) -> str:

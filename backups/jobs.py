@@ -39,6 +39,12 @@ def weekly_drill(now: datetime) -> dict[str, Any]:
     return services.drill(current_app.config, db.engine, now, work_calendar())
 
 
+def _pending_jobs(now: datetime) -> int:
+    from backups import tasks
+
+    return tasks.pending(now)
+
+
 class BackupCollector(Collector):
     """Backup state read from the manifests on the storage at scrape time."""
 
@@ -92,6 +98,9 @@ def init_app(app: Flask) -> None:
 
     add_job(app, JobSpec("backups.nightly", nightly, {"hour": 1, "minute": 30},
                          "Back up every tier due today, verify, prune."))
+    add_job(app, JobSpec("backups.pending", _pending_jobs, {"seconds": 60},
+                         "Run backup jobs a stopped web process left queued; fail abandoned ones.",
+                         trigger="interval"))
     add_job(app, JobSpec("backups.drill", weekly_drill, {"day_of_week": "sat", "hour": 4, "minute": 0},
                          "Weekly restore drill into a scratch database."))
     add_collector(app, BackupCollector(app))

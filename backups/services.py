@@ -18,27 +18,52 @@ import subprocess
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
+from app import storage
 from app.db import utcnow
+from app.extensions import db
 from app.security import redact_secrets
+from app.services import Actor, ServiceError, record
 from app.version import __version__
 from app.workcalendar import BRUSSELS, WorkCalendar
 from backups.manifest import Manifest, Part, backup_id, check_parts, sha256_file
+from backups.models import ACTIVE_STATES, BackupJob
 from backups.policy import POLICIES, BackupRecord, Tier, business_date, to_prune
 
 logger = logging.getLogger(__name__)
 
 
+#: The steps of a run, in order, as codes (words are chosen where they are shown).
+STEPS: Final = ("waiting", "database", "files", "checksums", "verifying", "copying", "pruning")
+#: Why a backup job failed, as codes (``BackupError.code``, and ``interrupted``/``unexpected`` for the job).
+ERROR_CODES: Final = ("write_failed", "verify_failed", "bucket_failed", "not_found", "failed", "interrupted",
+                      "unexpected")
+
+Progress = Callable[[str], None]
+"""Told each step's code (``STEPS``) as a run or verification reaches it."""
+
+
+def _quiet(step: str) -> None:
+    """No progress wanted."""
+
+
 class BackupError(RuntimeError):
-    """A backup, verification or restore that did not succeed, with the reason."""
+    """A backup, verification or restore that did not succeed, with the reason (English detail and a code)."""
+
+    def __init__(self, message: str, code: str = "failed") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def target_root(config: Any, tier: Tier) -> Path:
@@ -68,25 +93,29 @@ def find(config: Any, ident: str) -> tuple[Manifest, Path]:
         directory = target_root(config, tier) / ident
         if (directory / "manifest.json").exists():
             return Manifest.from_json((directory / "manifest.json").read_text()), directory
-    raise BackupError(f"no backup {ident!r}")
+    raise BackupError(f"no backup {ident!r}", "not_found")
 
 
-def run_backup(config: Any, engine: Any, tier: Tier, now: datetime, calendar: WorkCalendar) -> Manifest:
+def run_backup(config: Any, engine: Any, tier: Tier, now: datetime, calendar: WorkCalendar,
+               progress: Progress = _quiet) -> Manifest:
     """Make (or find, when today's is already there) the tier's backup, verify it, then prune the tier.
 
     Runs of one tier are serialised by a lock file beside its backups, so two scheduler processes
     (or a person and the scheduler) never make the same tier at once: the second finds the first's.
+    ``progress`` is told each step (``STEPS``) as the run reaches it.
     """
     lock_path = target_root(config, tier) / ".lock"
+    progress("waiting")
     with lock_path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            return _run_backup_locked(config, engine, tier, now, calendar)
+            return _run_backup_locked(config, engine, tier, now, calendar, progress)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _run_backup_locked(config: Any, engine: Any, tier: Tier, now: datetime, calendar: WorkCalendar) -> Manifest:
+def _run_backup_locked(config: Any, engine: Any, tier: Tier, now: datetime, calendar: WorkCalendar,
+                       progress: Progress) -> Manifest:
     day = business_date(now, calendar)
     ident = backup_id(tier, day)
     root = target_root(config, tier)
@@ -101,7 +130,8 @@ def _run_backup_locked(config: Any, engine: Any, tier: Tier, now: datetime, cale
     staging.mkdir(parents=True)
     started, clock = now, time.monotonic()  # ``now`` is the run's moment; the elapsed time is measured
     try:
-        kind, version = _write_parts(config, engine, tier, staging)
+        kind, version = _write_parts(config, engine, tier, staging, progress)
+        progress("checksums")
         parts = tuple(Part(p.name, p.stat().st_size, sha256_file(p)) for p in sorted(staging.iterdir()))
         manifest = Manifest(id=ident, tier=tier, business_date=day, started_at=started,
                             finished_at=started + timedelta(seconds=time.monotonic() - clock), parts=parts,
@@ -112,14 +142,17 @@ def _run_backup_locked(config: Any, engine: Any, tier: Tier, now: datetime, cale
         os.replace(staging, final)
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise BackupError(f"{tier.value} backup failed: {exc}") from exc
-    manifest = verify(config, ident)
+        raise BackupError(f"{tier.value} backup failed: {exc}", "write_failed") from exc
+    manifest = verify(config, ident, progress)
     target = s3_target(config, tier)
     if target is not None:
+        progress("copying")
         target.upload(manifest, final)
         problems = target.verify(manifest)
         if problems:
-            raise BackupError(f"{ident}: the copy in the bucket failed verification: {'; '.join(problems)}")
+            raise BackupError(f"{ident}: the copy in the bucket failed verification: {'; '.join(problems)}",
+                              "bucket_failed")
+    progress("pruning")
     prune(config, tier, now)
     return manifest
 
@@ -136,13 +169,16 @@ def s3_target(config: Any, tier: Tier) -> Any:
                     endpoint_url=config.get("BACKUP_S3_ENDPOINT"), region_name=config.get("BACKUP_S3_REGION"))
 
 
-def _write_parts(config: Any, engine: Any, tier: Tier, into: Path) -> tuple[str, str | None]:
+def _write_parts(config: Any, engine: Any, tier: Tier, into: Path,
+                 progress: Progress = _quiet) -> tuple[str, str | None]:
     what = POLICIES[tier].what
     kind, version = "none", None
     if what in ("database", "environment"):
+        progress("database")
         kind, version = _dump_database(engine, into)
         _row_counts(engine, into / "row_counts.json")
     if what in ("files", "environment"):
+        progress("files")
         _archive_files(Path(config["DATA_DIR"]), into / "files.tar.gz")
     if what == "environment":
         (into / "config.json").write_text(json.dumps(redacted_config(config), indent=2, sort_keys=True, default=str))
@@ -181,7 +217,7 @@ def row_counts(engine: Any) -> dict[str, int]:
 
 def _archive_files(data_dir: Path, target: Path) -> None:
     with tarfile.open(target, "w:gz") as archive:
-        for folder in ("mail", "pdf"):
+        for folder in storage.BLOB_KINDS:
             if (data_dir / folder).exists():
                 archive.add(data_dir / folder, arcname=folder)
 
@@ -210,9 +246,10 @@ def _revision(engine: Any) -> str | None:
             return None
 
 
-def verify(config: Any, ident: str) -> Manifest:
+def verify(config: Any, ident: str, progress: Progress = _quiet) -> Manifest:
     """Check every part's size and sha256, and that the database copy is sound; record the result."""
     manifest, directory = find(config, ident)
+    progress("verifying")
     problems = check_parts(manifest, directory)
     if not problems and manifest.database_kind == "sqlite":
         with sqlite3.connect(directory / "database.sqlite3") as conn:
@@ -224,11 +261,14 @@ def verify(config: Any, ident: str) -> Manifest:
                                 capture_output=True, text=True, timeout=600)
         if listed.returncode != 0 or "TABLE DATA" not in listed.stdout:
             problems.append(f"pg_restore --list: {listed.stderr.strip()[:300] or 'no table data'}")
+    # A frozen clock (tests, demos) stands still while the run's elapsed time is measured: a check is never
+    # recorded before the end of the backup it checked.
+    checked_at = max(utcnow(), manifest.finished_at) if manifest.finished_at else utcnow()
     updated = replace(manifest, state="failed" if problems else "verified",
-                      verified_at=utcnow(), notes=tuple(problems))
+                      verified_at=checked_at, notes=tuple(problems))
     (directory / "manifest.json").write_text(updated.to_json())
     if problems:
-        raise BackupError(f"{ident} failed verification: {'; '.join(problems)}")
+        raise BackupError(f"{ident} failed verification: {'; '.join(problems)}", "verify_failed")
     return updated
 
 
@@ -239,11 +279,11 @@ def prune(config: Any, tier: Tier, now: datetime) -> list[str]:
     removed = []
     bucket = s3_target(config, tier)
     by_id = {m.id: m for m in manifests}
-    for record in to_prune(records, tier, now):
-        shutil.rmtree(target_root(config, tier) / record.id, ignore_errors=True)
+    for doomed in to_prune(records, tier, now):
+        shutil.rmtree(target_root(config, tier) / doomed.id, ignore_errors=True)
         if bucket is not None:
-            bucket.delete(by_id[record.id])
-        removed.append(record.id)
+            bucket.delete(by_id[doomed.id])
+        removed.append(doomed.id)
     return removed
 
 
@@ -408,3 +448,82 @@ def backup_horizon(app: Any, now: datetime) -> date | None:
     ends = [(m.finished_at or m.started_at) + POLICIES[m.tier].keep
             for m in list_backups(app.config) if m.started_at <= now]
     return max(ends).astimezone(BRUSSELS).date() if ends else None
+
+
+# -- jobs asked for from the admin page ------------------------------------------------------------
+
+#: An active job not heard from for this long is taken as abandoned (its process stopped).
+STALE_AFTER: Final = timedelta(hours=3)
+
+
+def job_steps(kind: str, tier: Tier, config: Any) -> tuple[str, ...]:
+    """The steps a job of ``kind`` on ``tier`` goes through, in order (its progress is its place among them)."""
+    if kind == "verify":
+        return ("verifying",)
+    what = POLICIES[tier].what
+    skipped = set()
+    if what not in ("database", "environment"):
+        skipped.add("database")
+    if what not in ("files", "environment"):
+        skipped.add("files")
+    if s3_target(config, tier) is None:
+        skipped.add("copying")
+    return tuple(step for step in STEPS if step not in skipped)
+
+
+def step_progress(steps: tuple[str, ...], step: str) -> int:
+    """The percentage done when ``step`` begins (its place among ``steps``)."""
+    return round(100 * steps.index(step) / len(steps)) if step in steps else 0
+
+
+def request_job(actor: Actor, kind: str, config: Any, now: datetime, *, tier: Tier | None = None,
+                backup_id: str | None = None) -> BackupJob:
+    """Queue a run of ``tier`` or a verification of ``backup_id``; refused while the tier has an active job.
+
+    The partial unique index ``uq_backup_jobs_active_tier`` refuses a second active job even when two
+    requests pass the check below at the same moment.
+    """
+    if kind == "verify":
+        try:
+            manifest, _directory = find(config, backup_id or "")
+        except BackupError as exc:
+            raise ServiceError(_l("There is no backup %(id)s.", id=backup_id), "backup_id") from exc
+        tier = manifest.tier
+    assert tier is not None
+    abandon_stale_jobs(now, tier)
+    busy = _l("A job for %(tier)s is already queued or running; wait for it to finish.", tier=tier.value)
+    if db.session.scalar(sa.select(BackupJob.id).where(BackupJob.tier == tier.value,
+                                                       BackupJob.state.in_(ACTIVE_STATES))) is not None:
+        raise ServiceError(busy)
+    job = BackupJob(kind=kind, tier=tier.value, backup_id=backup_id, state="queued", progress=0,
+                    requested_by=actor.label, requested_by_id=actor.user_id, requested_at=now, updated_at=now)
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError as exc:
+        raise ServiceError(busy) from exc
+    if kind == "verify":
+        record(actor, "backups.verify_requested", job, tier=tier.value, backup=backup_id)
+    else:
+        record(actor, "backups.run_requested", job, tier=tier.value)
+    return job
+
+
+def abandon_stale_jobs(now: datetime, tier: Tier | None = None) -> int:
+    """Mark active jobs not heard from within ``STALE_AFTER`` as failed (``interrupted``); return how many."""
+    query = sa.select(BackupJob).where(BackupJob.state.in_(ACTIVE_STATES), BackupJob.updated_at < now - STALE_AFTER)
+    if tier is not None:
+        query = query.where(BackupJob.tier == tier.value)
+    stale = list(db.session.scalars(query))
+    for job in stale:
+        job.state, job.finished_at, job.error_code = "failed", now, "interrupted"
+        record(Actor("system"), "backups.job_failed", job, tier=job.tier, error="interrupted")
+    db.session.flush()
+    return len(stale)
+
+
+def jobs(limit: int = 10) -> list[BackupJob]:
+    """The active jobs first, then the latest finished ones (``limit`` rows in all)."""
+    active_first = sa.case((BackupJob.state.in_(ACTIVE_STATES), 0), else_=1)
+    return list(db.session.scalars(sa.select(BackupJob).order_by(active_first, BackupJob.requested_at.desc(),
+                                                                 BackupJob.id.desc()).limit(limit)))

@@ -10,6 +10,7 @@ from flask import Flask
 from app.services import Actor, client_by_code
 from app.workcalendar import WorkCalendar
 from fines import jobs
+from fines.demo_history import load_demo_fine_history
 from fines.intake import services
 from fines.workflow.deadlines import CUTOFF_WORKDAYS, DESIGNATION_DAYS
 
@@ -182,3 +183,4 @@ def load_demo_fines(app: Flask) -> None:
             taken = result.fines[0]
             if fine.then == "process" and taken.state == "ready":
                 workflow.process(taken, Actor("agent@fleetdesk.test"), now(), calendar)
+    load_demo_fine_history(app)  # a year of past fines, for the overview's charts per month

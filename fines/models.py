@@ -70,6 +70,18 @@ class Fine(TenantScoped, Model):
         sa.Index("ix_fines_state_created_at", "state", "created_at"),
         sa.Index("ix_fines_state_cutoff", "state", "cutoff"),
         sa.Index("ix_fines_client_id_state_cutoff", "client_id", "state", "cutoff"),
+        # The list's sorts and date filters, everyone's and one client's (migration 0016).
+        sa.Index("ix_fines_created_at", "created_at"),
+        sa.Index("ix_fines_client_id_created_at", "client_id", "created_at"),
+        sa.Index("ix_fines_cutoff", "cutoff"),
+        sa.Index("ix_fines_client_id_cutoff", "client_id", "cutoff"),
+        sa.Index("ix_fines_offence_at", "offence_at"),
+        sa.Index("ix_fines_client_id_offence_at", "client_id", "offence_at"),
+        sa.Index("ix_fines_amount_cents", "amount_cents"),
+        sa.Index("ix_fines_client_id_amount_cents", "client_id", "amount_cents"),
+        sa.Index("ix_fines_issuer", "issuer"),
+        sa.Index("ix_fines_client_id_plate", "client_id", "plate"),
+        sa.Index("ix_fines_match_reason_code", "match_reason_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,6 +27,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Leave the search structures (FTS tables, trigram indexes: migration 0016) out of autogenerate."""
+    from app.search import is_search_structure
+
+    return not (type_ in ("table", "index") and is_search_structure(name))
+
+
 def run_migrations_offline():
     """Emit SQL for the configured URL without connecting."""
     context.configure(url=str(target_db.engine.url), target_metadata=target_db.metadata, literal_binds=True,
@@ -47,6 +54,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", include_name)
 
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)

@@ -24,6 +24,9 @@ DEMO_ROLES = (
     ("client ACME", "fleet@acme-lease.test"),
     ("client BRAFL", "fleet@brabant-fleet.test"),
 )
+# The public pages, crawled without logging in (the crawl starts at the status page).
+ANONYMOUS = ("anonymous", "")
+PUBLIC_START = "/status"
 # Never followed: leaving the session, static files, the scrape endpoint.
 SKIP_PREFIXES = ("/logout", "/static/", "/metrics")
 # How many concrete URLs of one shape (numbers in the path replaced, same query keys) are visited.
@@ -331,6 +334,8 @@ class Crawler:
         self._tracebacks.append("".join(traceback.format_exception(exception)))
 
     def login(self) -> None:
+        if not self.email:  # the anonymous crawl: public pages only
+            return
         response = support.login(self.client, self.email, _demo_password())
         assert response.status_code in (302, 303), f"{self.role} could not log in ({response.status_code})"
 
@@ -382,7 +387,7 @@ class Crawler:
         while response is not None and response.status_code in (301, 302, 303, 307, 308) and hops < 5:
             location = urlsplit(response.headers["Location"])
             target = location.path + (f"?{location.query}" if location.query else "")
-            if target.startswith("/login"):  # the session ended (a password change): log in again
+            if target.startswith("/login") and self.email:  # the session ended (a password change): log in again
                 self.login()
                 target = path
             response = self._request("get", target)
@@ -474,9 +479,9 @@ def client_code_of(role: str) -> str:
 def crawl_pages(app: Any, headers: dict[str, str] | None = None,
                 roles: tuple[tuple[str, str], ...] = DEMO_ROLES) -> Iterator[Crawler]:
     """Crawl every demo role's pages by links and GET forms only (nothing is changed)."""
-    for role, email in roles:
+    for role, email in (*roles, ANONYMOUS):
         crawler = Crawler(app, role, email, submit_forms=False, headers=headers, client_code=client_code_of(role))
-        crawler.crawl()
+        crawler.crawl(start="/" if email else PUBLIC_START)
         yield crawler
 
 

@@ -37,9 +37,12 @@ def contracts_import(file: Path) -> None:
                 column = f" ({error.column})" if error.column else ""
                 click.echo(f"{file}: {where}{column}: {error.message}", err=True)
             raise contracts.ImportRefused(report)  # rolled back; "nothing imported: n problem(s)"
-        matched = contracts_changed(report.plates, cli_actor())
+        rematched = contracts_changed(report.plates, cli_actor())
+    for warning in report.warnings:
+        click.echo(f"{file}: line {warning.line} ({warning.column}): {warning.message}", err=True)
     click.echo(f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged; "
-               f"{matched} waiting fine(s) matched again")
+               f"{rematched.looked_at} waiting fine(s) matched again: {rematched.matched} complete, "
+               f"{rematched.waiting} still waiting")
 
 
 @contracts_cli.command("export")

@@ -9,7 +9,12 @@ Columns (header names are case-insensitive; spaces and hyphens count as undersco
 ``client_code, contract_number, plate, driver, start_date, end_date, instruction``, and optionally
 ``plate_country, driver_email, driver_address, vehicle``; other columns are ignored.
 ``client_code`` may be left out when the importer passes ``default_client_code`` (a client user
-importing their own contracts); an empty cell then takes the default too.
+importing their own contracts); an empty cell then takes the default too. The headers may also be
+written in Dutch or French (``HEADERS``: ``nummerplaat``, ``plaque``...), as the downloadable template
+(``template_csv``) writes them.
+
+A redirect row without the driver's name or postal address is imported, with a warning: the fines
+of that contract will wait for them (``warnings``, codes of ``ERROR_CODES`` too).
 
 What Belgian spreadsheets do is accepted: a UTF-8 byte-order mark, ``;`` (or tab) as separator
 (sniffed from the header), dates as ``YYYY-MM-DD`` or ``DD/MM/YYYY`` (also ``DD-MM-YYYY`` and
@@ -47,11 +52,14 @@ __all__ = [
     "COLUMNS",
     "ERROR_CODES",
     "EXTRA_COLUMNS",
+    "HEADERS",
     "MAX_ROWS",
+    "TEMPLATE_LANGUAGES",
     "ContractRow",
     "ParsedCsv",
     "RowError",
     "parse_contracts_csv",
+    "template_csv",
     "write_contracts_csv",
 ]
 
@@ -61,6 +69,37 @@ COLUMNS = ("client_code", "contract_number", "plate", "driver", "start_date", "e
 EXTRA_COLUMNS = ("plate_country", "driver_email", "driver_address", "vehicle")
 #: The most data rows one file may hold.
 MAX_ROWS = 200_000
+#: Every column's header in Dutch and French (the English is the column's own name); the importer
+#: accepts these too, case and accents aside.
+HEADERS: dict[str, dict[str, str]] = {
+    "nl": {"client_code": "klantcode", "contract_number": "contractnummer", "plate": "nummerplaat",
+           "driver": "bestuurder", "start_date": "startdatum", "end_date": "einddatum", "instruction": "instructie",
+           "plate_country": "land_nummerplaat", "driver_email": "email_bestuurder",
+           "driver_address": "adres_bestuurder", "vehicle": "voertuig"},
+    "fr": {"client_code": "code_client", "contract_number": "numéro_contrat", "plate": "plaque",
+           "driver": "conducteur", "start_date": "date_début", "end_date": "date_fin", "instruction": "instruction",
+           "plate_country": "pays_plaque", "driver_email": "email_conducteur",
+           "driver_address": "adresse_conducteur", "vehicle": "véhicule"},
+}
+#: The languages of the downloadable template.
+TEMPLATE_LANGUAGES = ("nl", "fr", "en")
+#: The template's example row per language (the client code is the importer's), and its separator:
+#: a Belgian spreadsheet in Dutch or French expects ``;``.
+_EXAMPLES: dict[str, dict[str, str]] = {
+    "nl": {"contract_number": "LC-2026-0001", "plate": "1-ABC-123", "driver": "Jan Peeters",
+           "start_date": "01/01/2026", "end_date": "31/12/2029", "instruction": "verleggen", "plate_country": "BE",
+           "driver_email": "jan.peeters@example.be", "driver_address": "Kerkstraat 1, 2000 Antwerpen",
+           "vehicle": "Škoda Octavia"},
+    "fr": {"contract_number": "LC-2026-0001", "plate": "1-ABC-123", "driver": "Marie Dubois",
+           "start_date": "01/01/2026", "end_date": "31/12/2029", "instruction": "désigner", "plate_country": "BE",
+           "driver_email": "marie.dubois@example.be", "driver_address": "Rue de l’Église 1, 5000 Namur",
+           "vehicle": "Peugeot 308"},
+    "en": {"contract_number": "LC-2026-0001", "plate": "1-ABC-123", "driver": "Alex Janssens",
+           "start_date": "2026-01-01", "end_date": "2029-12-31", "instruction": "redirect", "plate_country": "BE",
+           "driver_email": "alex.janssens@example.be", "driver_address": "Wetstraat 16, 1000 Brussel",
+           "vehicle": "Volkswagen ID.4"},
+}
+_SEPARATORS = {"nl": ";", "fr": ";", "en": ","}
 
 #: Longest accepted values (the database column sizes).
 _MAX_LENGTH = {
@@ -143,6 +182,9 @@ ERROR_CODES: dict[str, str] = {
     "overlap": "Plate {plate} has overlapping contracts: {number} ({start} to {end}) and {other} on line"
                " {other_line} ({other_start} to {other_end}).",
     "overlap_stored": "Contracts {other} and {number} of plate {plate} overlap.",
+    # Warnings: the row is imported.
+    "redirect_needs_driver": "A redirect needs the driver's name and postal address: without {columns}, the fines"
+                             " of contract {number} wait for them.",
 }
 
 
@@ -171,14 +213,22 @@ class RowError:
 
 @dataclass(frozen=True)
 class ParsedCsv:
-    """The valid rows, and every problem found, ordered by line."""
+    """The valid rows, and every problem found, ordered by line; ``warnings`` do not stop the import."""
 
     rows: list[ContractRow]
     errors: list[RowError]
+    warnings: list[RowError] = field(default_factory=list)
 
 
 def _header_name(raw: str) -> str:
-    return re.sub(r"[\s\-]+", "_", raw.strip().lower())
+    name = re.sub(r"[\s\-]+", "_", raw.strip().lower())
+    return _aliases().get(_fold(name), name)
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> dict[str, str]:
+    """The Dutch and French headers (accents folded) and the column each names."""
+    return {_fold(name): column for language in HEADERS.values() for column, name in language.items()}
 
 
 def _sniff_delimiter(header_line: str) -> str:
@@ -295,7 +345,18 @@ def parse_contracts_csv(
     errors.extend(_cross_row_errors(candidates, rejected))
     rows = [row for row in candidates if row.line not in rejected]
     errors.sort(key=lambda e: (e.line or 0, _column_order(e.column)))
-    return ParsedCsv(rows, errors)
+    return ParsedCsv(rows, errors, [warning for row in rows if (warning := _driver_warning(row)) is not None])
+
+
+def _driver_warning(row: ContractRow) -> RowError | None:
+    """Warn of a redirect row without what a designation needs: the driver's name and postal address."""
+    if row.instruction is not Instruction.REDIRECT:
+        return None
+    missing = [name for name, value in (("driver", row.driver), ("driver_address", row.driver_address)) if not value]
+    if not missing:
+        return None
+    return RowError(row.line, missing[-1], "redirect_needs_driver",
+                    {"columns": ", ".join(missing), "number": row.contract_number})
 
 
 def _header_errors(line: int, header: list[str], default_client_code: str | None) -> list[RowError]:
@@ -477,3 +538,16 @@ def write_contracts_csv(rows: Iterable[ContractRow]) -> str:
          row.end_date.isoformat() if row.end_date else None, row.instruction.value, row.plate_country,
          row.driver_email, row.driver_address, row.vehicle]
         for row in rows))
+
+
+def template_csv(language: str, client_code: str | None) -> str:
+    """A file to fill in: the headers in ``language`` (nl, fr, en) and one example row.
+
+    With ``client_code`` (staff import for a client they name) the file has the ``client_code`` column;
+    without (a client user, whose own client is taken) it has not.
+    """
+    names = HEADERS.get(language, {})
+    example = dict(_EXAMPLES[language], client_code=client_code or "")
+    columns = [c for c in COLUMNS + EXTRA_COLUMNS if client_code is not None or c != "client_code"]
+    return write_csv([names.get(c, c) for c in columns], [[example[c] for c in columns]],
+                     delimiter=_SEPARATORS[language])

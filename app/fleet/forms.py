@@ -25,4 +25,8 @@ class ContractForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
+    # Staff only: the client the file is for (then no client_code column is needed); 0 is "as the file says".
+    client_id = SelectField(_l("Client"), coerce=int, choices=[], validate_choice=False, validators=[Optional()],
+                            description=_l("Leave on “as the file says” to import for the clients of its"
+                                           " client_code column."))
     file = FileField(_l("CSV file"), validators=[DataRequired()])

@@ -24,13 +24,15 @@ FIELDS = ("contract_number", "plate", "plate_country", "driver_name", "driver_em
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did: created, changed and unchanged counts, or the errors that stopped it."""
+    """What an import did: created, changed and unchanged counts, or the errors that stopped it;
+    ``warnings``: what was imported but leaves fines waiting (a redirect without the driver's address)."""
 
     created: int
     updated: int
     unchanged: int
     errors: list[RowError]
     plates: frozenset[tuple[int, str]]  # (client id, plate) touched, for re-matching
+    warnings: tuple[RowError, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -156,7 +158,7 @@ def import_contracts(actor: Actor, text: str, *, client: Client | None,
         return ImportReport(0, 0, 0, errors, frozenset())  # the caller raises ImportRefused: rolled back
     record(actor, "contracts.imported", None, client_id=client.id if client else None,
            created=created, updated=updated, unchanged=unchanged)
-    return ImportReport(created, updated, unchanged, [], frozenset(touched))
+    return ImportReport(created, updated, unchanged, [], frozenset(touched), tuple(parsed.warnings))
 
 
 def _overlaps_after_import(touched: set[tuple[int, str]]) -> list[RowError]:

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
+from app.mail import forget_mail_to
 from app.models import AuditEntry, Client
 from app.offboarding import archive
 from app.offboarding.models import ClientOffboarding, PurgeCertificate
@@ -134,6 +135,9 @@ def _remove_rows(client_id: int) -> tuple[list[str], dict[str, int]]:
             blobs.update(v for v in db.session.scalars(
                 sa.select(column).where(table.c.client_id == client_id, column.is_not(None), column != "")))
     removed: dict[str, int] = {}
+    mails = forget_mail_to(_addresses_of(metadata, client_id))
+    if mails:
+        removed["outbox"] = mails
     _forget_actors(ids.get("users", set()), client_id)
     _release_references(metadata, ids, client_id, removed)
     for table in reversed(tables):
@@ -173,6 +177,17 @@ def _release_references(metadata: sa.MetaData, ids: dict[str, set[Any]], client_
                 count = _count(db.session.execute(table.delete().where(where)))
                 if count:
                     removed[table.name] = removed.get(table.name, 0) + count
+
+
+def _addresses_of(metadata: sa.MetaData, client_id: int) -> set[str]:
+    """Whom the client's mail went to: its users, and the senders its fines arrived from (intake's replies)."""
+    users = metadata.tables["users"]
+    found = set(db.session.scalars(sa.select(users.c.email).where(users.c.client_id == client_id)))
+    messages = metadata.tables.get("intake_messages")
+    if messages is not None:
+        found.update(db.session.scalars(sa.select(messages.c.sender).distinct().where(
+            messages.c.client_id == client_id, messages.c.sender.is_not(None))))
+    return found
 
 
 def _forget_actors(user_ids: set[Any], client_id: int) -> None:

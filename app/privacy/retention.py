@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from app.mail import prune_sent_mail
 from app.services import Actor, prune_sessions, record
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ def add_retention(app: Flask, name: str, func: RetentionPart) -> None:
 def run_retention(now: datetime) -> dict[str, int]:
     """Remove everything past its retention; log, audit and return the counts (``feature.kind``: n)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    counts: dict[str, int] = {"platform.login_sessions": prune_sessions(now, int(app.config["RETENTION_LOGIN_DAYS"]))}
+    counts: dict[str, int] = {"platform.login_sessions": prune_sessions(now, int(app.config["RETENTION_LOGIN_DAYS"])),
+                              "platform.outbox_sent": prune_sent_mail(now, int(app.config["RETENTION_OUTBOX_DAYS"]))}
     parts: dict[str, RetentionPart] = app.extensions.get("fleetdesk.retention", {})
     for name in sorted(parts):
         for kind, number in parts[name](now, app.config).items():

@@ -44,6 +44,11 @@
   setInterval(tick, 30000);
   var auto = document.querySelector("[data-autorefresh]");
   if (auto) {
-    setTimeout(function () { window.location.reload(); }, 1000 * parseInt(auto.getAttribute("data-autorefresh"), 10));
+    var reload = setTimeout(function () { window.location.reload(); },
+                            1000 * parseInt(auto.getAttribute("data-autorefresh"), 10));
+    // Someone typing a filter or ticking incidents to assign keeps what they did: no reload then.
+    ["input", "change"].forEach(function (kind) {
+      document.addEventListener(kind, function () { clearTimeout(reload); });
+    });
   }
 })();

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import mail, storage
+from app.blobs import named_blob_paths, publish_after_flush
 from app.clock import now as clock_now
 from app.extensions import db
 from app.models import Client
@@ -132,45 +133,6 @@ def retry_message(actor: Actor, message: IntakeMessage, *, settings: IntakeSetti
     return result
 
 
-_STAGED_BLOBS = "fleetdesk.staged_blobs"
-_NEW_BLOBS = "fleetdesk.new_blobs"
-
-
-def publish_after_flush(staged: storage.StagedBlob) -> None:
-    """Move ``staged`` into place once the row that names it is flushed; a rollback removes it again.
-
-    So no blob exists without its row: a transaction rolled back before the flush discards the
-    temporary file, one rolled back after it deletes the file it created, and only a crash between
-    rename and commit leaves an orphan (``fleetdesk fines gc-blobs`` removes those).
-    """
-    db.session.info.setdefault(_STAGED_BLOBS, []).append(staged)
-
-
-@sa.event.listens_for(sa.orm.Session, "after_flush")
-def _publish_staged(session: sa.orm.Session, flush_context: Any) -> None:
-    for staged in session.info.pop(_STAGED_BLOBS, []):
-        if staged.publish():
-            session.info.setdefault(_NEW_BLOBS, []).append(staged.target)
-
-
-@sa.event.listens_for(sa.orm.Session, "after_commit")
-def _blobs_kept(session: sa.orm.Session) -> None:
-    session.info.pop(_NEW_BLOBS, None)
-
-
-@sa.event.listens_for(sa.orm.Session, "after_rollback")
-def _blobs_undone(session: sa.orm.Session) -> None:
-    for staged in session.info.pop(_STAGED_BLOBS, []):
-        staged.discard()
-    for path in session.info.pop(_NEW_BLOBS, []):
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
-        else:
-            logger.info("removed %s: its row was rolled back", path)
-
-
 #: How a picture that arrived as a fine is named in storage (beside the PDF made of it).
 PICTURE_SUFFIXES = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "heic": ".heic"}
 #: A stored file younger than this may still be waiting for its row's commit.
@@ -186,9 +148,7 @@ def remove_orphan_blobs(data_dir: str, now: datetime, *, dry_run: bool = False) 
     orphans: list[str] = []
     for start in range(0, len(candidates), 500):
         batch = dict(candidates[start:start + 500])
-        named = set(db.session.scalars(sa.select(Fine.pdf_path).where(Fine.pdf_path.in_(batch))))
-        named |= set(db.session.scalars(sa.select(Fine.original_path).where(Fine.original_path.in_(batch))))
-        named |= set(db.session.scalars(sa.select(IntakeMessage.raw_path).where(IntakeMessage.raw_path.in_(batch))))
+        named = named_blob_paths(batch)  # every feature's rows: fines, raw mails, ticket attachments
         for relative, path in batch.items():
             if relative in named:
                 continue

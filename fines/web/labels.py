@@ -45,6 +45,11 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "done": pgettext("fine", "done"),
         "unknown": _l("no due date known"),
     },
+    # Who bears the costs of a missed deadline (``deadlines.Liable``).
+    "liable": {
+        "client": _l("the client"),
+        "operator": _l("the service provider"),
+    },
     "instruction": {
         "redirect": _l("redirect"),
         "recharge": _l("recharge"),

@@ -13,11 +13,13 @@ from flask_login import current_user, login_required
 from app import params, storage
 from app.auth import actor, staff_required
 from app.clock import now, today, work_calendar
+from app.csvout import write_csv
 from app.extensions import db
 from app.forms import apply_service_error
 from app.models import Client, Role
 from app.privacy.services import is_restricted
 from app.services import ServiceError, record
+from app.tenancy import bind_tenant
 from app.uow import unit_of_work
 from app.workcalendar import BRUSSELS
 from fines import exports, jobs, outputs, privacy
@@ -26,9 +28,10 @@ from fines.intake.extraction import FIELDS
 from fines.intake.mime import picture_kind
 from fines.models import Fine, IntakeMessage
 from fines.money import format_structured_reference
+from fines.web import figures as fines_figures
 from fines.web import labels
 from fines.web.forms import AssignForm, CorrectionForm, ProcessForm, ReasonForm, RetryForm, UploadForm
-from fines.workflow import queries
+from fines.workflow import monthly, queries
 from fines.workflow import services as workflow
 from fines.workflow.deadlines import cutoff_urgency
 from fines.workflow.matching import addressed_elsewhere
@@ -52,16 +55,23 @@ def _register(state: Any) -> None:
     from app.client_life import on_client_resumed
     from app.demo import add_demo_loader
     from app.documents import on_pdf_text
-    from app.fleet import on_contracts_changed
+    from app.fleet import RematchWords, on_contracts_changed, on_rematch_words
     from app.privacy.services import PersonData, add_person_data
-    from app.web import add_nav_item
+    from app.web import add_dashboard_panel, add_nav_item
     from fines.demo import load_demo_fines
     from fines.jobs import read_pdf_text, take_in_held_mail
+    from fines.web import dashboard
     from fines.workflow.batch import rematch_changed_plates
 
     add_nav_item(state.app, _l("Fines"), "fines.index", order=10)
+    add_dashboard_panel(state.app, "fines/_dashboard_client.html", dashboard.client_panel, (Role.CLIENT,), order=10)
+    add_dashboard_panel(state.app, "fines/_dashboard_staff.html", dashboard.staff_panel, (Role.AGENT, Role.ADMIN),
+                        order=20)
     add_demo_loader(state.app, load_demo_fines)
     on_contracts_changed(state.app, rematch_changed_plates)
+    on_rematch_words(state.app, "fines", RematchWords(
+        title=lambda fine_id: _("Fine %(id)s", id=fine_id), state=lambda code: labels.label("state", code),
+        reason=labels.reason_text, url=lambda fine_id: url_for("fines.detail", fine_id=fine_id)))
     on_pdf_text(state.app, read_pdf_text)
     on_client_resumed(state.app, take_in_held_mail)
     add_person_data(state.app, PersonData("fines", privacy.export_person_fines, privacy.erase_person_fines))
@@ -113,17 +123,113 @@ def _client_choices() -> list[tuple[int, str]]:
                                                                        .order_by(Client.code))]
 
 
+#: The list's parameters kept from one link to the next (filters and sort), in the URL's order.
+LIST_PARAMS = ("q", "state", "client", "from", "to", "urgency", "liability", "reason", "sort", "dir")
+#: The CSV of the list: its columns (stable names, for spreadsheets) and rows per database round trip.
+LIST_CSV_COLUMNS = ("id", "client", "state", "issuer", "notice_number", "plate", "plate_country", "offence_at",
+                    "received_at", "amount", "currency", "payment_reference", "deadline", "cutoff", "urgency",
+                    "liable", "reason", "driver")
+LIST_CSV_BATCH = 2000
+
+
+def _list_request() -> tuple[queries.FineFilter, str, str, dict[str, Any]]:
+    """The list's filter, sort and direction from the query string (400 on a bad value), and its arguments."""
+    received_from, received_to = params.date_arg("from"), params.date_arg("to")
+    if received_from and received_to and received_from > received_to:
+        raise params.BadParameter("to", _("“to” must not be before “from”."))
+    client_id = params.id_arg("client")
+    flt = queries.FineFilter(
+        q=params.text_arg("q"), state=params.choice_arg("state", (*STATES, queries.OPEN)),
+        # A client user only ever sees their own: said here as well as by the session's tenancy, because the
+        # CSV is written after the request's teardown has unbound the tenant.
+        client_id=client_id if current_user.is_staff else current_user.client_id,
+        received_from=received_from, received_to=received_to,
+        urgency=params.choice_arg("urgency", queries.URGENCIES),
+        liability=params.choice_arg("liability", queries.LIABILITIES),
+        reason=params.choice_arg("reason", tuple(labels.REASONS)))
+    sort = params.choice_arg("sort", tuple(queries.SORTS), "received") or "received"
+    direction = params.choice_arg("dir", queries.DIRECTIONS, "desc" if sort == "received" else "asc") or "asc"
+    args = {"q": flt.q, "state": flt.state, "client": client_id if current_user.is_staff else None,
+            "from": _iso(received_from),
+            "to": _iso(received_to), "urgency": flt.urgency, "liability": flt.liability, "reason": flt.reason,
+            "sort": sort, "dir": direction}
+    if sort == "received" and direction == "desc":  # the default order stays out of the links
+        args.pop("sort"), args.pop("dir")
+    return flt, sort, direction, {k: v for k, v in args.items() if v not in (None, "")}
+
+
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
 @bp.route("/")
 @login_required
 def index() -> Any:
-    state = params.choice_arg("state", STATES)
-    query = sa.select(Fine).options(*LIST_LOADING).order_by(Fine.created_at.desc(), Fine.id.desc())
-    if state:
-        query = query.where(Fine.state == state)
-    page = db.paginate(query, page=params.page_arg(), per_page=PAGE_SIZE, error_out=False)
-    counts = queries.counts_by_state(None)  # one grouped COUNT (a client user's own, by tenancy)
-    return render_template("fines/index.html", page=page, state=state, counts=counts, states=STATES,
-                           total=sum(counts.values()))
+    flt, sort, direction, args = _list_request()
+    page_number = params.page_arg()
+    calendar, day = work_calendar(), today()
+    counts = queries.list_counts(flt, calendar, day)  # one grouped COUNT: the tabs and the total
+    total = queries.list_total(flt, counts)
+    query = queries.list_query(flt, sort, direction, calendar, day).options(*LIST_LOADING)
+    items = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page_number - 1) * PAGE_SIZE)))
+    first = (page_number - 1) * PAGE_SIZE + 1
+    return render_template(
+        "fines/index.html", items=items, state=flt.state, counts=counts, states=STATES, flt=flt, args=args,
+        sort=sort, direction=direction, total=total, page=page_number, first=first, last=first + len(items) - 1,
+        has_next=page_number * PAGE_SIZE < total, open_total=sum(counts.get(s, 0) for s in _OPEN),
+        all_total=sum(counts.values()), filtered=any(k not in ("state", "sort", "dir") for k in args),
+        clients=_client_choices() if current_user.is_staff else [], urgencies=queries.URGENCIES,
+        liabilities=queries.LIABILITIES, reasons=tuple(labels.REASONS))
+
+
+@bp.route("/list.csv")
+@login_required
+def index_csv() -> Any:
+    """Exactly the filtered list, every page, as CSV (streamed in batches; the same tenancy)."""
+    flt, sort, direction, _args = _list_request()
+    calendar, day = work_calendar(), today()
+    query = queries.list_query(flt, sort, direction, calendar, day).options(*LIST_LOADING)
+    tenant = None if current_user.is_staff else current_user.client_id
+    application = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def chunk(offset: int) -> str | None:
+        # Written after the request has ended: each batch in an application context of its own (its own
+        # session, the tenant bound again), pushed and popped before the text is yielded, so a download
+        # left unread holds no context open.
+        with application.app_context():
+            if tenant is not None:
+                bind_tenant(db.session, tenant)
+            batch = list(db.session.scalars(query.limit(LIST_CSV_BATCH).offset(offset)).unique())
+            if not batch:
+                return None
+            return write_csv(LIST_CSV_COLUMNS, [_csv_row(f, calendar, day) for f in batch]).split("\n", 1)[1]
+
+    def rows() -> Any:
+        yield write_csv(LIST_CSV_COLUMNS, ())
+        offset = 0
+        while (text := chunk(offset)) is not None:
+            yield text
+            offset += LIST_CSV_BATCH
+
+    response = Response(rows(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="fines-{day.isoformat()}.csv"'
+    return response
+
+
+def _csv_row(fine: Fine, calendar: Any, day: Any) -> list[Any]:
+    judged = workflow.assessment(fine, calendar, day)
+    amount = f"{fine.amount_cents / 100:.2f}" if fine.amount_cents is not None else None
+    open_ = fine.state in _OPEN
+    return [fine.id, fine.client.code if fine.client else None, fine.state, fine.issuer, fine.notice_number,
+            fine.plate, fine.plate_country, _iso_moment(fine.offence_at), _iso_moment(fine.created_at), amount,
+            fine.currency, fine.payment_reference, _iso(fine.deadline), _iso(fine.cutoff),
+            cutoff_urgency(fine.cutoff, day, calendar).value if open_ else None,
+            judged.liable.value if judged.liable else None, fine.match_reason_code,
+            fine.contract.driver_name if fine.contract else None]
+
+
+def _iso_moment(moment: Any) -> str | None:
+    return moment.astimezone(BRUSSELS).isoformat(timespec="minutes") if moment is not None else None
 
 
 @bp.route("/upload", methods=["GET", "POST"])
@@ -201,7 +307,34 @@ def _detail(fine: Fine, form: Any, status: int = 200) -> Any:
                            liability=labels.liability_text(flow["liability_code"], flow["liability_params"],
                                                            flow["liability"]),
                            action_form=ReasonForm(), process_form=ProcessForm(),
-                           restricted=is_restricted(fine.contract_id)), status
+                           restricted=is_restricted(fine.contract_id), unblock=_unblock(fine)), status
+
+
+#: What a contract can supply of what a fine misses (``fines.workflow.states.MISSING``).
+CONTRACT_MISSING = frozenset({"instruction", "driver_name", "driver_address"})
+
+
+def _unblock(fine: Fine) -> tuple[str, str] | None:
+    """The one step on the contracts that unblocks a waiting fine: (what, address), or None.
+
+    No contract for the plate on the day: add one, prefilled (plate, country, the offence day, the
+    client for staff); the contract lacks the driver's details: complete it; contracts overlap: correct
+    them. Each comes back to the fine (``next``), which is matched again when the contract is saved.
+    """
+    code, fine_params = fine.match_reason_code, fine.match_reason_params or {}
+    if fine.state not in _OPEN or code is None:
+        return None
+    back = url_for("fines.detail", fine_id=fine.id)
+    if code == "no_contract" and fine.plate:
+        return "add", url_for("contracts.new", plate=fine.plate, country=fine.plate_country or None,
+                              start=fine_params.get("day"), next=back,
+                              client=fine.client_id if current_user.is_staff else None)
+    missing = set(str(fine_params.get("missing") or "").split(","))
+    if code == "information_missing" and fine.contract_id is not None and missing & CONTRACT_MISSING:
+        return "complete", url_for("contracts.edit", contract_id=fine.contract_id, next=back)
+    if code == "overlap" and fine.plate:
+        return "overlap", url_for("contracts.index", q=fine.plate)
+    return None
 
 
 def _fine_with_pdf_or_gone(fine_id: int) -> Fine:
@@ -470,8 +603,11 @@ def overview() -> Any:
     urgency = queries.counts_by_urgency(client_id, calendar, day)
     states = queries.counts_by_state(client_id)
     per_client = exports.liability_overview(client_id, calendar, day)
+    months = monthly.per_month(client_id, day, day)
     return render_template("fines/overview.html", urgency=urgency, states=states, per_client=per_client,
-                           client_id=client_id, clients=_client_choices() if current_user.is_staff else [])
+                           client_id=client_id, clients=_client_choices() if current_user.is_staff else [],
+                           states_chart=fines_figures.states_chart(months),
+                           liability_chart=fines_figures.liability_chart(months))
 
 
 @bp.route("/worklist")

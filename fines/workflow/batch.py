@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from app.database import bulk_insert, bulk_update, planned_per_call, utc_day
 from app.extensions import db
+from app.fleet import RematchCollector, Rematched, RematchReport
 from app.fleet.instructions import Instruction
 from app.fleet.models import Contract
 from app.models import AuditEntry
@@ -59,10 +60,12 @@ _PLATES_PER_QUERY = 900
 
 
 def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | None = None,
-                  plates: Iterable[tuple[int, str]] | None = None, batch: int = 10000, actor: Actor = SYSTEM) -> int:
+                  plates: Iterable[tuple[int, str]] | None = None, batch: int = 10000, actor: Actor = SYSTEM,
+                  collect: RematchCollector | None = None) -> int:
     """Match every open fine (of one client, or of the given (client, plate) pairs) in batches.
 
-    Set-based SQL; returns how many fines were looked at.
+    Set-based SQL; returns how many fines were looked at. ``collect`` hears of every fine that became
+    complete and every one that still waits (with why).
 
     Per batch: one query for the fines, one join for the contracts that can apply (narrowed in SQL
     to the offence's day), one bulk update, one bulk insert of events (and of audit entries when a
@@ -70,7 +73,7 @@ def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | Non
     """
     db.session.flush()
     with planned_per_call(db.session):
-        total = _match_scoped(calendar, now, client_id, plates, batch, actor)
+        total = _match_scoped(calendar, now, client_id, plates, batch, actor, collect)
     for obj in list(db.session.identity_map.values()):  # the ORM's copies of these fines are stale now
         if isinstance(obj, Fine):
             db.session.expire(obj)
@@ -78,10 +81,11 @@ def match_pending(calendar: WorkCalendar, now: datetime, *, client_id: int | Non
 
 
 def _match_scoped(calendar: WorkCalendar, now: datetime, client_id: int | None,
-                  plates: Iterable[tuple[int, str]] | None, batch: int, actor: Actor) -> int:
+                  plates: Iterable[tuple[int, str]] | None, batch: int, actor: Actor,
+                  collect: RematchCollector | None) -> int:
     if plates is None:
         return _match_batches(calendar, now, actor, batch,
-                              Fine.client_id == client_id if client_id is not None else sa.true())
+                              Fine.client_id == client_id if client_id is not None else sa.true(), collect)
     by_client: dict[int, list[str]] = {}
     for pair_client, plate in sorted(set(plates)):
         if client_id is None or pair_client == client_id:
@@ -91,11 +95,12 @@ def _match_scoped(calendar: WorkCalendar, now: datetime, client_id: int | None,
         for i in range(0, len(client_plates), _PLATES_PER_QUERY):
             chunk = client_plates[i:i + _PLATES_PER_QUERY]
             total += _match_batches(calendar, now, actor, batch,
-                                    sa.and_(Fine.client_id == pair_client, Fine.plate.in_(chunk)))
+                                    sa.and_(Fine.client_id == pair_client, Fine.plate.in_(chunk)), collect)
     return total
 
 
-def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: int, scope: Any) -> int:
+def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: int, scope: Any,
+                   collect: RematchCollector | None) -> int:
     total, last_id, zone = 0, 0, calendar.zone
     person = actor is not SYSTEM
     while True:
@@ -138,6 +143,8 @@ def _match_batches(calendar: WorkCalendar, now: datetime, actor: Actor, batch: i
                                          {"contract": found.contract_number}))
             due = _deadlines(calendar, kind, letter_date, due_date, found.instruction if found is not None else None)
             waits = decision.match_reason
+            if collect is not None:
+                _collect(collect, fine_id, state, waits, decision.complete, found)
             updates.append({
                 "id": fine_id, "state": state.value, "contract_id": decision.contract_id,
                 "match_reason_code": waits.code if waits is not None else None,
@@ -174,20 +181,37 @@ def _audit_row(actor: Actor, now: datetime, client_id: int, fine_id: int, action
                                       object_id=str(fine_id), details=details)}
 
 
+def _collect(collect: RematchCollector, fine_id: int, state: str, waits: Reason | None,
+             complete: bool | None, contract: ContractInfo | None) -> None:
+    """Tell ``collect`` of a fine that became complete now or still waits; a fine ready before is not news."""
+    waiting = waits is not None
+    if not (waiting or complete) or not collect.count(waiting):
+        return  # only the first few are built: an import may touch 100,000 fines
+    number = contract.contract_number if contract is not None else None
+    collect.keep(Rematched("fines", fine_id, state, waits.code, dict(waits.params), number) if waits is not None
+                 else Rematched("fines", fine_id, state, contract=number))
+
+
 def rematch_plates(plates: Iterable[tuple[int, str]], calendar: WorkCalendar, now: datetime,
-                   actor: Actor = SYSTEM) -> int:
+                   actor: Actor = SYSTEM, collect: RematchCollector | None = None) -> int:
     """Match again the open fines of these (client, plate) pairs; return how many were looked at."""
     pairs = set(plates)
     if not pairs:
         return 0
-    return match_pending(calendar, now, plates=pairs, actor=actor)
+    return match_pending(calendar, now, plates=pairs, actor=actor, collect=collect)
 
 
-def rematch_changed_plates(client_id: int, plates: frozenset[str], actor: Actor) -> int:
-    """Match again the open fines of a client's plates whose contracts changed (``app.fleet.on_contracts_changed``)."""
+def rematch_changed_plates(client_id: int, plates: frozenset[str], actor: Actor) -> RematchReport:
+    """Match again the open fines of a client's plates whose contracts changed (``app.fleet.on_contracts_changed``).
+
+    Returns how many fines were looked at, which became complete and which still wait, with why
+    (the first ``app.fleet.SHOWN`` of each, the totals of all).
+    """
     from app.clock import now, work_calendar
 
-    return rematch_plates({(client_id, plate) for plate in plates}, work_calendar(), now(), actor)
+    collect = RematchCollector()
+    looked_at = rematch_plates({(client_id, plate) for plate in plates}, work_calendar(), now(), actor, collect)
+    return collect.report(looked_at)
 
 
 def sweep(calendar: WorkCalendar, batch: int = 5000) -> int:

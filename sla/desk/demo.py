@@ -6,6 +6,8 @@ shows a clock at 75 % and one breached.
 """
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -114,6 +116,7 @@ def load_demo_tickets(app: Flask) -> None:
     act(again, "resolve", ago(6 * H), "The relay's disk was full; it has been cleaned and is now monitored.")
 
     _restore_request(acme, reporter, calendar, now)
+    _assign_and_attach(app, busy, waiting, reporter, calendar, now)
 
     # Read every open ticket's clocks at now, as the scheduler does every five minutes.
     services.refresh_open(now, calendar)
@@ -137,3 +140,37 @@ def _restore_request(acme: Client, reporter: User | None, calendar: WorkCalendar
     services.act(wanted, "ask_choice", agent, now=ago(3 * H), calendar=calendar,
                  body="The last backups before that moment were taken at 01:30 yesterday and at 01:30 the day"
                       " before. Which version shall we restore?")
+
+
+def _png(width: int, height: int) -> bytes:
+    """A small real PNG (a grey 'screenshot' with a red bar), written without an imaging library."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rows = b"".join(b"\x00" + (b"\xb4\x23\x18" if y < height // 5 else b"\xee\xf1\xf4") * width
+                    for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def _assign_and_attach(app: Flask, busy: Ticket, waiting: Ticket, reporter: User | None, calendar: WorkCalendar,
+                       now: datetime) -> None:
+    """The agent has two incidents (the others wait unassigned); a client's screenshot and an agent's log."""
+    agent_user = db.session.scalar(sa.select(User).where(User.email == "agent@fleetdesk.test"))
+    if agent_user is None:
+        return
+    agent = Actor("agent@fleetdesk.test")
+    limit = int(app.config["DESK_MAX_ATTACHMENT_BYTES"])
+    for ticket in (busy, waiting):
+        services.assign(ticket, agent, agent_user, working_before(calendar, now, 100 * M))
+    if reporter is not None:
+        services.attach_file(busy, Actor(reporter.email), uploader=reporter, filename="reminder-letter-2026-1187.png",
+                             data=_png(320, 200), internal=False, staff=False,
+                             comment="The reminder as the driver received it.",
+                             now=working_before(calendar, now, 2 * H), calendar=calendar,
+                             data_dir=app.config["DATA_DIR"], max_bytes=limit)
+    log = (b"2026-11-16 09:12:03 export month=2026-10 filter=client:ACME rows=0\n"
+           b"2026-11-16 09:12:03 WARN month filter compared as text: '2026-10' < '2026-9'\n")
+    services.attach_file(waiting, agent, uploader=agent_user, filename="export-job.log", data=log, internal=True,
+                         staff=True, comment=None, now=working_before(calendar, now, 80 * M), calendar=calendar,
+                         data_dir=app.config["DATA_DIR"], max_bytes=limit)

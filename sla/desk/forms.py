@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateTimeLocalField, HiddenField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from sla.desk.labels import LABELS
@@ -52,3 +61,23 @@ class RestoreForm(FlaskForm):
     """The desk chooses the backup to restore from, or records the restore done from it."""
 
     backup = SelectField(_l("Backup"), choices=[], validate_choice=False, validators=[DataRequired()])
+
+
+class AttachForm(FlaskForm):
+    """A file attached to a ticket (with a comment, or alone)."""
+
+    file = FileField(_l("File (screenshot PNG or JPEG, PDF, or plain text)"), validators=[DataRequired()])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=20000)])
+    internal = BooleanField(_l("Internal (agents only; the client does not see it)"))
+
+
+class BulkAssignForm(FlaskForm):
+    """Several tickets of the list given to one agent (or to nobody) at once."""
+
+    tickets = SelectMultipleField(_l("Incidents"), coerce=int, choices=[], validate_choice=False)
+    agent = SelectField(_l("Assign the chosen incidents to"), choices=[], validate_choice=False,
+                        validators=[DataRequired()])
+
+
+class AssignMeForm(FlaskForm):
+    """An agent takes a ticket (the button says it all)."""

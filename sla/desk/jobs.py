@@ -108,7 +108,7 @@ REMOVED = "(removed after the retention period)"
 def expire_tickets(now: datetime, config: Mapping[str, Any]) -> dict[str, int]:
     """Nightly, in ``app.privacy``'s retention job: closed tickets past ``RETENTION_TICKET_DAYS`` lose their
     description, the messages written on them and who wrote or reported them; level, times and clocks stay."""
-    from sla.desk.models import TicketEvent
+    from sla.desk.models import TicketAttachment, TicketEvent
 
     limit = now - timedelta(days=int(config["RETENTION_TICKET_DAYS"]))
     tickets = list(db.session.scalars(sa.select(Ticket).where(
@@ -117,8 +117,11 @@ def expire_tickets(now: datetime, config: Mapping[str, Any]) -> dict[str, int]:
         ticket.title, ticket.description, ticket.reported_by_id = REMOVED, REMOVED, None
         for event in db.session.scalars(sa.select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)):
             event.body, event.actor_label = None, "retention"
+    attachments = list(db.session.scalars(sa.select(TicketAttachment).where(
+        TicketAttachment.ticket_id.in_([t.id for t in tickets])))) if tickets else []
+    removed = services.remove_attachments(attachments, str(config["DATA_DIR"])) if attachments else 0
     db.session.flush()
-    return {"tickets": len(tickets)}
+    return {"tickets": len(tickets), "attachments": removed}
 
 
 def init_app(app: Flask) -> None:
@@ -127,10 +130,10 @@ def init_app(app: Flask) -> None:
     from app.privacy.retention import add_retention
     from app.privacy.services import PersonData, add_person_data
     from app.scheduler import JobSpec, add_job
-    from sla.desk.privacy import export_person_tickets
+    from sla.desk.privacy import erase_person_tickets, export_person_tickets
 
     add_retention(app, "sla", expire_tickets)
-    add_person_data(app, PersonData("support", export_person_tickets))
+    add_person_data(app, PersonData("support", export_person_tickets, erase_person_tickets))
 
     add_job(app, JobSpec("sla.watch_clocks", watch_clocks, {"minute": "*/5"},
                          "Read the SLA clocks, record escalations, warn agents in working hours."))

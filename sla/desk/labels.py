@@ -45,6 +45,14 @@ LABELS: dict[str, dict[str, LazyString]] = {
         "choice_given": _l("the client chose the version"),
         "restore_source": _l("restore source chosen"),
         "restore_done": _l("data restored"),
+        "attached": _l("file attached"),
+    },
+    # The kinds of file a ticket may carry (``sla.desk.filetypes.ALLOWED``), by the type they are served with.
+    "file_kind": {
+        "image/png": _l("PNG picture"),
+        "image/jpeg": _l("JPEG picture"),
+        "application/pdf": _l("PDF document"),
+        "text/plain": _l("text file"),
     },
     # The buttons of the ticket page.
     "action": {

@@ -18,6 +18,8 @@ class Ticket(TenantScoped, Model):
     __table_args__ = (
         sa.Index("ix_tickets_open_nearest_breach", "is_open", "nearest_breach", "id"),
         sa.Index("ix_tickets_client_id_reported_at", "client_id", "reported_at"),
+        sa.Index("ix_tickets_reported_at", "reported_at", "id"),  # the list's from/to filter and date sort
+        sa.Index("ix_tickets_agent_open_breach", "assigned_to_id", "is_open", "nearest_breach", "id"),  # agent=
         sa.CheckConstraint("level BETWEEN 1 AND 4", name="level_is_known"),
         sa.CheckConstraint("impact IN ('all', 'substantial', 'few')", name="impact_is_known"),
     )
@@ -49,6 +51,8 @@ class Ticket(TenantScoped, Model):
     restore_workdays: Mapped[int | None] = mapped_column()
 
     events: Mapped[list[TicketEvent]] = relationship(back_populates="ticket", order_by="TicketEvent.id")
+    attachments: Mapped[list[TicketAttachment]] = relationship(back_populates="ticket",
+                                                               order_by="TicketAttachment.id")
     client: Mapped[Any] = relationship("Client")
     reported_by: Mapped[Any] = relationship("User", foreign_keys=[reported_by_id])
     assigned_to: Mapped[Any] = relationship("User", foreign_keys=[assigned_to_id])
@@ -75,3 +79,30 @@ class TicketEvent(TenantScoped, Model):
 
     def __repr__(self) -> str:
         return f"<TicketEvent {self.ticket_id} {self.kind}>"
+
+
+class TicketAttachment(TenantScoped, Model):
+    """A file attached to a ticket (a screenshot, a PDF, a text file), stored as a content-addressed blob.
+
+    ``blob_path`` names the blob under the data directory (``attachment/ab/cd/<sha256><suffix>``), so the
+    off-boarding archive, its purge and the orphan sweep find it like every other ``*_path`` column.
+    """
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column()
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    blob_path: Mapped[str] = mapped_column(sa.String(500))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    internal: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # agents only
+
+    ticket: Mapped[Ticket] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[Any] = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<TicketAttachment {self.id} of ticket {self.ticket_id} {self.content_type} {self.size}>"

@@ -9,20 +9,25 @@ ticket with the category it was reported in instead (``metrics.category_label``)
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import storage
 from app.backup_catalogue import CatalogueEntry, backups_for
+from app.blobs import named_blob_paths, publish_after_flush
 from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from sla.desk import metrics
 from sla.desk.clock import EVENT_KINDS, RestoreStatus, SlaStatus, restore_status, sla_status
-from sla.desk.models import Ticket, TicketEvent
+from sla.desk.filetypes import FileType, name_disagrees, safe_filename, sniff
+from sla.desk.models import Ticket, TicketAttachment, TicketEvent
 from sla.desk.policy import intervention_category
 
 logger = logging.getLogger(__name__)
@@ -281,6 +286,102 @@ def assign(ticket: Ticket, actor: Actor, agent: User | None, now: datetime) -> N
     add_event(ticket, "assigned", actor, now, body=agent.email if agent else None, internal=True)
 
 
+def assign_many(ticket_ids: list[int], actor: Actor, agent: User | None, now: datetime) -> list[Ticket]:
+    """Give every one of ``ticket_ids`` to ``agent`` (or to nobody), all or nothing.
+
+    Refused, and nothing assigned, when one of them does not exist or the caller's session cannot see
+    it; each ticket whose agent changes records its ``assigned`` event, as one assignment does.
+    """
+    wanted = set(ticket_ids)
+    if not wanted:
+        raise ServiceError(_l("Choose the incidents to assign."), "tickets")
+    tickets = list(db.session.scalars(sa.select(Ticket).where(Ticket.id.in_(wanted)).order_by(Ticket.id)
+                                      .options(sa.orm.selectinload(Ticket.events))))
+    if len(tickets) != len(wanted):
+        raise ServiceError(_l("One of the chosen incidents does not exist (any more): nothing was assigned."),
+                           "tickets")
+    changed = [t for t in tickets if t.assigned_to_id != (agent.id if agent else None)]
+    for ticket in changed:
+        assign(ticket, actor, agent, now)
+    record(actor, "ticket.bulk_assigned", None, tickets=[t.id for t in changed],
+           agent=agent.email if agent else None)
+    return changed
+
+
+def reporters_of(client_id: int) -> list[User]:
+    """The client's users who may report incidents (the ones a colleague who may not should ask)."""
+    return list(db.session.scalars(sa.select(User).where(User.client_id == client_id, User.active,
+                                                         User.can_report_incidents.is_(True))
+                                   .order_by(User.name, User.email)))
+
+
+def attach_file(ticket: Ticket, actor: Actor, *, uploader: User, filename: str, data: bytes, internal: bool,
+                staff: bool, comment: str | None, now: datetime, calendar: WorkCalendar, data_dir: str,
+                max_bytes: int) -> TicketAttachment:
+    """Attach a screenshot, PDF or text file to the ticket (with a comment, or alone); flushes.
+
+    The type is read from the bytes (``sla.desk.filetypes``), never from the name; the blob is stored
+    content-addressed and published once the row is flushed, so a refusal or rollback leaves nothing.
+    """
+    if not staff and ticket.state not in ACTIONS["comment"][0]:
+        raise ServiceError(_l("The incident's state does not allow that action (any more); the page now shows what"
+                              " it does allow."), "file")
+    file_type = _checked_type(filename, data, max_bytes)
+    internal = internal and staff
+    if (comment or "").strip():
+        act(ticket, "note" if internal else "comment", actor, now=now, calendar=calendar, body=comment, staff=staff)
+    staged = storage.stage_blob(data_dir, "attachment", data, file_type.suffix)
+    attachment = TicketAttachment(client_id=ticket.client_id, ticket_id=ticket.id,
+                                  filename=safe_filename(filename, file_type), content_type=file_type.content_type,
+                                  size=len(data), sha256=staged.sha256, blob_path=staged.relative,
+                                  uploaded_by_id=uploader.id, uploaded_at=now, internal=internal)
+    db.session.add(attachment)
+    publish_after_flush(staged)
+    db.session.flush()
+    add_event(ticket, "attached", actor, now, body=attachment.filename, internal=internal,
+              data={"attachment": attachment.id, "size": attachment.size, "type": attachment.content_type})
+    record(actor, "ticket.attached", ticket, attachment=attachment.id, sha256=attachment.sha256,
+           size=attachment.size, internal=internal)
+    return attachment
+
+
+def _checked_type(filename: str, data: bytes, max_bytes: int) -> FileType:
+    if not data:
+        raise ServiceError(_l("The file is empty."), "file")
+    if len(data) > max_bytes:
+        raise ServiceError(_l("The file is larger than %(max)s MB, the limit for one attachment.",
+                              max=f"{max_bytes / 1048576:g}"), "file")
+    file_type = sniff(data)
+    if file_type is None:
+        raise ServiceError(_l("Only screenshots (PNG or JPEG), PDF documents and plain text files can be attached."),
+                           "file")
+    if name_disagrees(filename, file_type):
+        raise ServiceError(_l("The file's content does not match its name: %(name)s is not what its name says.",
+                              name=filename[:80]), "file")
+    return file_type
+
+
+def remove_attachments(attachments: list[TicketAttachment], data_dir: str) -> int:
+    """Delete these attachments' rows, and their files once no row names them any more; flushes.
+
+    For privacy erasure and retention. A file still named by another row (the same bytes attached
+    elsewhere) stays; a crash after the unlink and before the commit only loses what was being erased.
+    """
+    paths = {a.blob_path for a in attachments}
+    for attachment in attachments:
+        db.session.delete(attachment)
+    db.session.flush()
+    kept = named_blob_paths(paths) if paths else set()
+    for path in paths - kept:
+        (Path(data_dir) / path).unlink(missing_ok=True)
+    return len(attachments)
+
+
+def visible_attachments(ticket: Ticket, *, staff: bool) -> list[TicketAttachment]:
+    """The ticket's attachments this reader may see (a client never sees internal ones)."""
+    return [a for a in ticket.attachments if staff or not a.internal]
+
+
 def add_event(ticket: Ticket, kind: str, actor: Actor, at: datetime, *, body: str | None = None, internal: bool = False,
            data: dict[str, Any] | None = None) -> TicketEvent:
     """Append one event to the ticket's log (the caller's unit of work flushes and commits it)."""
@@ -296,17 +397,22 @@ def add_event(ticket: Ticket, kind: str, actor: Actor, at: datetime, *, body: st
 
 def clock_events(ticket: Ticket) -> list[tuple[str, datetime]]:
     """The events the SLA clocks read, in time order (only the first reaction counts)."""
+    return clock_events_from((e.kind, e.at, e.id) for e in ticket.events)
+
+
+def clock_events_from(events: Iterable[tuple[str, datetime, int | None]]) -> list[tuple[str, datetime]]:
+    """``clock_events`` from plain ``(kind, at, id)`` rows (a report reads many tickets' events without the ORM)."""
     out: list[tuple[str, datetime]] = []
     reacted = False
     # Same moment: in the order they were recorded (an event not flushed yet has no id and comes last).
-    for event in sorted(ticket.events, key=lambda e: (e.at, e.id is None, e.id or 0)):
-        if event.kind not in EVENT_KINDS:
+    for kind, at, _id in sorted(events, key=lambda e: (e[1], e[2] is None, e[2] or 0)):
+        if kind not in EVENT_KINDS:
             continue
-        if event.kind == "reaction":
+        if kind == "reaction":
             if reacted:
                 continue
             reacted = True
-        out.append((event.kind, event.at))
+        out.append((kind, at))
     return out
 
 

@@ -1,30 +1,45 @@
 """The support desk in the browser: the queue, reporting an incident, the ticket page, monthly reports."""
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app import params
+from app import params, storage
 from app.auth import actor, staff_required
 from app.backup_catalogue import CatalogueEntry
 from app.clock import now, today, work_calendar
+from app.csvout import write_csv
 from app.extensions import db
+from app.formatting import number
 from app.forms import apply_service_error
 from app.models import Client
+from app.search import text_filter
 from app.services import ServiceError
 from app.uow import unit_of_work
-from sla.desk import labels, reports, services
+from sla.desk import figures as desk_figures
+from sla.desk import labels, queries, reports, services
 from sla.desk.clock import clock_segments, retention_state
-from sla.desk.forms import ActionForm, CorrectForm, FlagsForm, RestoreForm, TicketForm
-from sla.desk.models import Ticket
+from sla.desk.forms import (
+    ActionForm,
+    AssignMeForm,
+    AttachForm,
+    BulkAssignForm,
+    CorrectForm,
+    FlagsForm,
+    RestoreForm,
+    TicketForm,
+)
+from sla.desk.models import Ticket, TicketAttachment
 from sla.desk.policy import targets
 
 bp = Blueprint("support", __name__, url_prefix="/support", template_folder="templates")
@@ -36,19 +51,40 @@ def ticket_label(kind: str, value: object) -> str:
     return labels.label(kind, value)
 
 
+@bp.app_template_global("file_kind")
+def file_kind(content_type: str) -> str:
+    """``{{ file_kind(a.content_type) }}``: what kind of file an attachment is, in words."""
+    return labels.label("file_kind", content_type)
+
+
+@bp.app_template_global("file_size")
+def file_size(size: int) -> str:
+    """``{{ file_size(a.size) }}``: a file's size in kB or MB, written the reader's way."""
+    if size < 1024 * 1024:
+        return _("%(size)s kB", size=number(max(1, round(size / 1024))))
+    return _("%(size)s MB", size=number(size / 1048576, 0 if size % 1048576 == 0 else 1))
+
+
 PAGE_SIZE = 50
-QUEUE_STATES = ("open", "new", "acknowledged", "in_progress", "waiting_client", "resolved", "closed", "all")
+QUEUE_STATES = queries.STATES
 
 
 @bp.record_once
 def _register(state: Any) -> None:
     from app.audit_labels import add_value_labels
     from app.demo import add_demo_loader
-    from app.web import add_nav_item
+    from app.models import Role
+    from app.web import add_dashboard_panel, add_nav_item
+    from sla.desk import dashboard
     from sla.desk.demo import load_demo_tickets
+    from sla.desk.demo_history import load_demo_ticket_history
 
     add_nav_item(state.app, _l("Support"), "support.index", order=30)
+    add_dashboard_panel(state.app, "desk/_dashboard_client.html", dashboard.client_panel, (Role.CLIENT,), order=20)
+    add_dashboard_panel(state.app, "desk/_dashboard_staff.html", dashboard.staff_panel, (Role.AGENT, Role.ADMIN),
+                        order=10)
     add_demo_loader(state.app, load_demo_tickets)
+    add_demo_loader(state.app, load_demo_ticket_history)
     add_value_labels(state.app, "Ticket", {"level": lambda code: ticket_label("level", code),
                                            "impact": lambda code: ticket_label("impact", code)})
 
@@ -58,36 +94,115 @@ def _clients() -> list[tuple[int, str]]:
                                                                        .order_by(Client.code))]
 
 
+def _agent_arg() -> str | None:
+    """``agent``: a user id, ``me`` or ``none`` (unassigned); anything else is a 400."""
+    value = params.text_arg("agent", 12)
+    if value is None or value in ("me", "none"):
+        return value
+    return str(params.int_arg("agent"))
+
+
+def _list_filters() -> queries.TicketFilters:
+    """The list's filters from the URL (``app.params``: a bad value is a 400); staff-only ones ignored for clients."""
+    staff = current_user.is_staff
+    category = params.choice_arg("category", queries.CATEGORIES)
+    client, agent = params.id_arg("client"), _agent_arg()
+    return queries.TicketFilters(
+        state=params.choice_arg("state", QUEUE_STATES, "open") or "open", q=params.text_arg("q"),
+        client=client if staff else None, category=int(category) if category else None,
+        agent=agent if staff else None, reported_from=params.date_arg("from"), reported_to=params.date_arg("to"),
+        breach=params.choice_arg("breach", queries.BREACH), sort=params.choice_arg("sort", queries.SORTS, "breach")
+        or "breach", direction=params.choice_arg("dir", queries.DIRECTIONS, "asc") or "asc")
+
+
+def _list_query(filters: queries.TicketFilters) -> Any:
+    search = text_filter("tickets", filters.q, internal=current_user.is_staff) if filters.q else None
+    return queries.ticket_query(filters, viewer_id=current_user.id, now=now(), search=search)
+
+
 @bp.route("/")
 @login_required
 def index() -> Any:
-    """One queue across clients, nearest breach first (clients see their own tickets)."""
-    # Open tickets first, nearest breach first: served by the (is_open, nearest_breach, id) index.
-    query = sa.select(Ticket).options(selectinload(Ticket.events), selectinload(Ticket.client),
-                                      selectinload(Ticket.assigned_to)).order_by(
-        Ticket.is_open.desc(), Ticket.nearest_breach.asc().nulls_last(), Ticket.id)
-    filters = {"client": params.id_arg("client"), "category": params.id_arg("category"),
-               "agent": params.id_arg("agent")}
-    state = params.choice_arg("state", QUEUE_STATES, "open") or "open"
-    if state == "open":
-        query = query.where(Ticket.is_open.is_(True))
-    elif state in QUEUE_STATES[1:-1]:
-        query = query.where(Ticket.state == state)
-    if filters["client"] and current_user.is_staff:
-        query = query.where(Ticket.client_id == filters["client"])
-    if filters["category"]:
-        query = query.where(Ticket.category == filters["category"])
-    if filters["agent"] and current_user.is_staff:
-        query = query.where(Ticket.assigned_to_id == filters["agent"])
-    page = db.paginate(query, page=params.page_arg(), per_page=PAGE_SIZE,
-                       error_out=False, count=False)
+    """The ticket list: search, filters, sortable columns, pages (clients see their own tickets)."""
+    filters = _list_filters()
+    query = _list_query(filters).options(selectinload(Ticket.events), selectinload(Ticket.client),
+                                         selectinload(Ticket.assigned_to))
+    page = db.paginate(query, page=params.page_arg(), per_page=PAGE_SIZE, error_out=False, count=True)
     moment, calendar = now(), work_calendar()
     rows = [(t, services.status_of(t, moment, calendar)) for t in page.items]
-    page_args = {"state": state, **{k: v for k, v in filters.items() if v}}
-    return render_template("desk/queue.html", rows=rows, page=page, state=state, states=QUEUE_STATES, filters=filters,
-                           page_args=page_args, now=moment,
-                           clients=_clients() if current_user.is_staff else [],
-                           agents=services.agents() if current_user.is_staff else [])
+    staff = current_user.is_staff
+    agents = services.agents() if staff else []
+    bulk = None
+    if staff:
+        bulk = BulkAssignForm()
+        bulk.agent.choices = [("", "—"), ("none", _("nobody (unassign)"))] + [(str(a.id), a.name) for a in agents]
+    return render_template("desk/queue.html", rows=rows, page=page, state=filters.state, states=QUEUE_STATES,
+                           filters=filters, page_args=filters.args(), now=moment, bulk=bulk,
+                           filtered=filters.args().keys() - {"sort", "dir"} != {"state"} or filters.state != "open",
+                           clients=_clients() if staff else [], agents=agents,
+                           reporters=None if staff or current_user.can_report_incidents
+                           else services.reporters_of(current_user.client_id))
+
+
+CSV_HEADER = ("id", "client_code", "client_name", "category", "title", "state", "kind", "level", "impact",
+              "reported_at", "nearest_breach", "clock_state", "agent")
+
+
+def _local_iso(value: datetime | None) -> str | None:
+    return value.astimezone(work_calendar().zone).isoformat(timespec="minutes") if value else None
+
+
+@bp.route("/list.csv")
+@login_required
+def index_csv() -> Any:
+    """Exactly the filtered list as CSV (every page, no texts but the title: no comments, internal or not)."""
+    filters = _list_filters()
+    query = _list_query(filters).options(selectinload(Ticket.client), selectinload(Ticket.assigned_to))
+    rows = ((t.id, t.client.code, t.client.name, t.category, t.title, t.state, t.kind, t.level, t.impact,
+             _local_iso(t.reported_at), _local_iso(t.nearest_breach), t.clock_state,
+             t.assigned_to.name if t.assigned_to else None) for t in db.session.scalars(query))
+    response = Response(write_csv(CSV_HEADER, rows), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="tickets-{today():%Y-%m-%d}.csv"'
+    return response
+
+
+def _back_to_list() -> Any:
+    return redirect(params.next_arg() or url_for("support.index"))
+
+
+@bp.route("/assign", methods=["POST"])
+@staff_required
+def bulk_assign() -> Any:
+    """Give the chosen tickets of the list to one agent (or to nobody): all or nothing."""
+    form = BulkAssignForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors or form.tickets.errors:
+            abort(400)
+        flash(_("Choose who gets the chosen incidents."), "error")
+        return _back_to_list()
+    agent = None
+    if form.agent.data != "none":
+        agent = next((a for a in services.agents() if str(a.id) == form.agent.data), None)
+        if agent is None:
+            abort(400)
+    with unit_of_work(on_error=_flash_refused) as work:
+        changed = services.assign_many(list(form.tickets.data or []), actor(), agent, now())
+    if work.ok:
+        flash(ngettext("%(num)s incident assigned.", "%(num)s incidents assigned.", len(changed)), "info")
+    return _back_to_list()
+
+
+@bp.route("/<int:ticket_id>/assign-me", methods=["POST"])
+@staff_required
+def assign_me(ticket_id: int) -> Any:
+    """The agent takes the ticket (from the ticket page or a row of the list)."""
+    item = db.get_or_404(Ticket, ticket_id)
+    if not AssignMeForm().validate_on_submit():
+        abort(400)
+    if item.assigned_to_id != current_user.id:
+        with unit_of_work(on_error=_flash_refused):
+            services.assign(item, actor(), current_user._get_current_object(), now())
+    return redirect(params.next_arg() or url_for("support.ticket", ticket_id=item.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -132,6 +247,10 @@ def _shown_on(form: Any) -> Callable[[ServiceError], None]:
 @login_required
 def ticket(ticket_id: int) -> Any:
     item = db.get_or_404(Ticket, ticket_id)
+    return _ticket_page(item, AttachForm())
+
+
+def _ticket_page(item: Ticket, attach_form: AttachForm, status_code: int = 200) -> Any:
     status = services.status_of(item, now(), work_calendar())
     flags = None
     if current_user.is_staff:
@@ -150,7 +269,53 @@ def ticket(ticket_id: int) -> Any:
                            correct_form=CorrectForm(level=str(item.level), impact=item.impact),
                            flags_form=flags, actions=services.available_actions(item, staff=current_user.is_staff),
                            needs_text=services.NEEDS_TEXT, action_fields=labels.ACTION_FIELDS,
-                           client_comment=labels.CLIENT_COMMENT, restore=_restore_view(item, moment))
+                           client_comment=labels.CLIENT_COMMENT, restore=_restore_view(item, moment),
+                           attach_form=attach_form, assign_me_form=AssignMeForm(),
+                           attachments=services.visible_attachments(item, staff=current_user.is_staff),
+                           max_attachment=current_app.config["DESK_MAX_ATTACHMENT_BYTES"]), status_code
+
+
+@bp.route("/<int:ticket_id>/attach", methods=["POST"])
+@login_required
+def attach(ticket_id: int) -> Any:
+    """Attach a file to the ticket; a refusal (empty, too big, wrong type) is shown on the form, nothing stored."""
+    item = db.get_or_404(Ticket, ticket_id)
+    form = AttachForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        limit = current_app.config["DESK_MAX_ATTACHMENT_BYTES"]
+        with unit_of_work(form) as work:
+            services.attach_file(item, actor(), uploader=current_user._get_current_object(),
+                                 filename=upload.filename or "attachment", data=upload.read(limit + 1),
+                                 internal=bool(form.internal.data), staff=current_user.is_staff,
+                                 comment=form.comment.data, now=now(), calendar=work_calendar(),
+                                 data_dir=current_app.config["DATA_DIR"], max_bytes=limit)
+        if work.ok:
+            flash(_("File attached."), "info")
+            return redirect(url_for("support.ticket", ticket_id=item.id) + "#attachments")
+    elif form.csrf_token.errors:
+        abort(400)
+    return _ticket_page(db.get_or_404(Ticket, ticket_id), form, 422)
+
+
+@bp.route("/<int:ticket_id>/attachments/<int:attachment_id>")
+@login_required
+def attachment(ticket_id: int, attachment_id: int) -> Any:
+    """Download an attachment: always as a file (never shown inline), with the type checked at upload."""
+    item = db.get_or_404(Ticket, ticket_id)
+    found = db.session.get(TicketAttachment, attachment_id)
+    if found is None or found.ticket_id != item.id or (found.internal and not current_user.is_staff):
+        abort(404)
+    try:
+        data = storage.read_blob(current_app.config["DATA_DIR"], found.blob_path)
+    except (OSError, ValueError):
+        abort(410, _("This attachment's file is no longer stored."))
+    response = send_file(io.BytesIO(data), mimetype=found.content_type, as_attachment=True,
+                         download_name=found.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _restore_view(item: Ticket, moment: datetime) -> dict[str, Any] | None:
@@ -274,8 +439,9 @@ def report() -> Any:
     month = _month()
     lines = reports.monthly(_report_scope(), month, now(), work_calendar())
     restores = reports.monthly_restores(_report_scope(), month, now(), work_calendar())
+    trend = desk_figures.compliance_chart(reports.compliance_by_month(_report_scope(), month, now(), work_calendar()))
     return render_template("desk/report.html", lines=lines, restores=restores, month=month, client_id=_report_scope(),
-                           clients=_clients() if current_user.is_staff else [])
+                           clients=_clients() if current_user.is_staff else [], compliance_chart=trend)
 
 
 @bp.route("/reports.csv")

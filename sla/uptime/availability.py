@@ -51,6 +51,7 @@ __all__ = [
     "axis_position",
     "budget_left",
     "daily_strip",
+    "days_figures",
     "downtime",
     "error_budget",
     "measured_time",
@@ -58,6 +59,7 @@ __all__ = [
     "month_bounds",
     "month_figures",
     "rolling_window",
+    "time_by_day",
 ]
 
 DEFAULT_TARGET: Final = 0.98
@@ -260,49 +262,102 @@ def daily_strip(
     only, and a day that ended before it has ``no_data`` (availability None). The times of a
     future or no-data day are zero.
     """
+    start, end = month_bounds(year, month, calendar.zone)
+    return days_figures(outages, maintenance, start.date(), end.date() - timedelta(days=1), calendar,
+                        now=now, since=since)
+
+
+def days_figures(
+    outages: Iterable[Interval],
+    maintenance: Iterable[Interval],
+    first: date,
+    last: date,
+    calendar: WorkCalendar,
+    *,
+    now: datetime | None = None,
+    since: datetime | None = None,
+) -> list[DayFigure]:
+    """Return one figure per local calendar day from ``first`` to ``last`` inclusive, as ``daily_strip`` does.
+
+    The public status page's 90 days; ``daily_strip`` is this over one month.
+    """
     outs = _merge(_intervals(outages, "outage"))
     maint = _merge(_intervals(maintenance, "maintenance"))
     if now is not None:
         _check_aware(now, "now")
     if since is not None:
         _check_aware(since, "since")
-    start, end = month_bounds(year, month, calendar.zone)
+    if last < first:
+        raise ValueError(f"the days run forward, not from {first.isoformat()} to {last.isoformat()}")
     figures: list[DayFigure] = []
-    day = start.date()
-    while day < end.date():
-        following = day + timedelta(days=1)
-        window = (
-            _utc(datetime(day.year, day.month, day.day, tzinfo=calendar.zone)),
-            _utc(datetime(following.year, following.month, following.day, tzinfo=calendar.zone)),
-        )
-        no_data = since is not None and window[1] <= _utc(since)
-        if since is not None and not no_data:
-            window = (max(window[0], _utc(since)), window[1])
-        future = False
-        if now is not None and not no_data:
-            so_far = _so_far(window, now)
-            # Not yet: the day lies ahead, or none of its working time has passed (today before 08:30).
-            future = so_far[1] <= so_far[0] or (
-                calendar.working_time_between(*so_far) <= _ZERO < calendar.working_time_between(*window)
-            )
-            window = so_far
-        counted = not (future or no_data)
-        working = calendar.working_time_between(*window) if counted else _ZERO
-        measured = _measured(maint, window, calendar) if counted else _ZERO
-        down = _down(outs, maint, window, calendar) if counted else _ZERO
-        figures.append(
-            DayFigure(
-                day=day,
-                working_time=working,
-                maintenance_time=working - measured,
-                down_time=down,
-                availability=None if measured <= _ZERO else 1.0 - down / measured,
-                future=future,
-                no_data=no_data,
-            )
-        )
-        day = following
+    day = first
+    while day <= last:
+        figures.append(_day_figure(day, outs, maint, calendar, now, since))
+        day += timedelta(days=1)
     return figures
+
+
+def time_by_day(intervals: Iterable[Interval], first: date, last: date, zone: ZoneInfo) -> dict[date, timedelta]:
+    """Return the wall-clock time of each local day from ``first`` to ``last`` inside the intervals (any hour).
+
+    The status page shows a day with an outage (or maintenance) outside working hours, though its
+    availability does not change. Days the intervals do not touch are absent.
+    """
+    result: dict[date, timedelta] = {}
+    for a, b in _merge(_intervals(intervals, "interval")):
+        day = max(a.astimezone(zone).date(), first)
+        while day <= last:
+            low, high = _local_day(day, zone)
+            if low >= b:
+                break
+            overlap = min(b, high) - max(a, low)
+            if overlap > _ZERO:
+                result[day] = result.get(day, _ZERO) + overlap
+            day += timedelta(days=1)
+    return result
+
+
+def _local_day(day: date, zone: ZoneInfo) -> Interval:
+    following = day + timedelta(days=1)
+    return (
+        _utc(datetime(day.year, day.month, day.day, tzinfo=zone)),
+        _utc(datetime(following.year, following.month, following.day, tzinfo=zone)),
+    )
+
+
+def _day_figure(
+    day: date,
+    outs: list[Interval],
+    maint: list[Interval],
+    calendar: WorkCalendar,
+    now: datetime | None,
+    since: datetime | None,
+) -> DayFigure:
+    window = _local_day(day, calendar.zone)
+    no_data = since is not None and window[1] <= _utc(since)
+    if since is not None and not no_data:
+        window = (max(window[0], _utc(since)), window[1])
+    future = False
+    if now is not None and not no_data:
+        so_far = _so_far(window, now)
+        # Not yet: the day lies ahead, or none of its working time has passed (today before 08:30).
+        future = so_far[1] <= so_far[0] or (
+            calendar.working_time_between(*so_far) <= _ZERO < calendar.working_time_between(*window)
+        )
+        window = so_far
+    counted = not (future or no_data)
+    working = calendar.working_time_between(*window) if counted else _ZERO
+    measured = _measured(maint, window, calendar) if counted else _ZERO
+    down = _down(outs, maint, window, calendar) if counted else _ZERO
+    return DayFigure(
+        day=day,
+        working_time=working,
+        maintenance_time=working - measured,
+        down_time=down,
+        availability=None if measured <= _ZERO else 1.0 - down / measured,
+        future=future,
+        no_data=no_data,
+    )
 
 
 def month_figures(

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def probe_all(now: datetime) -> int:
-    """Check every target once and record state changes; returns the number of targets checked.
+    """Check every target once, record each sample and state change, prune old samples; returns the targets checked.
 
     Each target's result is its own unit of work, committed before the next target is checked: no
     transaction stays open while a check waits on the network, and a target that fails to be
@@ -35,7 +35,26 @@ def probe_all(now: datetime) -> int:
             # Each result at the moment it came back (checking takes time), from the app's clock.
             services.record_check(target.name, result, clock_now(),
                                   int(config["PROBE_FAILURES_FOR_OUTAGE"]))
+    prune_samples(clock_now())
     return len(targets)
+
+
+#: At most this many batches per run; the prober runs every minute, so a backlog drains over a few runs.
+PRUNE_BATCHES_PER_RUN = 20
+
+
+def prune_samples(now: datetime) -> int:
+    """Delete the samples older than 90 days, a batch per unit of work; returns how many went."""
+    removed = 0
+    for _batch in range(PRUNE_BATCHES_PER_RUN):
+        with job_unit_of_work():
+            gone = services.prune_samples(now)
+        removed += gone
+        if gone < services.PRUNE_BATCH:
+            break
+    if removed:
+        logger.info("pruned %s probe samples older than %s days", removed, services.SAMPLE_DAYS)
+    return removed
 
 
 def announce(now: datetime) -> int:

@@ -1,4 +1,4 @@
-"""The prober's state per target, outages and announced maintenance windows (operator-wide, not per client)."""
+"""The prober's state and samples per target, outages and announced maintenance (operator-wide, not per client)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,6 +24,24 @@ class ProbeState(Model):
 
     def __repr__(self) -> str:
         return f"<ProbeState {self.target} {'up' if self.up else 'down'}>"
+
+
+class ProbeSample(Model):
+    """One check of one target: when, whether it answered as expected, and how fast (kept 90 days)."""
+
+    __tablename__ = "probe_samples"
+    __table_args__ = (sa.Index("ix_probe_samples_target_at", "target", "at"),
+                      sa.Index("ix_probe_samples_at", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(sa.String(100))
+    at: Mapped[datetime] = mapped_column()
+    ok: Mapped[bool] = mapped_column()
+    #: Milliseconds until the answer came; None when none came (timeout, refused connection).
+    response_ms: Mapped[int | None] = mapped_column()
+
+    def __repr__(self) -> str:
+        return f"<ProbeSample {self.target} {self.at:%Y-%m-%d %H:%M:%S} {'ok' if self.ok else 'failed'}>"
 
 
 class Outage(Model):

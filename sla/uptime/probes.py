@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import ssl
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ class ProbeTarget:
 class ProbeResult:
     ok: bool
     detail: str  # "200", "503", "timeout", "connection refused", ...
+    #: Milliseconds until the answer (any status) came; None when none came.
+    response_ms: int | None = None
 
 
 def configured_targets(config: Any) -> list[ProbeTarget]:
@@ -37,6 +40,7 @@ def configured_targets(config: Any) -> list[ProbeTarget]:
 def check(target: ProbeTarget) -> ProbeResult:
     """One request; any answer other than the expected status, or none in time, is a failure."""
     request = urllib.request.Request(target.url, method="GET", headers={"User-Agent": "FleetDesk-prober"})
+    started = time.perf_counter()  # a duration, not a moment: the app's clock has no say in it
     try:
         with urllib.request.urlopen(request, timeout=target.timeout, context=ssl.create_default_context()) as response:
             status = response.status
@@ -45,4 +49,5 @@ def check(target: ProbeTarget) -> ProbeResult:
     except (TimeoutError, urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         return ProbeResult(False, str(reason)[:200] or type(exc).__name__)
-    return ProbeResult(status == target.expected_status, str(status))
+    elapsed = round((time.perf_counter() - started) * 1000)
+    return ProbeResult(status == target.expected_status, str(status), elapsed)

@@ -19,16 +19,21 @@ from app.models import Client, Role, User
 from app.services import Actor, ServiceError, record
 from app.workcalendar import WorkCalendar
 from sla.uptime import availability
-from sla.uptime.models import MaintenanceWindow, Outage, ProbeState
+from sla.uptime.models import MaintenanceWindow, Outage, ProbeSample, ProbeState
 from sla.uptime.probes import ProbeResult
 
 logger = logging.getLogger(__name__)
 Interval = tuple[datetime, datetime]
+#: How long each check's sample is kept (the response-time chart looks back at most 7 days).
+SAMPLE_DAYS = 90
+#: Samples deleted per statement when pruning, so no delete holds the table for long.
+PRUNE_BATCH = 5000
 
 
 def record_check(target: str, result: ProbeResult, at: datetime, failures_for_outage: int) -> Outage | None:
     """Take one probe result: an outage starts (at the first failure) after N failures in a row and
-    ends at the first success. Only state changes are stored, not every check."""
+    ends at the first success. The check itself is kept as a sample (for the response-time chart)."""
+    db.session.add(ProbeSample(target=target, at=at, ok=result.ok, response_ms=result.response_ms))
     state = db.session.get(ProbeState, target)
     if state is None:
         state = ProbeState(target=target, up=True, failures=0)
@@ -55,6 +60,61 @@ def record_check(target: str, result: ProbeResult, at: datetime, failures_for_ou
         logger.warning("%s is down since %s (%s)", target, state.first_failure_at, result.detail)
         return outage
     return None
+
+
+def prune_samples(now: datetime, days: int = SAMPLE_DAYS, batch: int = PRUNE_BATCH) -> int:
+    """Delete one batch of samples older than ``days``; returns how many went (call again while it is ``batch``)."""
+    oldest = sa.select(ProbeSample.id).where(ProbeSample.at < now - timedelta(days=days)).limit(batch)
+    ids = list(db.session.scalars(oldest))
+    if ids:
+        db.session.execute(sa.delete(ProbeSample).where(ProbeSample.id.in_(ids)))
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class ResponseBucket:
+    """The checks of one target in one stretch of time: how many, how many failed, average and slowest answer."""
+
+    start: datetime
+    checks: int
+    failures: int
+    avg_ms: float | None
+    max_ms: int | None
+
+
+def probe_targets() -> list[str]:
+    """The targets the prober has checked, by name."""
+    return list(db.session.scalars(sa.select(ProbeState.target).order_by(ProbeState.target)))
+
+
+def response_buckets(target: str, start: datetime, size: timedelta, count: int) -> list[ResponseBucket]:
+    """``count`` stretches of ``size`` from ``start``, each summed up by the database (one grouped query).
+
+    A stretch without checks is there too, with no figures, so the chart shows the gap.
+    """
+    seconds = int(size.total_seconds())
+    end = start + size * count
+    index = ((_epoch(ProbeSample.at) - int(start.timestamp())) // seconds).label("bucket")
+    rows = db.session.execute(
+        sa.select(index, sa.func.count(), sa.func.sum(sa.case((ProbeSample.ok, 0), else_=1)),
+                  sa.func.avg(ProbeSample.response_ms), sa.func.max(ProbeSample.response_ms))
+        .where(ProbeSample.target == target, ProbeSample.at >= start, ProbeSample.at < end)
+        .group_by(index))
+    found = {int(row[0]): row for row in rows}
+    buckets = []
+    for n in range(count):
+        row = found.get(n)
+        buckets.append(ResponseBucket(start + size * n, int(row[1]) if row else 0, int(row[2] or 0) if row else 0,
+                                      float(row[3]) if row is not None and row[3] is not None else None,
+                                      int(row[4]) if row is not None and row[4] is not None else None))
+    return buckets
+
+
+def _epoch(column: Any) -> Any:
+    """Whole seconds since 1970 of a stored instant, on either database (SQLite keeps naive UTC text)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)  # a cast alone would round
+    return sa.cast(sa.func.strftime("%s", column), sa.BigInteger)
 
 
 def _open_outage(target: str) -> Outage | None:

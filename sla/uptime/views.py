@@ -19,6 +19,7 @@ from app.forms import apply_service_error
 from app.services import ServiceError
 from app.uow import unit_of_work
 from sla.uptime import availability, labels, services
+from sla.uptime import figures as uptime_figures
 from sla.uptime.forms import MaintenanceForm, OutageForm
 from sla.uptime.models import MaintenanceWindow, Outage
 
@@ -45,7 +46,7 @@ def _register(state: Any) -> None:
 
     add_nav_item(state.app, _l("Uptime"), "uptime.index", order=40)
     add_demo_loader(state.app, load_demo_uptime)
-    add_dashboard_panel(state.app, "uptime/_dashboard.html", _dashboard_panel)
+    add_dashboard_panel(state.app, "uptime/_dashboard.html", _dashboard_panel, order=40)
 
 
 def _dashboard_panel() -> dict[str, Any]:
@@ -67,7 +68,7 @@ def _month() -> tuple[int, int]:
     return parsed.year, parsed.month
 
 
-def _page(template: str) -> Any:
+def _page(template: str, *, with_chart: bool = False, **extra: Any) -> Any:
     calendar, moment = work_calendar(), now()
     year, month = _month()
     target = float(current_app.config["UPTIME_TARGET"])
@@ -84,24 +85,30 @@ def _page(template: str) -> Any:
     measured = "future" if start > moment else "nodata" if since is None or end <= since else "measured"
     previous = (start - timedelta(days=1)).date().replace(day=1)
     following = end.date() if end <= moment else None
+    months = services.last_months(moment, calendar, since=since)
+    if with_chart:
+        extra["availability_chart"] = uptime_figures.availability_chart(months, target)
     return render_template(template, figures=figures, strip=strip, outages=listed, maintenance=maintenance,
-                           months=services.last_months(moment, calendar, since=since),
+                           months=months,
                            month=date(year, month, 1), target=target, measured=measured, previous=previous,
                            following=following, axis_low=availability.AXIS_LOW,
-                           position=lambda value: availability.axis_position(value, availability.AXIS_LOW))
+                           position=lambda value: availability.axis_position(value, availability.AXIS_LOW), **extra)
 
 
 @bp.route("/")
 @login_required
 def index() -> Any:
-    return _page("uptime/index.html")
+    """The month's uptime, and each probe's response time over the last 24 hours or 7 days (``range``)."""
+    range_code = params.choice_arg("range", uptime_figures.RANGES, "24h") or "24h"
+    return _page("uptime/index.html", range_code=range_code, ranges=uptime_figures.RANGES,
+                 response_charts=uptime_figures.response_charts(range_code, now()))
 
 
 @bp.route("/report")
 @login_required
 def report() -> Any:
-    """The month on one printable page (print it to PDF from the browser)."""
-    return _page("uptime/report.html")
+    """The month on one printable page (print it to PDF from the browser), with the last twelve months as bars."""
+    return _page("uptime/report.html", with_chart=True)
 
 
 def _shown_on(form: Any) -> Callable[[ServiceError], None]:

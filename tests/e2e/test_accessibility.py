@@ -86,8 +86,9 @@ def test_no_page_has_an_axe_violation_or_overflows_a_phone_screen(app: Any, demo
         login = anonymous.new_page()
         for width, height in WIDTHS:
             login.set_viewport_size({"width": width, "height": height})
-            login.goto(demo_server + "/login")
-            _check(login, f"anonymous /login @{width}", script, width < 500, problems)
+            for path in ("/login", "/status"):
+                login.goto(demo_server + path)
+                _check(login, f"anonymous {path} @{width}", script, width < 500, problems)
     finally:
         anonymous.close()
     for role, email in crawl.DEMO_ROLES:

@@ -77,7 +77,8 @@ def test_client_uploads_a_fine_and_completes_its_contract(app: Any, world: Any, 
         page.wait_for_selector("text=Contract AL-77 saved.")
 
         page.click("nav.mainnav >> text=Fines")
-        page.click("table >> a >> nth=0")
+        page.wait_for_url("**/fines/")  # not the contracts page's table, still shown while the list loads
+        page.click("table tbody >> a >> nth=0")  # the newest fine (the header holds the sort links)
         page.wait_for_selector("text=Workflow")
         main = page.inner_text("main")
         # Designation due: letter + 15 days; the cut-off 5 workdays before (11 November is a holiday).
@@ -190,7 +191,10 @@ def test_dutch_client_imports_contracts_and_the_agent_processes_the_fine(app: An
         page.goto(base + "/contracts/import")
         page.set_input_files("input[name=file]", str(good))
         page.click("main button[type=submit]")
-        page.wait_for_selector("text=AL-1")
+        page.wait_for_selector("main .import-result")
+        result = page.inner_text("main .import-result")  # the import names the fine it matched
+        assert "1 boete gekoppeld en volledig" in result and f"Boete {fine_id}" in result and "AL-1" in result
+        page.goto(base + "/contracts/")
         assert "verleggen" in page.inner_text("main")
         with page.expect_download() as download:
             page.click("a[href$='export.csv']")

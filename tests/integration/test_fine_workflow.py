@@ -447,6 +447,23 @@ def test_bulk_insert_fills_python_defaults_and_stores_json(ctx: Any) -> None:
     assert all(e.at >= before - timedelta(seconds=1) for e in entries)
 
 
+def test_bulk_insert_stores_an_instant_on_a_whole_second_as_the_orm_does(ctx: Any) -> None:
+    from app.database import bulk_insert
+    from app.extensions import db
+    from app.models import AuditEntry
+
+    whole = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)  # no microseconds: sqlite3's own adapter drops ".000000"
+    bulk_insert(db.session, AuditEntry.__table__, [{"actor_label": "bench", "action": "x.second", "at": whole,
+                                                    "client_id": ctx.client_a, "details": {}}])
+    db.session.add(AuditEntry(actor_label="orm", action="x.second", at=whole, client_id=ctx.client_a, details={}))
+    db.session.flush()
+    found = db.session.scalars(sa.select(AuditEntry.actor_label).where(AuditEntry.action == "x.second",
+                                                                       AuditEntry.at >= whole))
+    assert sorted(found) == ["bench", "orm"]
+    stored = db.session.scalars(sa.select(sa.cast(AuditEntry.at, sa.String)).where(AuditEntry.action == "x.second"))
+    assert len(set(stored)) == 1  # the same text (or timestamp) for the same instant, whoever wrote it
+
+
 def _plan(statement: Any) -> str:
     """The database's query plan for a statement, as one text."""
     from app.extensions import db

@@ -311,6 +311,48 @@ def test_purge_removes_every_row_and_blob_of_the_client_and_leaves_the_other_unt
     assert certificate["blobs_removed"] == 3
 
 
+def _queue_mail(app: Any, to: str, *, sent: bool) -> None:
+    from email.message import EmailMessage
+
+    from app.extensions import db
+    from app.mail import send_after_commit
+    from app.models import OutboxMail
+
+    with app.app_context():
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "desk@fleetdesk.test", to, f"Reminder for {to}"
+        message.set_content("Three fines wait for a driver's address.")
+        send_after_commit(message, what="test")
+        db.session.flush()
+        db.session.info.pop("fleetdesk.outbox", None)  # kept as a row only: no SMTP server in this test
+        if sent:
+            db.session.execute(sa.update(OutboxMail).where(OutboxMail.sent_at.is_(None)).values(sent_at=T0))
+        db.session.commit()
+
+
+def test_purge_removes_the_outbox_mail_to_the_clients_users_and_senders_and_keeps_the_others(
+        app: Any, two_clients: tuple[Seeded, Seeded]) -> None:
+    from app.extensions import db
+    from app.models import OutboxMail
+
+    alpha, _beta = two_clients
+    _queue_mail(app, "fleet.manager@alpha.test", sent=True)  # a reminder, sent
+    _queue_mail(app, "Police <police@alpha-forwarder.test>", sent=False)  # not yet sent
+    _queue_mail(app, "fleet.manager@beta.test", sent=False)
+    with app.app_context():
+        from fines.models import IntakeMessage
+
+        message = db.session.scalars(sa.select(IntakeMessage).where(IntakeMessage.client_id == alpha.client_id)).one()
+        message.sender = "police@alpha-forwarder.test"  # the address intake replied to
+        db.session.commit()
+    certificate = _purge(app, "ALPHA", T0, force=True)
+    with app.app_context():
+        left = [bytes(m) for m in db.session.scalars(sa.select(OutboxMail.message))]
+    assert certificate["rows_removed"]["outbox"] == 2
+    assert len(left) == 1 and b"fleet.manager@beta.test" in left[0]
+    assert not [m for m in left if b"alpha" in m.lower()]
+
+
 @pytest.fixture()
 def backup_dirs(app: Any, tmp_path: Path) -> Any:
     app.config.update(BACKUP_SERVER_DIR=str(tmp_path / "server"), BACKUP_DATACENTER_DIR=str(tmp_path / "dc"))

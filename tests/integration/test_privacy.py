@@ -303,3 +303,23 @@ def test_retention_clears_closed_tickets_personal_fields(ctx: Any, app: Any) -> 
     assert ticket.description == REMOVED and ticket.reported_by_id is None
     assert all(e.body is None and e.actor_label == "retention" for e in ticket.events)
     assert run_retention(datetime(2026, 11, 17, 2, 30, tzinfo=UTC))["sla.tickets"] == 0
+
+
+def test_retention_removes_mail_sent_longer_ago_than_the_outbox_period_and_keeps_unsent_mail(
+        ctx: Any, app: Any) -> None:
+    from app.extensions import db
+    from app.models import OutboxMail
+    from app.privacy.retention import run_retention
+
+    now = datetime(2026, 11, 16, 2, 30, tzinfo=UTC)
+    keep = timedelta(days=app.config["RETENTION_OUTBOX_DAYS"])
+    rows = {name: OutboxMail(created_at=sent - timedelta(minutes=1), what=name, message=b"To: x@example.test\r\n\r\n",
+                             recipients=1, attempts=1, next_attempt_at=sent, sent_at=sent if name != "unsent" else None)
+            for name, sent in (("old", now - keep - timedelta(hours=1)), ("recent", now - keep + timedelta(hours=1)),
+                               ("unsent", now - keep - timedelta(days=300)))}
+    db.session.add_all(rows.values())
+    db.session.flush()
+    counts = run_retention(now)
+    assert counts["platform.outbox_sent"] == 1
+    assert sorted(db.session.scalars(sa.select(OutboxMail.what).where(OutboxMail.what.in_(list(rows))))) == [
+        "recent", "unsent"]

@@ -15,13 +15,18 @@ def test_every_link_and_form_answers_without_a_server_error_for_every_demo_role(
     crawl.load_demo(app)
     failures: list[str] = []
     summary: list[str] = []
-    for role, email in crawl.DEMO_ROLES:
+    for role, email in (*crawl.DEMO_ROLES, crawl.ANONYMOUS):
         crawler = crawl.Crawler(app, role, email, client_code=crawl.client_code_of(role))
-        crawler.crawl()
+        crawler.crawl(start="/" if email else crawl.PUBLIC_START)
+        if not email:  # without a login: the status page in every language and its JSON
+            assert {"/status", "/status?lang=nl", "/status?lang=fr", "/status.json"} <= crawler.seen_paths
         summary.append(f"{role}: {crawler.requests} requests, {len(crawler.visits)} pages, "
                        f"{len(crawler.submitted)} forms")
         failures.extend(f"[{role}] {failure}" for failure in crawler.failures)
         assert len(crawler.visits) > 3, f"{role} reached almost nothing: {summary[-1]}"
+    from backups import tasks
+
+    assert tasks.drain(app)  # the backups the admin's "Run now" and "Verify now" started end within the test
     assert not failures, "\n\n".join(["server errors while crawling (" + "; ".join(summary) + "):", *failures])
 
 

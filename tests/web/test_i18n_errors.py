@@ -248,6 +248,21 @@ def _fleet() -> Any:
     return contracts
 
 
+def _backup_job(kind: str, **what: Any) -> Any:
+    from flask import current_app
+
+    from backups import services as backups
+
+    return backups.request_job(_actor(), kind, current_app.config, NOW, **what)
+
+
+def _second_backup_job() -> Any:
+    from backups.policy import Tier
+
+    _backup_job("run", tier=Tier.DC_DB)
+    return _backup_job("run", tier=Tier.DC_DB)
+
+
 def _uptime() -> Any:
     from sla.uptime import services as uptime
 
@@ -258,6 +273,12 @@ def _desk_services() -> Any:
     from sla.desk import services as desk
 
     return desk
+
+
+def _attach(name: str, data: bytes, max_bytes: int = 1024 * 1024) -> Any:
+    return _desk_services().attach_file(_ticket(), _actor(), uploader=_user("agent@op.test"), filename=name, data=data,
+                                        internal=False, staff=True, comment=None, now=NOW, calendar=_calendar(),
+                                        data_dir="/nonexistent", max_bytes=max_bytes)
 
 
 def _assign_processed_message() -> None:
@@ -390,6 +411,13 @@ REFUSALS: dict[str, Callable[[], Any]] = {
     "restoring an incident from a backup": lambda: _desk_services().choose_source(_ticket(), _actor(), _backup(), NOW),
     "restoring from a backup taken after the moment": lambda: _desk_services().choose_source(
         _restore_request(), _actor(), _backup(NOW - timedelta(hours=1)), NOW),
+    "bulk assignment of no incident": lambda: _desk_services().assign_many([], _actor(), None, NOW),
+    "bulk assignment naming an unknown incident": lambda: _desk_services().assign_many(
+        [_ticket().id, 2**31 - 1], _actor(), None, NOW),
+    "empty attachment": lambda: _attach("shot.png", b""),
+    "attachment over the limit": lambda: _attach("shot.png", b"\x89PNG\r\n\x1a\n" + bytes(2048), max_bytes=1024),
+    "attachment of a type the desk refuses": lambda: _attach("tool.exe", b"MZ\x90\x00" + bytes(16)),
+    "attachment whose content is not what its name says": lambda: _attach("shot.png", b"<html></html>"),
     # sla.uptime
     "outage without a reason": lambda: _uptime().record_outage(_actor(), started_at=NOW, ended_at=None, reason=" "),
     "outage ending before it starts": lambda: _uptime().record_outage(
@@ -400,6 +428,9 @@ REFUSALS: dict[str, Callable[[], Any]] = {
         _actor(), starts_at=NOW - timedelta(days=2), ends_at=NOW - timedelta(days=1), description="x", now=NOW),
     "maintenance without a description": lambda: _uptime().plan_maintenance(
         _actor(), starts_at=NOW + timedelta(days=1), ends_at=NOW + timedelta(days=2), description=" ", now=NOW),
+    # backups
+    "verifying a backup that is not there": lambda: _backup_job("verify", backup_id="dc-db-1999-01-01"),
+    "a second backup job for a tier": _second_backup_job,
 }
 
 
@@ -538,14 +569,17 @@ IMPORT_FILES: dict[str, str] = {
     "bad_instruction": f"{HEADER}\nALPHA,A-1,1ABC123,Tom,2025-01-01,,pay\n",
     "repeated_number": f"{HEADER}\n{GOOD}\nALPHA,A-1,2XYZ789,Ann,2025-01-01,,redirect\n",
     "overlap": f"{HEADER}\n{GOOD}\nALPHA,A-2,1ABC123,Ann,2026-05-27,,redirect\n",
+    # A warning: the row is imported, its fines will wait for the driver's address.
+    "redirect_needs_driver": f"{HEADER}\n{GOOD}\n",
 }
 
 
 def _import_errors(text: str, *, allowed: set[str] | None) -> list[Any]:
     from app.fleet.contracts_csv import parse_contracts_csv
 
-    return parse_contracts_csv(text, default_client_code=None, known_client_codes={"ALPHA", "BETA"},
-                               allowed_client_codes=allowed).errors
+    parsed = parse_contracts_csv(text, default_client_code=None, known_client_codes={"ALPHA", "BETA"},
+                                 allowed_client_codes=allowed)
+    return parsed.errors + parsed.warnings
 
 
 def _stored_overlap() -> Any:
