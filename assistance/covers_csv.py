@@ -23,11 +23,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.csvin import fold, parse_day, sniff_delimiter
 from app.csvout import unneutralise
 from app.fleet.plates import normalise_plate
 from assistance.terms import Formula, Product
@@ -81,8 +81,6 @@ ERROR_CODES: dict[str, str] = {
 #: Reports a problem with the row: ``fail(column, code, **params)``.
 _Fail = Callable[..., None]
 _LENGTHS = {"policy_number": 64, "contract_number": 64}
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
 _YES = frozenset({"yes", "y", "ja", "j", "oui", "o", "true", "1", "x"})
 _NO = frozenset({"no", "n", "nee", "non", "false", "0", ""})
 _FORMULA_LIMIT = {Formula.ONE_VEHICLE: 1, Formula.TWO_VEHICLES: 2}
@@ -138,40 +136,14 @@ class ParsedCovers:
     errors: list[RowError]
 
 
-def _fold(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value.strip().casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 def _header_name(raw: str) -> str:
-    name = re.sub(r"[\s\-'’°.]+", "_", _fold(raw)).strip("_")
+    name = re.sub(r"[\s\-'’°.]+", "_", fold(raw)).strip("_")
     return HEADER_ALIASES.get(name, name)
-
-
-def _parse_date(value: str) -> date | None:
-    iso = _ISO_DATE.fullmatch(value)
-    dmy = None if iso else _DMY_DATE.fullmatch(value)
-    try:
-        if iso:
-            parsed = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        elif dmy:
-            parsed = date(int(dmy.group(4)), int(dmy.group(3)), int(dmy.group(1)))
-        else:
-            return None
-    except ValueError:
-        return None
-    return parsed if 1900 <= parsed.year <= 2199 else None
-
-
-def _sniff(header_line: str) -> str:
-    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] > 0 else ","
 
 
 def _records(text: str) -> tuple[list[tuple[int, list[str]]], RowError | None]:
     header_line = next((line for line in io.StringIO(text) if line.strip()), "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff(header_line))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(header_line))
     found: list[tuple[int, list[str]]] = []
     previous_end = 0
     try:
@@ -246,13 +218,13 @@ def _parse_row(line: int, values: dict[str, str],
         fail("policy_number", "empty", column="policy_number")
     row["product"] = _choice(values.get("product", ""), Product, "product", "bad_product", fail, required=True)
     row["formula"] = _choice(values.get("formula", ""), Formula, "formula", "bad_formula", fail, required=False)
-    upgrade = _fold(values.get("upgrade", ""))
+    upgrade = fold(values.get("upgrade", ""))
     row["upgrade"] = upgrade in _YES
     if upgrade not in _YES | _NO:
         fail("upgrade", "bad_upgrade", value=values.get("upgrade", ""))
     for name in ("start_date", "premium_paid_on", "signed_on", "end_date"):
         raw = values.get(name, "")
-        row[name] = _parse_date(raw) if raw else None
+        row[name] = parse_day(raw) if raw else None
         if raw and row[name] is None:
             fail(name, "bad_date", column=name, value=raw)
     if not values.get("start_date"):
@@ -266,7 +238,7 @@ def _parse_row(line: int, values: dict[str, str],
 
 def _choice(raw: str, kind: type[Product] | type[Formula], column: str, code: str, fail: _Fail,
             *, required: bool) -> Product | Formula | None:
-    value = _fold(raw).replace(" ", "-").replace("_", "-")
+    value = fold(raw).replace(" ", "-").replace("_", "-")
     if not value:
         if required:
             fail(column, "empty", column=column)

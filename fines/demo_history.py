@@ -15,13 +15,15 @@ from flask import Flask
 from app.clock import now as clock_now
 from app.clock import work_calendar
 from app.extensions import db
-from app.services import client_by_code
+from app.services import Actor, client_by_code
 from app.workcalendar import WorkCalendar
-from fines.models import Fine, FineEvent, IntakeMessage
+from fines.models import Fine, IntakeMessage
 from fines.workflow import services as workflow
 from fines.workflow.states import FineState
 
 MONTHS = 11
+#: Who processed the past fines (a person's steps are also in the audit log).
+AGENT = Actor("agent@fleetdesk.test")
 PLATES = ("1ABC123", "2DEF456", "1GHJ789", "2KLM012", "1NPR345")
 
 
@@ -52,33 +54,36 @@ def _add(letter: Fine, client_id: int, calendar: WorkCalendar, rng: random.Rando
                             raw_sha256=letter.message.raw_sha256, size=letter.message.size, status="processed",
                             client_id=client_id, recipients=[], refusals=[], replies_sent=[], received_at=arrived)
     fine = Fine(message=message, client_id=client_id, message_key=key, pdf_path=letter.pdf_path,
-                pdf_sha256=letter.pdf_sha256, size=letter.size, state=FineState.CLOSED, kind="immediate_collection",
+                pdf_sha256=letter.pdf_sha256, size=letter.size, state="received", kind="immediate_collection",
                 issuer=rng.choice(("Politiezone Gent", "Stad Antwerpen", "Zone de police Bruxelles-Capitale")),
                 notice_number=f"H{day:%y%m%d}{client_id}{n.zfill(2)}", plate=rng.choice(PLATES), plate_country="BE",
                 offence_at=offence, letter_date=offence.date() + timedelta(days=rng.randint(2, 6)),
                 due_date=day + timedelta(days=27), amount_cents=5800,
                 currency="EUR", confidence={}, problems=[], created_at=arrived)
+    db.session.add(fine)
+    db.session.flush()  # its events name it
     workflow.update_deadlines(fine, calendar)
+    workflow.transition(fine, FineState.READ, workflow.INTAKE, at=arrived)
     roll = rng.random()
     if roll < 0.06:
-        fine.state = FineState.CANCELLED
-    elif roll < 0.12 and fine.cutoff is not None:  # delivered after the cut-off, paid late: the client's doing
-        fine.complete_at = _on(fine.cutoff + timedelta(days=2), calendar)
-        fine.processed_at = _on(fine.cutoff + timedelta(days=20), calendar)
+        workflow.transition(fine, FineState.CANCELLED, AGENT, note="Paid by the driver directly.",
+                            at=arrived + timedelta(days=1))
+        return
+    if roll < 0.12 and fine.cutoff is not None:  # delivered after the cut-off, paid late: the client's doing
+        complete = max(arrived, _on(fine.cutoff + timedelta(days=2), calendar))
+        processed = _on(fine.cutoff + timedelta(days=20), calendar)
     elif roll < 0.16 and fine.deadline is not None:  # complete in time, processed late: the service provider's
-        fine.complete_at = arrived + timedelta(hours=1)
-        fine.processed_at = _on(fine.deadline + timedelta(days=2), calendar)
+        complete, processed = arrived + timedelta(hours=1), _on(fine.deadline + timedelta(days=2), calendar)
     else:
-        fine.complete_at = arrived + timedelta(hours=1)
-        fine.processed_at = arrived + timedelta(days=rng.randint(1, 4))
-    if fine.state is FineState.CLOSED:
-        fine.outcome = "recharged"
-        fine.closed_at = fine.processed_at
-    # Loaded in its final state, not walked through the state machine: one event says so on its page.
-    ended = fine.closed_at or arrived + timedelta(days=1)
-    fine.events.append(FineEvent(client_id=client_id, at=ended, actor_label="demo", from_state=None,
-                                 to_state=fine.state.value, note=None, reasons=[]))
-    db.session.add(fine)
+        complete, processed = arrived + timedelta(hours=1), arrived + timedelta(days=rng.randint(1, 4))
+    processed = max(processed, complete + timedelta(hours=1))
+    # The steps as they happened, through the state machine (each with its event).
+    workflow.transition(fine, FineState.MATCHED, workflow.SYSTEM, at=arrived)
+    workflow.transition(fine, FineState.READY, workflow.SYSTEM, at=complete)
+    workflow.transition(fine, FineState.PROCESSED, AGENT, at=processed)
+    workflow.transition(fine, FineState.CLOSED, workflow.SYSTEM, at=processed + timedelta(hours=1))
+    fine.complete_at, fine.processed_at, fine.outcome = complete, processed, "recharged"
+    fine.closed_at = processed + timedelta(hours=1)
 
 
 def _on(day: date, calendar: WorkCalendar) -> datetime:

@@ -37,13 +37,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from app.csvin import fold, parse_day, sniff_delimiter
 from app.csvout import unneutralise, write_csv
 from app.fleet.instructions import Instruction
 from app.fleet.plates import FORMATS, Plate, format_plate, normalise_plate, plate_is_valid
@@ -126,9 +126,6 @@ _INSTRUCTIONS = {
 
 #: Countries whose plate formats ``app.fleet.plates`` knows, so a plate of theirs can be checked.
 _CHECKED_COUNTRIES = frozenset({country for country, _ in FORMATS} | {"DE", "FR"})
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY_DATE = re.compile(r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})")
-_YEARS = (1900, 2199)  # plausible contract years
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _COUNTRY = re.compile(r"[A-Z]{2}")
 
@@ -222,19 +219,13 @@ class ParsedCsv:
 
 def _header_name(raw: str) -> str:
     name = re.sub(r"[\s\-]+", "_", raw.strip().lower())
-    return _aliases().get(_fold(name), name)
+    return _aliases().get(fold(name), name)
 
 
 @lru_cache(maxsize=1)
 def _aliases() -> dict[str, str]:
     """The Dutch and French headers (accents folded) and the column each names."""
-    return {_fold(name): column for language in HEADERS.values() for column, name in language.items()}
-
-
-def _sniff_delimiter(header_line: str) -> str:
-    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
-    best = max(counts, key=lambda sep: counts[sep])
-    return best if counts[best] > 0 else ","
+    return {fold(name): column for language in HEADERS.values() for column, name in language.items()}
 
 
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
@@ -266,29 +257,6 @@ def _normalise_plate(raw: str, country: str | None) -> Plate | None:
     return normalise_plate(raw, country)
 
 
-@lru_cache(maxsize=256)
-def _fold(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value.strip().casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-@lru_cache(maxsize=8192)
-def _parse_date(value: str) -> date | None:
-    iso = _ISO_DATE.fullmatch(value)
-    dmy = None if iso else _DMY_DATE.fullmatch(value)
-    try:
-        if iso:
-            parsed = date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-        elif dmy:
-            parsed = date(int(dmy.group(4)), int(dmy.group(3)), int(dmy.group(1)))
-        else:
-            return None
-    except ValueError:
-        return None
-    # A year like 0202 or 2205 is a typing error, not a contract period.
-    return parsed if _YEARS[0] <= parsed.year <= _YEARS[1] else None
-
-
 def parse_contracts_csv(
     text: str,
     *,
@@ -307,7 +275,7 @@ def parse_contracts_csv(
     header_line = next((line for line in io.StringIO(text) if line.strip()), None)
     if header_line is None:
         return ParsedCsv([], [RowError(1, None, "empty_file")])
-    records = _records(text, _sniff_delimiter(header_line))
+    records = _records(text, sniff_delimiter(header_line))
     try:
         first = next(records, None)
     except _Unreadable as exc:
@@ -469,12 +437,12 @@ def _check_plate(plate_raw: str, country_cell: str, fail: _Fail) -> Plate | None
 
 def _check_period(start_raw: str, end_raw: str, fail: _Fail) -> tuple[date | None, date | None]:
     """Return the contract's start and end dates (``None`` where missing or unreadable)."""
-    start = _parse_date(start_raw) if start_raw else None
+    start = parse_day(start_raw) if start_raw else None
     if not start_raw:
         fail("start_date", "empty", column="start_date")
     elif start is None:
         fail("start_date", "bad_start_date", value=start_raw)
-    end = _parse_date(end_raw) if end_raw else None
+    end = parse_day(end_raw) if end_raw else None
     if end_raw and end is None:
         fail("end_date", "bad_end_date", value=end_raw)
     if start is not None and end is not None and end < start:
@@ -484,7 +452,7 @@ def _check_period(start_raw: str, end_raw: str, fail: _Fail) -> tuple[date | Non
 
 def _check_instruction(instruction_raw: str, fail: _Fail) -> Instruction | None:
     """Return the standing instruction the cell names, in any of the accepted languages."""
-    instruction = _INSTRUCTIONS.get(_fold(instruction_raw))
+    instruction = _INSTRUCTIONS.get(fold(instruction_raw))
     if not instruction_raw:
         fail("instruction", "instruction_empty")
     elif instruction is None:

@@ -161,8 +161,11 @@ def list_total(flt: FineFilter, counts: dict[str, int]) -> int:
 
 
 def counts_by_urgency(client_id: int | None, calendar: WorkCalendar, today: date) -> dict[str, int]:
-    """Open fines by urgency of their cut-off: overdue, cut-off today, this week, later, unknown."""
-    week_end = calendar.add_workdays(today, 5)
+    """Open fines by urgency of their cut-off: overdue, cut-off today, this week, later, unknown.
+
+    The same ranges as the list's ``urgency`` filter (``urgency_condition``), so a count and its list agree.
+    """
+    week_end = this_week_end(calendar, today)
     open_states = [s.value for s in FineState if s.value in _open_values()]
     base = sa.select(sa.func.count()).select_from(Fine).where(Fine.state.in_(open_states))
     if client_id is not None:

@@ -201,3 +201,18 @@ def test_urgency_counts_in_sql_agree_with_cutoff_urgency_over_three_weeks(app: A
         found = {f.code: f.count for f in urgency_figures(world.client_a, calendar, day)}
         db.session.rollback()
     assert found == dict(expected)
+
+
+OVERVIEW_TILE = re.compile(r'<div class="tile[^"]*"><a href="([^"]+)"><strong>([\d.,\s\u202f\xa0]+)</strong>', re.S)
+
+
+@pytest.mark.parametrize("who", ["user_a", "agent"])
+def test_every_overview_tile_equals_the_total_of_the_list_it_links_to(client: Any, world: Any, clock: Any,
+                                                                      app: Any, who: str) -> None:
+    seed(app, world)
+    support.login(client, getattr(world, who))
+    tiles = OVERVIEW_TILE.findall(client.get("/fines/overview").get_data(as_text=True))
+    assert [html.unescape(href).split("urgency=")[1].split("&")[0] for href, _ in tiles] == [
+        "overdue", "cutoff_today", "this_week", "later", "unknown"]
+    for href, number in tiles:
+        assert list_total(client, html.unescape(href)) == _number(number), href

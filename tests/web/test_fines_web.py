@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -461,8 +462,9 @@ def test_a_fine_page_writes_dates_and_amounts_for_its_language(app: Any, client:
     assert "2 december 2026" in dutch and "€\u00a058,00" in dutch and "28 oktober 2026" in dutch
     french = client.get(url, headers={"Accept-Language": "fr-BE"}).get_data(as_text=True)
     assert "2 décembre 2026" in french and "58,00\u00a0€" in french
-    for html in (dutch, french):
-        assert "2026-12-02" not in html.replace('datetime="', "") and "2026-10-28" not in html
+    for html in (dutch, french):  # what the reader sees: addresses (a prefilled form's ?start=) may hold ISO dates
+        shown = re.sub(r"<[^>]*>", " ", html)
+        assert "2026-12-02" not in shown and "2026-10-28" not in shown
     listing = client.get("/fines/", headers={"Accept-Language": "nl-BE"}).get_data(as_text=True)
     assert "28/10/2026 14:35" in listing and "€\u00a058,00" in listing
 
