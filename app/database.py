@@ -15,7 +15,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 
 def configure_engine_events(engine: Engine) -> None:
-    """Make SQLite enforce foreign keys and allow concurrent readers (WAL) like PostgreSQL would."""
+    """Make SQLite enforce foreign keys and allow concurrent readers (WAL) like PostgreSQL would; size its caches."""
     if engine.dialect.name != "sqlite":
         return
 
@@ -26,6 +26,11 @@ def configure_engine_events(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=5000")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            # A page cache of 64 MiB per connection (the default is 2 MiB) and reads through a memory map:
+            # a list over a million fines walks its indexes in memory, not through a read() per page.
+            cursor.execute("PRAGMA cache_size=-65536")
+            cursor.execute("PRAGMA mmap_size=1073741824")
+        cursor.execute("PRAGMA temp_store=MEMORY")  # sorts and temporary indexes stay off the disk
         cursor.close()
 
 

@@ -11,7 +11,8 @@ whole query (spaces included), run by the database:
   every write path (the ORM, ``bulk_update``/``bulk_insert``, a purge, an erasure) keeps them right.
 
 A query shorter than a trigram (1-2 characters) cannot use either index: it falls back to a plain
-``LIKE`` over the same columns (correct, a scan). Quotes, FTS operators, ``%``, ``_`` and
+``LIKE`` over the fine's own columns (correct, a scan that the list's order stops early; drivers'
+names are not searched for so little). Quotes, FTS operators, ``%``, ``_`` and
 backslashes are searched for as typed; a query is cut to ``MAX_QUERY`` characters.
 
 What is searched:
@@ -114,7 +115,7 @@ def _table(name: str) -> sa.Table:
     return db.metadata.tables[name]
 
 
-def _fines(q: str) -> ColumnElement[bool]:
+def _fines(q: str, *, probe: bool = False) -> ColumnElement[bool]:
     """``fines.id IN (one SELECT per indexed column, UNION ALL)``: each part uses its own index.
 
     One OR over the columns and a subquery makes PostgreSQL scan every row (measured: 12 s at a million
@@ -122,13 +123,16 @@ def _fines(q: str) -> ColumnElement[bool]:
     """
     fines, contracts = _table("fines"), _table("contracts")
     sqlite = _dialect() == "sqlite"
+    if len(q) < TRIGRAM:
+        return _fines_short(fines, q)
     parts: list[Any] = []
     if sqlite and len(q) >= TRIGRAM:
         parts.append(_fts_ids("fines_fts", q))
         drivers = _fts_ids("contracts_fts", q)
     else:
-        texts = [fines.c.issuer, fines.c.notice_number, fines.c.payment_reference, fines.c.plate]
+        texts = [fines.c.notice_number, fines.c.payment_reference, fines.c.plate]
         parts += [sa.select(fines.c.id).where(_contains(column, q)) for column in texts]
+        parts.append(_by_issuer(fines, q) if not sqlite else sa.select(fines.c.id).where(_contains(fines.c.issuer, q)))
         drivers = sa.select(contracts.c.id).where(_contains(contracts.c.driver_name, q))
     parts.append(sa.select(fines.c.id).where(fines.c.contract_id.in_(drivers)))
     for plate in _compact_forms(q):
@@ -136,7 +140,41 @@ def _fines(q: str) -> ColumnElement[bool]:
             parts.append(_fts_ids("fines_fts", plate, "plate"))
         else:
             parts.append(sa.select(fines.c.id).where(_contains(fines.c.plate, plate)))
+    if probe and not sqlite:
+        # Two IN lists under an OR are not turned into a join: PostgreSQL builds each set once and probes
+        # it for every row of the list's own order, which stops at the page's end.
+        return sa.or_(fines.c.id.in_(parts[0]), fines.c.id.in_(sa.union_all(*parts[1:])))
     return fines.c.id.in_(sa.union_all(*parts))
+
+
+def _fines_short(fines: sa.Table, q: str) -> ColumnElement[bool]:
+    """A query too short for an index (1-2 characters): each fine's own columns tested as the list walks.
+
+    Such a query ("PV", "75") is in most fines: the list's walk in its own order meets a page of them at
+    once, and the count stops at its cap, where building the set of every match would scan each column.
+    Drivers' names are not searched: two letters are in most names, and testing every contract's name
+    costs more than the rest of the page.
+    """
+    tests = [_contains(column, q) for column in (fines.c.issuer, fines.c.notice_number, fines.c.payment_reference,
+                                                 fines.c.plate)]
+    tests += [_contains(fines.c.plate, plate) for plate in _compact_forms(q)]
+    return sa.or_(*tests)
+
+
+def _by_issuer(fines: sa.Table, q: str) -> Any:
+    """PostgreSQL: the fines whose issuer contains ``q``, found through the issuers' names.
+
+    A few hundred authorities issue a million fines: a common one ("Politiezone Gent") is on tens of
+    thousands, and matching the text row by row reads each of their rows. Instead, the distinct names
+    are walked on the ``(issuer, id)`` index (a loose index scan: one probe per name), the text is
+    matched against the names, and the fines of the matching names are read from that index alone.
+    """
+    other = fines.alias("issuer_next")
+    names = sa.select(sa.func.min(fines.c.issuer).label("name")).cte("issuer_names", recursive=True)
+    following = sa.select(sa.func.min(other.c.issuer)).where(other.c.issuer > names.c.name).scalar_subquery()
+    names = names.union_all(sa.select(following).where(names.c.name.is_not(None)))
+    matching = sa.select(names.c.name).where(names.c.name.is_not(None), _contains(names.c.name, q))
+    return sa.select(fines.c.id).where(fines.c.issuer.in_(matching))
 
 
 def _tickets(q: str, internal: bool) -> ColumnElement[bool]:
@@ -162,22 +200,23 @@ def _reader_is_staff() -> bool:
     return bool(has_request_context() and current_user.is_authenticated and current_user.is_staff)
 
 
-_BUILDERS: dict[str, Callable[[str, bool], ColumnElement[bool]]] = {
-    "fines": lambda q, internal: _fines(q),
-    "tickets": _tickets,
+_BUILDERS: dict[str, Callable[[str, bool, bool], ColumnElement[bool]]] = {
+    "fines": lambda q, internal, probe: _fines(q, probe=probe),
+    "tickets": lambda q, internal, probe: _tickets(q, internal),
 }
 
 
-def text_filter(kind: str, q: str, *, internal: bool | None = None) -> ColumnElement[bool]:
+def text_filter(kind: str, q: str, *, internal: bool | None = None, probe: bool = False) -> ColumnElement[bool]:
     """A WHERE clause keeping the ``kind`` rows (``fines`` or ``tickets``) whose text contains ``q``.
 
     ``internal``: may internal comments be searched (tickets)? By default, when the request's user is
-    staff. An empty query keeps every row. Never raises on odd input; an unknown kind is a
-    ``ValueError`` (a programming error).
+    staff. ``probe``: the clause narrows a list that many rows match (fines, PostgreSQL): the found sets
+    are probed row by row in the list's order rather than joined. An empty query keeps every row. Never
+    raises on odd input; an unknown kind is a ``ValueError`` (a programming error).
     """
     if kind not in _BUILDERS:
         raise ValueError(f"unknown search kind {kind!r}; expected one of {KINDS}")
     text = _clean(q or "")
     if not text:
         return sa.true()
-    return _BUILDERS[kind](text, _reader_is_staff() if internal is None else internal)
+    return _BUILDERS[kind](text, _reader_is_staff() if internal is None else internal, probe)

@@ -1,6 +1,7 @@
 """The lists and dashboards at scale: 1,000,000 fines and 100,000 tickets, searched, filtered and sorted.
 
-``python bench/lists.py [--database sqlite|postgresql|both] [--fines N] [--tickets N] [--open N] [--requests N]``
+``python bench/lists.py [--database sqlite|postgresql|both] [--fines N] [--tickets N] [--open N] [--requests N]
+[--keep NAME] [--only TEXT]``
 (defaults: both databases, 1,000,000 fines over 20 clients, 100,000 tickets of which 20,000 open,
 30 requests per figure) builds a fresh database of each kind with bulk loads (COPY on PostgreSQL,
 executemany on SQLite; the search index is kept by the database itself: trigram indexes, FTS5 triggers),
@@ -10,15 +11,22 @@ the fines list plain, with each filter, searched (plate in another notation, not
 issuer), sorted by each column, a deep page and the CSV; the tickets list plain, searched and with
 each filter; the dashboard. Target: p95 below 150 ms each. A figure over it is marked ``SLOW``.
 PostgreSQL: ``FLEETDESK_TEST_POSTGRES_URL`` (default the local server).
+
+``--keep NAME`` keeps the data set between runs (the PostgreSQL database ``fleetdesk_bench_NAME``, the SQLite
+file ``/tmp/fleetdesk-bench-NAME.db``): a later run with the same sizes migrates it to the current revision,
+settles it and measures again without loading it anew, for measuring a change at full size.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import statistics
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -170,8 +178,9 @@ def _load_fines(db: Any, client_ids: list[int], weights: list[int], contracts: l
             probe = {"plate": row["plate"], "notice": row["notice_number"], "driver": contract[3],
                      "client_id": row["client_id"]}
         rows.append(row)
-        if len(rows) >= BATCH:
+        if len(rows) >= BATCH:  # committed batch by batch: SQLite's write-ahead log stays small
             bulk_insert(db.session, Fine.__table__, rows)
+            db.session.commit()
             rows = []
     bulk_insert(db.session, Fine.__table__, rows)
     db.session.commit()
@@ -196,6 +205,7 @@ def _load_tickets(db: Any, client_ids: list[int], count: int, open_count: int, r
         is_open = n > count - open_count
         reported = (NOW - timedelta(minutes=rng.randrange(60, 60 * 24 * 20)) if is_open
                     else NOW - timedelta(days=20, minutes=rng.randrange(60 * 24 * 900)))
+        resolved = reported + timedelta(minutes=rng.randrange(60, 60 * 24 * 3))
         level, impact = rng.randint(1, 4), rng.choice(("all", "substantial", "few"))
         client_id = client_ids[n % len(client_ids)]
         topic = rng.choice(words)
@@ -206,12 +216,16 @@ def _load_tickets(db: Any, client_ids: list[int], count: int, open_count: int, r
                      else "closed", "chargeable": False, "is_open": is_open,
                      "category": intervention_category(level, impact), "clock_state": "running" if is_open else "done",
                      "nearest_breach": reported + timedelta(hours=rng.randint(1, 48)) if is_open else None,
-                     "kind": "incident"})
+                     "kind": "incident", "closed_at": None if is_open else resolved})
         events.append({"ticket_id": n, "client_id": client_id, "at": reported, "kind": "reported",
                        "actor_label": "bench", "body": None, "internal": False, "data": {}})
         events.append({"ticket_id": n, "client_id": client_id, "at": reported + timedelta(minutes=30),
                        "kind": "comment", "actor_label": "agent", "body": f"Looked at the {topic}: ticket {n}.",
                        "internal": n % 5 == 0, "data": {}})
+        if not is_open:  # a closed incident was reacted to and resolved: its clocks stopped then
+            for kind, at in (("reaction", reported + timedelta(minutes=30)), ("resolved", resolved)):
+                events.append({"ticket_id": n, "client_id": client_id, "at": at,
+                               "kind": kind, "actor_label": "agent", "body": None, "internal": False, "data": {}})
         if len(rows) >= BATCH:
             bulk_insert(db.session, Ticket.__table__, rows)
             bulk_insert(db.session, TicketEvent.__table__, events)
@@ -329,11 +343,23 @@ def run(kind: str, url: str, args: argparse.Namespace) -> list[tuple[str, float,
                           "WTF_CSRF_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192,
                           "CLOCK": lambda: NOW})
         with app.app_context():
+            started = time.perf_counter()
             upgrade()
-        started = time.perf_counter()
-        probe = load(app, args.fines, args.tickets, args.open, random.Random(19))
-        print(f"{kind}: loaded {args.fines:,} fines, {args.tickets:,} tickets ({args.open:,} open) "
-              f"in {time.perf_counter() - started:.0f} s", flush=True)
+            print(f"{kind}: migrated in {time.perf_counter() - started:.0f} s", flush=True)
+            probe = kept_probe(db, args) if args.keep else None
+        if probe is None:
+            started = time.perf_counter()
+            probe = load(app, args.fines, args.tickets, args.open, random.Random(19))
+            print(f"{kind}: loaded {args.fines:,} fines, {args.tickets:,} tickets ({args.open:,} open) "
+                  f"in {time.perf_counter() - started:.0f} s", flush=True)
+            if args.keep:
+                with app.app_context():
+                    db.session.execute(sa.text("CREATE TABLE bench_probe (doc TEXT NOT NULL)"))
+                    db.session.execute(sa.text("INSERT INTO bench_probe (doc) VALUES (:doc)"),
+                                       {"doc": json.dumps({**probe, "sizes": _sizes(args)})})
+                    db.session.commit()
+        else:
+            print(f"{kind}: kept data set reused", flush=True)
         with app.app_context():
             started = time.perf_counter()
             settle(db)
@@ -346,6 +372,33 @@ def run(kind: str, url: str, args: argparse.Namespace) -> list[tuple[str, float,
         return figures
 
 
+def _sizes(args: argparse.Namespace) -> list[int]:
+    return [args.fines, args.tickets, args.open]
+
+
+def kept_probe(db: Any, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The probe of a kept data set of the same sizes; None for a new (empty) database."""
+    if not sa.inspect(db.engine).has_table("bench_probe"):
+        return None
+    doc = json.loads(db.session.scalar(sa.text("SELECT doc FROM bench_probe")) or "{}")
+    if doc.pop("sizes", None) == _sizes(args):
+        return dict(doc)
+    raise SystemExit(f"--keep {args.keep}: the kept database holds another data set; drop it first")
+
+
+@contextmanager
+def kept_postgres(name: str) -> Iterator[str]:
+    """The URL of the kept PostgreSQL database ``fleetdesk_bench_NAME``, created when missing."""
+    import psycopg
+
+    admin = os.environ.get("FLEETDESK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    database = f"fleetdesk_bench_{name}"
+    with psycopg.connect(admin.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{database}"')
+    yield f"{admin.rsplit('/', 1)[0]}/{database}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
@@ -354,17 +407,25 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--only", help="measure only the figures whose label contains this text")
+    parser.add_argument("--keep", metavar="NAME", help="keep the data set under NAME and reuse it in later runs")
     args = parser.parse_args()
     header(f"lists: {args.fines:,} fines, {args.tickets:,} tickets ({args.open:,} open), "
            f"{args.requests} requests a figure, target p95 < {TARGET_MS:.0f} ms")
     figures: list[tuple[str, float, float, int]] = []
     if args.database in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as tmp:
-            figures += run("sqlite", f"sqlite:///{tmp}/bench.db", args)
+        if args.keep:
+            figures += run("sqlite", f"sqlite:////tmp/fleetdesk-bench-{args.keep}.db", args)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                figures += run("sqlite", f"sqlite:///{tmp}/bench.db", args)
     if args.database in ("postgresql", "both"):
-        with postgres_databases() as urls:
-            if urls:
-                figures += run("postgresql", urls[0], args)
+        if args.keep:
+            with kept_postgres(args.keep) as url:
+                figures += run("postgresql", url, args)
+        else:
+            with postgres_databases() as urls:
+                if urls:
+                    figures += run("postgresql", urls[0], args)
     slow = [f for f in figures if f[2] >= TARGET_MS or f[3] != 200]
     print(f"# {len(figures)} figures, {len(slow)} over {TARGET_MS:.0f} ms or not 200:")
     for label, _p50, p95, status in slow:

@@ -168,16 +168,17 @@ def index() -> Any:
     flt, sort, direction, args = _list_request()
     page_number = params.page_arg()
     calendar, day = work_calendar(), today()
-    counts = queries.list_counts(flt, calendar, day)  # one grouped COUNT: the tabs and the total
-    total = queries.list_total(flt, counts)
-    query = queries.list_query(flt, sort, direction, calendar, day).options(*LIST_LOADING)
-    items = list(db.session.scalars(query.limit(PAGE_SIZE).offset((page_number - 1) * PAGE_SIZE)))
-    first = (page_number - 1) * PAGE_SIZE + 1
+    flt = queries.with_search_found(flt)  # the text search run once for the tabs and the page
+    counts = queries.list_counts(flt, calendar, day)  # the tabs and the total, counted up to a cap
+    offset = (page_number - 1) * PAGE_SIZE
+    query = queries.list_page(flt, sort, direction, calendar, day, limit=PAGE_SIZE + 1, offset=offset)
+    items = list(db.session.scalars(query.options(*LIST_LOADING)))  # one more than shown: is there a next page?
+    first = offset + 1
     return render_template(
-        "fines/index.html", items=items, state=flt.state, counts=counts, states=STATES, flt=flt, args=args,
-        sort=sort, direction=direction, total=total, page=page_number, first=first, last=first + len(items) - 1,
-        has_next=page_number * PAGE_SIZE < total, open_total=sum(counts.get(s, 0) for s in _OPEN),
-        all_total=sum(counts.values()), filtered=any(k not in ("state", "sort", "dir") for k in args),
+        "fines/index.html", items=items[:PAGE_SIZE], state=flt.state, counts=counts, states=STATES, flt=flt,
+        args=args, sort=sort, direction=direction, page=page_number, first=first,
+        last=first + len(items[:PAGE_SIZE]) - 1, has_next=len(items) > PAGE_SIZE, cap=queries.COUNT_CAP,
+        filtered=any(k not in ("state", "sort", "dir") for k in args),
         clients=_client_choices() if current_user.is_staff else [], urgencies=queries.URGENCIES,
         liabilities=queries.LIABILITIES, reasons=tuple(labels.REASONS))
 

@@ -1,14 +1,13 @@
 """What the screens, jobs and reports read about fines in the workflow (no writes)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.database import brussels_day
 from app.extensions import db
 from app.search import text_filter
 from app.tenancy import current_tenant
@@ -18,7 +17,8 @@ from fines.workflow.deadlines import CUTOFF_WORKDAYS, Liable, Urgency
 from fines.workflow.services import assessment
 from fines.workflow.states import OPEN_STATES, FineState
 
-#: The list's sort keys and the column each sorts on (ties: the fine's id, in the same direction).
+#: The list's sort keys and the column each sorts on (ties: the fine's id, in the same direction; the state's:
+#: the cut-off, then the id).
 SORTS: dict[str, Any] = {"received": Fine.created_at, "cutoff": Fine.cutoff, "offence": Fine.offence_at,
                          "amount": Fine.amount_cents, "plate": Fine.plate, "issuer": Fine.issuer,
                          "state": Fine.state, "id": Fine.id}
@@ -43,6 +43,26 @@ class FineFilter:
     urgency: str | None = None
     liability: str | None = None
     reason: str | None = None  # a match reason code
+    #: The fines the text search ``q`` found, when ``with_search_found`` looked them up once for the
+    #: request (at most ``FOUND_MAX`` of them); ``None``: ``q`` is searched in each query.
+    found: tuple[int, ...] | None = None
+
+
+#: The most fines a search hands on as a list of ids (``with_search_found``); past it, a subquery.
+FOUND_MAX = 2_000
+
+
+def with_search_found(flt: FineFilter) -> FineFilter:
+    """``flt`` with the fines its text search finds looked up once, when they are no more than the cap.
+
+    The tabs' count and the page each narrow by the search: searching the text indexes once and
+    handing both the ids (an ``IN`` list the primary key serves) halves the cost of a search. A search
+    finding more than ``FOUND_MAX`` fines (a common issuer) stays a subquery.
+    """
+    if not flt.q:
+        return flt
+    ids = list(db.session.scalars(sa.select(Fine.id).where(text_filter("fines", flt.q)).limit(FOUND_MAX + 1)))
+    return flt if len(ids) > FOUND_MAX else replace(flt, found=tuple(ids))
 
 
 def _local_midnight(day: date) -> datetime:
@@ -71,23 +91,13 @@ def urgency_condition(urgency: str, calendar: WorkCalendar, today: date) -> Colu
 
 
 def liability_condition(liability: str, today: date) -> ColumnElement[bool]:
-    """Fines ``deadlines.assess`` makes ``liability`` liable for (``_liability``), as one SQL expression.
+    """Fines ``deadlines.assess`` makes ``liability`` liable for (``_liability``), read by index.
 
-    The deadline and cut-off are the stored ones (``update_deadlines``); every moment is compared by its
-    Brussels-local day. Missed: processed after the deadline, or not processed and the deadline past.
-    The client answers when the fine arrived after the cut-off or its information was not complete by
-    it (complete: ``complete_at``, else ``processed_at``); the operator answers otherwise.
+    The database keeps, on each fine, who would answer for a missed deadline (``liable``) and the first
+    day the deadline counts as missed (``missed_from``: the day after it while unprocessed, the day it was
+    processed when late): migration 0020 holds the rule, kept in step by triggers.
     """
-    arrived = brussels_day(Fine.created_at)
-    complete = brussels_day(sa.func.coalesce(Fine.complete_at, Fine.processed_at))
-    missed = sa.case((Fine.processed_at.is_not(None), brussels_day(Fine.processed_at) > Fine.deadline),
-                     else_=Fine.deadline < today)
-    decided = sa.and_(Fine.deadline.is_not(None), Fine.cutoff.is_not(None), missed)
-    client_late = sa.or_(arrived > Fine.cutoff, sa.and_(Fine.complete_at.is_(None), Fine.processed_at.is_(None)),
-                         complete > Fine.cutoff)
-    if liability == Liable.CLIENT.value:
-        return sa.and_(decided, client_late)
-    return sa.and_(decided, sa.not_(client_late))
+    return sa.and_(Fine.liable == liability, Fine.missed_from <= today)
 
 
 def _received_conditions(flt: FineFilter) -> list[ColumnElement[bool]]:
@@ -103,8 +113,10 @@ def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
                     with_state: bool = True) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the fines list (the state's only ``with_state``: the tabs count without it)."""
     found = _received_conditions(flt)
-    if flt.q:
-        found.append(text_filter("fines", flt.q))
+    if flt.found is not None:
+        found.append(Fine.id.in_(flt.found))
+    elif flt.q:  # many found (``with_search_found``): probed in the list's order
+        found.append(text_filter("fines", flt.q, probe=True))
     if flt.client_id is not None:
         found.append(Fine.client_id == flt.client_id)
     if flt.urgency:
@@ -120,44 +132,100 @@ def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
     return found
 
 
+def _order(sort: str, direction: str) -> list[Any]:
+    """The ORDER BY of a sort: its column, then the id (the state: then the cut-off), all in one direction.
+
+    Each is the exact order of an index (``ix_fines_<column>`` ends in the id; the state's is
+    ``ix_fines_state_cutoff``): a page is one walk of it.
+    """
+    columns = [Fine.state, Fine.cutoff, Fine.id] if sort == "state" else [SORTS[sort], Fine.id]
+    if sort == "id":
+        columns = [Fine.id]
+    return [c.desc() for c in columns] if direction == "desc" else [c.asc() for c in columns]
+
+
 def list_query(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar, today: date) -> sa.Select[Any]:
     """The fines list, filtered and sorted (ties broken by id in the same direction)."""
-    column = SORTS[sort]
-    order = [column.desc(), Fine.id.desc()] if direction == "desc" else [column.asc(), Fine.id.asc()]
-    if sort == "id":
-        order = order[1:]
-    return sa.select(Fine).where(*list_conditions(flt, calendar, today)).order_by(*order)
+    return sa.select(Fine).where(*list_conditions(flt, calendar, today)).order_by(*_order(sort, direction))
+
+
+def list_page(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar, today: date, *,
+              limit: int, offset: int) -> sa.Select[Any]:
+    """One page of the list: the page's ids found first, then only their rows read (a deferred join).
+
+    Skipping ``offset`` fines then walks an index alone (SQLite's indexes hold the row id, PostgreSQL's
+    list ones include it) instead of reading every skipped fine's row: page 2,000 of a million fines
+    costs an index range, not 100,000 row reads.
+    """
+    order = _order(sort, direction)
+    ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*order)
+           .limit(limit).offset(offset).scalar_subquery())
+    return sa.select(Fine).where(Fine.id.in_(ids)).order_by(*order)
 
 
 #: The exact number of fines per client and state, kept by triggers on ``fines`` (migration 0016).
 FINE_COUNTS = sa.table("search_fine_counts", sa.column("client_id", sa.Integer), sa.column("state", sa.String),
                        sa.column("n", sa.BigInteger))
+#: A filtered list counts its fines up to this many; past it, it says "more than 1,000". Counting every
+#: match of a broad filter (a year of fines, a common issuer) over a million fines takes most of a second,
+#: and a list that long is narrowed, not paged through (its pages still lead on, one after the other).
+COUNT_CAP = 1_000
 
 
-def list_counts(flt: FineFilter, calendar: WorkCalendar, today: date) -> dict[str, int]:
-    """How many fines each state tab holds under every other filter: one grouped COUNT.
+@dataclass(frozen=True)
+class ListCounts:
+    """The tabs' counts and the list's length; past ``COUNT_CAP`` neither is exact."""
 
-    Narrowed by nothing but the client (and the state, which the tabs ignore), the kept counts answer
-    instead: counting a million rows takes most of a second.
+    by_state: dict[str, int]  # each state tab's count under the other filters (empty when not ``tabs_exact``)
+    total: int  # the list's length; ``COUNT_CAP + 1`` stands for "more than COUNT_CAP"
+    tabs_exact: bool
+
+    @property
+    def total_exact(self) -> bool:
+        return self.total <= COUNT_CAP
+
+    @property
+    def open_total(self) -> int:
+        return sum(n for state, n in self.by_state.items() if state in _OPEN_VALUES)
+
+    @property
+    def all_total(self) -> int:
+        return sum(self.by_state.values())
+
+
+def list_counts(flt: FineFilter, calendar: WorkCalendar, today: date) -> ListCounts:
+    """How many fines the list and each state tab (under every other filter) hold.
+
+    Narrowed by nothing but the client and the state, the kept counts answer exactly. Otherwise one
+    grouped COUNT over at most ``COUNT_CAP + 1`` matches gives the tabs; when more match, the tabs go
+    uncounted and the list's own length is counted up to the cap.
     """
     client_id = flt.client_id if flt.client_id is not None else current_tenant(db.session)
     if not (flt.q or flt.received_from or flt.received_to or flt.urgency or flt.liability or flt.reason):
         kept = sa.select(FINE_COUNTS.c.state, sa.func.sum(FINE_COUNTS.c.n)).group_by(FINE_COUNTS.c.state)
         if client_id is not None:
             kept = kept.where(FINE_COUNTS.c.client_id == client_id)
-        return {state: int(n) for state, n in db.session.execute(kept) if n}
-    query = (sa.select(Fine.state, sa.func.count()).where(*list_conditions(flt, calendar, today, with_state=False))
-             .group_by(Fine.state))
-    return {state: int(n) for state, n in db.session.execute(query)}
+        by_state = {state: int(n) for state, n in db.session.execute(kept) if n}
+        return ListCounts(by_state, _total(flt, by_state), tabs_exact=True)
+    matches = (sa.select(Fine.state).where(*list_conditions(flt, calendar, today, with_state=False))
+               .limit(COUNT_CAP + 1).subquery())
+    by_state = {state: int(n) for state, n in
+                db.session.execute(sa.select(matches.c.state, sa.func.count()).group_by(matches.c.state))}
+    if sum(by_state.values()) <= COUNT_CAP:
+        return ListCounts(by_state, _total(flt, by_state), tabs_exact=True)
+    if not flt.state:
+        return ListCounts({}, COUNT_CAP + 1, tabs_exact=False)
+    listed = sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).limit(COUNT_CAP + 1).subquery()
+    return ListCounts({}, int(db.session.scalar(sa.select(sa.func.count()).select_from(listed)) or 0),
+                      tabs_exact=False)
 
 
-def list_total(flt: FineFilter, counts: dict[str, int]) -> int:
-    """The filtered list's length, from the tabs' counts (no second COUNT)."""
+def _total(flt: FineFilter, by_state: dict[str, int]) -> int:
     if flt.state == OPEN:
-        return sum(n for state, n in counts.items() if state in _OPEN_VALUES)
+        return sum(n for state, n in by_state.items() if state in _OPEN_VALUES)
     if flt.state:
-        return counts.get(flt.state, 0)
-    return sum(counts.values())
+        return by_state.get(flt.state, 0)
+    return sum(by_state.values())
 
 
 def counts_by_urgency(client_id: int | None, calendar: WorkCalendar, today: date) -> dict[str, int]:

@@ -97,13 +97,20 @@ def test_notice_number_issuer_payment_reference_and_driver_are_found_ignoring_ca
     assert _found(ctx.client_a, "fines", q) == {fines[which].id}
 
 
-@pytest.mark.parametrize("q", ["N", "Nt", "00", "-0", "Z", "Zo"])
+@pytest.mark.parametrize("q", ["N", "Nt", "00", "-0", "Z", "YZ", "An", "ke"])
 def test_queries_shorter_than_a_trigram_fall_back_to_a_correct_scan(ctx: Any, q: str) -> None:
     contract = _contract(ctx.client_a, "A-1", "1ABC123", "Zoë Zeger")
-    hit = _fine(ctx.client_a, 1, contract_id=contract.id, notice_number="NTC-00001")
+    hit = _fine(ctx.client_a, 1, contract_id=contract.id, notice_number="NTC-00001")  # Parket Antwerpen, 2XYZ789
     miss = _fine(ctx.client_a, 2, issuer="Q", notice_number="Q", payment_reference="Q", plate="QQQ")
     found = _found(ctx.client_a, "fines", q)
     assert hit.id in found and miss.id not in found
+
+
+def test_a_query_shorter_than_a_trigram_leaves_the_drivers_names_out(ctx: Any) -> None:
+    contract = _contract(ctx.client_a, "A-1", "1ABC123", "Zoë Zeger")
+    fine = _fine(ctx.client_a, 1, contract_id=contract.id)
+    assert _found(ctx.client_a, "fines", "Zo") == set()
+    assert _found(ctx.client_a, "fines", "Zoë") == {fine.id}
 
 
 @pytest.mark.parametrize("q", ODD)
@@ -425,3 +432,39 @@ def test_the_kept_counts_follow_every_write_path(ctx: Any) -> None:
     db.session.delete(db.session.get(Fine, one.id))
     db.session.flush()
     assert kept() == counted()
+
+
+def test_the_kept_liability_follows_a_core_update_and_an_insert_of_every_column(ctx: Any) -> None:
+    """The database keeps ``liable`` and ``missed_from`` whatever writes the row: here a Core UPDATE and a
+    Core INSERT that names the kept columns with wrong values, as an archive import or a bulk load may."""
+    from app.extensions import db
+    from fines.models import Fine
+
+    cut, dl = date(2026, 11, 2), date(2026, 11, 9)
+    arrived = datetime(2026, 10, 20, 10, tzinfo=BXL).astimezone(UTC)
+    fine = _fine(ctx.client_a, 1, created_at=arrived, complete_at=arrived)
+    db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(deadline=dl, cutoff=cut))
+    kept = db.session.execute(sa.select(Fine.liable, Fine.missed_from).where(Fine.id == fine.id)).one()
+    assert (kept.liable, _as_date(kept.missed_from)) == ("operator", date(2026, 11, 10))
+    late = datetime(2026, 11, 12, 9, tzinfo=BXL).astimezone(UTC)
+    db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(processed_at=late))
+    kept = db.session.execute(sa.select(Fine.liable, Fine.missed_from).where(Fine.id == fine.id)).one()
+    assert (kept.liable, _as_date(kept.missed_from)) == ("operator", date(2026, 11, 12))
+    db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(
+        processed_at=datetime(2026, 11, 9, 23, 59, tzinfo=BXL).astimezone(UTC)))
+    kept = db.session.execute(sa.select(Fine.liable, Fine.missed_from).where(Fine.id == fine.id)).one()
+    assert (kept.liable, kept.missed_from) == (None, None)  # processed on the deadline: nobody answers, ever
+    db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(created_at=late, processed_at=None))
+    kept = db.session.execute(sa.select(Fine.liable, Fine.missed_from).where(Fine.id == fine.id)).one()
+    assert (kept.liable, _as_date(kept.missed_from)) == ("client", date(2026, 11, 10))  # arrived after the cut-off
+    db.session.execute(sa.update(Fine).where(Fine.id == fine.id).values(deadline=None))
+    kept = db.session.execute(sa.select(Fine.liable, Fine.missed_from).where(Fine.id == fine.id)).one()
+    assert (kept.liable, kept.missed_from) == (None, None)
+    other = _fine(ctx.client_a, 2, created_at=arrived, complete_at=arrived, deadline=dl, cutoff=cut,
+                  liable="client", missed_from=date(2000, 1, 1))  # an INSERT naming them, with wrong values
+    kept = db.session.execute(sa.select(Fine.liable, Fine.missed_from).where(Fine.id == other.id)).one()
+    assert (kept.liable, _as_date(kept.missed_from)) == ("operator", date(2026, 11, 10))
+
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -97,8 +97,13 @@ def fines(app: Any, world: Any, clock: Any) -> dict[str, int]:
 
 # --- search ------------------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("found_max", [2000, 0], ids=["ids-looked-up-once", "searched-in-each-query"])
 @pytest.mark.parametrize("q", ["1-XYZ-789", "1xyz789", "1+XYZ+789", "1.xyz.789", "xyz-789"])
-def test_a_plate_is_found_in_any_notation(app: Any, client: Any, world: Any, fines: dict[str, int], q: str) -> None:
+def test_a_plate_is_found_in_any_notation(app: Any, client: Any, world: Any, fines: dict[str, int], q: str,
+                                          found_max: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fines.workflow import queries
+
+    monkeypatch.setattr(queries, "FOUND_MAX", found_max)  # both ways of narrowing by the search
     support.login(client, world.agent)
     assert set(_list(client, f"?q={q}")) == {fines["plate"], fines["beta"]}
     client = app.test_client()
@@ -196,7 +201,8 @@ def test_a_bad_value_is_a_400(client: Any, world: Any, query: str) -> None:
 
 @pytest.mark.parametrize(("sort", "key"), [
     ("amount", lambda f: f.amount_cents), ("received", lambda f: f.created_at), ("cutoff", lambda f: f.cutoff),
-    ("issuer", lambda f: f.issuer), ("id", lambda f: f.id), ("state", lambda f: f.state),
+    # Within a state: the nearest cut-off first.
+    ("issuer", lambda f: f.issuer), ("id", lambda f: f.id), ("state", lambda f: (f.state, f.cutoff)),
 ])
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 def test_each_column_sorts_both_ways(app: Any, client: Any, world: Any, fines: dict[str, int], sort: str,
@@ -246,6 +252,49 @@ def test_the_tabs_count_under_the_other_filters_and_keep_them(client: Any, world
     assert re.search(r'state=ready"[^>]*>[^<]*<span class="count">\(1\)', tabs)
     assert "urgency=overdue" in tabs
     assert "The counts on the tabs are those of the filtered list." in page
+
+
+def test_past_the_count_cap_the_list_says_more_than_and_the_tabs_go_uncounted(
+        app: Any, client: Any, world: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.extensions import db
+    from fines.workflow import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 4)
+    with app.app_context():
+        waiting = [_fine(world.client_a, state="waiting_info", issuer="Stad Gent", amount_cents=n * 100)
+                   for n in range(1, 6)]
+        ready = [_fine(world.client_a, state="ready", issuer="Stad Gent") for _ in range(2)]
+        db.session.commit()
+    support.login(client, world.user_a)
+    page = client.get("/fines/?q=Stad+Gent").get_data(as_text=True)  # 7 match: more than 4
+    tabs = page[page.index('class="tabs fine-tabs"'):page.index("</nav>", page.index('class="tabs fine-tabs"'))]
+    assert 'class="count"' not in tabs
+    assert "1–7 of more than 4" in page
+    assert "More than 4 fines match" in page
+    assert set(_ids(page)) == set(waiting + ready)
+    narrowed = client.get("/fines/?q=Stad+Gent&state=ready").get_data(as_text=True)  # the tab's own 2: exact
+    assert "1–2 of 2" in narrowed and set(_ids(narrowed)) == set(ready)
+    still = client.get("/fines/?q=Stad+Gent&state=waiting_info").get_data(as_text=True)  # 5: past the cap
+    assert "1–5 of more than 4" in still
+    monkeypatch.setattr(queries, "COUNT_CAP", 10)
+    counted = client.get("/fines/?q=Stad+Gent").get_data(as_text=True)
+    assert "1–7 of 7" in counted and re.search(r'state=waiting_info"[^>]*>[^<]*<span class="count">\(5\)', counted)
+
+
+def test_a_deep_page_lists_the_same_fines_as_the_pages_before_it_lead_to(app: Any, client: Any, world: Any,
+                                                                        clock: Any) -> None:
+    """The page's ids are found first (a deferred join): every sort and direction still pages without gaps."""
+    from app.extensions import db
+
+    with app.app_context():
+        made = [_fine(world.client_a, state="closed", amount_cents=(n % 7) * 100 if n % 5 else None,
+                      issuer=None if n % 4 == 0 else f"Issuer {n % 3}") for n in range(1, 131)]
+        db.session.commit()
+    support.login(client, world.user_a)
+    for sort in ("amount", "issuer", "received"):
+        for direction in ("asc", "desc"):
+            seen = [i for p in (1, 2, 3) for i in _list(client, f"?state=closed&sort={sort}&dir={direction}&page={p}")]
+            assert sorted(seen) == sorted(made), (sort, direction)
 
 
 def test_an_overdue_fine_is_marked_in_words_not_only_colour(client: Any, world: Any, fines: dict[str, int]) -> None:
