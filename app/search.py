@@ -126,13 +126,14 @@ def _fines(q: str, *, probe: bool = False) -> ColumnElement[bool]:
     if len(q) < TRIGRAM:
         return _fines_short(fines, q)
     parts: list[Any] = []
-    if sqlite and len(q) >= TRIGRAM:
+    issuers = None
+    if sqlite:
         parts.append(_fts_ids("fines_fts", q))
         drivers = _fts_ids("contracts_fts", q)
     else:
         texts = [fines.c.notice_number, fines.c.payment_reference, fines.c.plate]
         parts += [sa.select(fines.c.id).where(_contains(column, q)) for column in texts]
-        parts.append(_by_issuer(fines, q) if not sqlite else sa.select(fines.c.id).where(_contains(fines.c.issuer, q)))
+        issuers = _issuer_names(fines, q)
         drivers = sa.select(contracts.c.id).where(_contains(contracts.c.driver_name, q))
     parts.append(sa.select(fines.c.id).where(fines.c.contract_id.in_(drivers)))
     for plate in _compact_forms(q):
@@ -140,11 +141,14 @@ def _fines(q: str, *, probe: bool = False) -> ColumnElement[bool]:
             parts.append(_fts_ids("fines_fts", plate, "plate"))
         else:
             parts.append(sa.select(fines.c.id).where(_contains(fines.c.plate, plate)))
-    if probe and not sqlite:
-        # Two IN lists under an OR are not turned into a join: PostgreSQL builds each set once and probes
-        # it for every row of the list's own order, which stops at the page's end.
-        return sa.or_(fines.c.id.in_(parts[0]), fines.c.id.in_(sa.union_all(*parts[1:])))
-    return fines.c.id.in_(sa.union_all(*parts))
+    if issuers is None:
+        return fines.c.id.in_(sa.union_all(*parts))
+    if probe:
+        # IN lists under an OR are not turned into joins: PostgreSQL builds each set once (the few matching
+        # issuers' names, the fines found in the other columns) and probes it for every row of the list's
+        # own order, which stops at the page's end, or for the few rows the other filters' indexes keep.
+        return sa.or_(fines.c.issuer.in_(issuers), fines.c.id.in_(sa.union_all(*parts)))
+    return fines.c.id.in_(sa.union_all(*parts, sa.select(fines.c.id).where(fines.c.issuer.in_(issuers))))
 
 
 def _fines_short(fines: sa.Table, q: str) -> ColumnElement[bool]:
@@ -161,20 +165,20 @@ def _fines_short(fines: sa.Table, q: str) -> ColumnElement[bool]:
     return sa.or_(*tests)
 
 
-def _by_issuer(fines: sa.Table, q: str) -> Any:
-    """PostgreSQL: the fines whose issuer contains ``q``, found through the issuers' names.
+def _issuer_names(fines: sa.Table, q: str) -> Any:
+    """PostgreSQL: the issuers' names that contain ``q`` (a SELECT of one column).
 
     A few hundred authorities issue a million fines: a common one ("Politiezone Gent") is on tens of
     thousands, and matching the text row by row reads each of their rows. Instead, the distinct names
-    are walked on the ``(issuer, id)`` index (a loose index scan: one probe per name), the text is
-    matched against the names, and the fines of the matching names are read from that index alone.
+    are walked on the ``(issuer, id)`` index (a loose index scan: one probe per name) and the text is
+    matched against the names; the fines of the matching names are then read from that index alone,
+    or each fine's issuer is looked up in them.
     """
     other = fines.alias("issuer_next")
     names = sa.select(sa.func.min(fines.c.issuer).label("name")).cte("issuer_names", recursive=True)
     following = sa.select(sa.func.min(other.c.issuer)).where(other.c.issuer > names.c.name).scalar_subquery()
     names = names.union_all(sa.select(following).where(names.c.name.is_not(None)))
-    matching = sa.select(names.c.name).where(names.c.name.is_not(None), _contains(names.c.name, q))
-    return sa.select(fines.c.id).where(fines.c.issuer.in_(matching))
+    return sa.select(names.c.name).where(names.c.name.is_not(None), _contains(names.c.name, q))
 
 
 def _tickets(q: str, internal: bool) -> ColumnElement[bool]:

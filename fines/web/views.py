@@ -171,7 +171,8 @@ def index() -> Any:
     flt = queries.with_search_found(flt)  # the text search run once for the tabs and the page
     counts = queries.list_counts(flt, calendar, day)  # the tabs and the total, counted up to a cap
     offset = (page_number - 1) * PAGE_SIZE
-    query = queries.list_page(flt, sort, direction, calendar, day, limit=PAGE_SIZE + 1, offset=offset)
+    query = queries.list_page(flt, sort, direction, calendar, day, limit=PAGE_SIZE + 1, offset=offset,
+                              few=counts.few)
     items = list(db.session.scalars(query.options(*LIST_LOADING)))  # one more than shown: is there a next page?
     first = offset + 1
     return render_template(

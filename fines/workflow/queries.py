@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
@@ -150,17 +151,32 @@ def list_query(flt: FineFilter, sort: str, direction: str, calendar: WorkCalenda
 
 
 def list_page(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar, today: date, *,
-              limit: int, offset: int) -> sa.Select[Any]:
+              limit: int, offset: int, few: bool = False) -> sa.Select[Any]:
     """One page of the list: the page's ids found first, then only their rows read (a deferred join).
 
     Skipping ``offset`` fines then walks an index alone (SQLite's indexes hold the row id, PostgreSQL's
     list ones include it) instead of reading every skipped fine's row: page 2,000 of a million fines
     costs an index range, not 100,000 row reads.
+
+    ``few``: the filters keep few fines (the counts said so). SQLite, which does not weigh a range's
+    size, would still walk the sort's index from one end and test every fine against the filters
+    (seconds, when few or none match); its ids are then ordered by a copy of the sort key, which no
+    index serves, so the filters' own indexes find them and the few are sorted.
     """
     order = _order(sort, direction)
-    ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*order)
+    ids_order = order
+    if few and db.session.get_bind().dialect.name == "sqlite":
+        ids_order = [_unindexed(term) for term in order]
+    ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*ids_order)
            .limit(limit).offset(offset).scalar_subquery())
     return sa.select(Fine).where(Fine.id.in_(ids)).order_by(*order)
+
+
+def _unindexed(term: Any) -> Any:
+    """``col ASC|DESC`` as ``coalesce(col, col) ASC|DESC``: the same order, out of an index's reach."""
+    column = term.element
+    copy = sa.func.coalesce(column, column)
+    return copy.desc() if term.modifier is operators.desc_op else copy.asc()
 
 
 #: The exact number of fines per client and state, kept by triggers on ``fines`` (migration 0016).
@@ -177,12 +193,14 @@ class ListCounts:
     """The tabs' counts and the list's length; past ``COUNT_CAP`` neither is exact."""
 
     by_state: dict[str, int]  # each state tab's count under the other filters (empty when not ``tabs_exact``)
-    total: int  # the list's length; ``COUNT_CAP + 1`` stands for "more than COUNT_CAP"
+    total: int  # the list's length; when not ``total_exact``, ``COUNT_CAP + 1`` stands for "more than COUNT_CAP"
     tabs_exact: bool
+    total_exact: bool = True
 
     @property
-    def total_exact(self) -> bool:
-        return self.total <= COUNT_CAP
+    def few(self) -> bool:
+        """Does the list hold at most ``COUNT_CAP`` fines?"""
+        return self.total_exact and self.total <= COUNT_CAP
 
     @property
     def open_total(self) -> int:
@@ -214,10 +232,10 @@ def list_counts(flt: FineFilter, calendar: WorkCalendar, today: date) -> ListCou
     if sum(by_state.values()) <= COUNT_CAP:
         return ListCounts(by_state, _total(flt, by_state), tabs_exact=True)
     if not flt.state:
-        return ListCounts({}, COUNT_CAP + 1, tabs_exact=False)
+        return ListCounts({}, COUNT_CAP + 1, tabs_exact=False, total_exact=False)
     listed = sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).limit(COUNT_CAP + 1).subquery()
-    return ListCounts({}, int(db.session.scalar(sa.select(sa.func.count()).select_from(listed)) or 0),
-                      tabs_exact=False)
+    total = int(db.session.scalar(sa.select(sa.func.count()).select_from(listed)) or 0)
+    return ListCounts({}, total, tabs_exact=False, total_exact=total <= COUNT_CAP)
 
 
 def _total(flt: FineFilter, by_state: dict[str, int]) -> int:

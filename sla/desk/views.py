@@ -125,10 +125,12 @@ def _list_query(filters: queries.TicketFilters) -> Any:
 def index() -> Any:
     """The ticket list: search, filters, sortable columns, pages (clients see their own tickets)."""
     filters = _list_filters()
-    query = _list_query(filters).options(selectinload(Ticket.events), selectinload(Ticket.client),
-                                         selectinload(Ticket.assigned_to))
-    page = db.paginate(query, page=params.page_arg(), per_page=PAGE_SIZE, error_out=False, count=True)
+    search = text_filter("tickets", filters.q, internal=current_user.is_staff) if filters.q else None
     moment, calendar = now(), work_calendar()
+    page = queries.ticket_page(db.session, filters, viewer_id=current_user.id, now=moment, page=params.page_arg(),
+                               per_page=PAGE_SIZE, search=search,
+                               options=(selectinload(Ticket.events), selectinload(Ticket.client),
+                                        selectinload(Ticket.assigned_to)))
     rows = [(t, services.status_of(t, moment, calendar)) for t in page.items]
     staff = current_user.is_staff
     agents = services.agents() if staff else []

@@ -111,8 +111,13 @@ def test_a_plate_is_found_in_any_notation(app: Any, client: Any, world: Any, fin
     assert _list(client, f"?q={q}") == [fines["plate"]]
 
 
-def test_the_list_is_searched_by_notice_number_driver_and_issuer(client: Any, world: Any,
-                                                                 fines: dict[str, int]) -> None:
+@pytest.mark.parametrize("found_max", [2000, 0], ids=["ids-looked-up-once", "searched-in-each-query"])
+def test_the_list_is_searched_by_notice_number_driver_and_issuer(client: Any, world: Any, fines: dict[str, int],
+                                                                 found_max: int,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from fines.workflow import queries
+
+    monkeypatch.setattr(queries, "FOUND_MAX", found_max)  # both ways of narrowing by the search
     support.login(client, world.user_a)
     notice = client.get(f"/fines/{fines['today']}").get_data(as_text=True)
     number = re.search(r"LST-\d+", notice)
@@ -279,6 +284,21 @@ def test_past_the_count_cap_the_list_says_more_than_and_the_tabs_go_uncounted(
     monkeypatch.setattr(queries, "COUNT_CAP", 10)
     counted = client.get("/fines/?q=Stad+Gent").get_data(as_text=True)
     assert "1–7 of 7" in counted and re.search(r'state=waiting_info"[^>]*>[^<]*<span class="count">\(5\)', counted)
+
+
+def test_a_list_longer_than_the_count_cap_without_other_filters_shows_its_exact_total(
+        app: Any, client: Any, world: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.extensions import db
+    from fines.workflow import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 4)
+    with app.app_context():
+        for _ in range(6):
+            _fine(world.client_a, state="closed")
+        db.session.commit()
+    support.login(client, world.user_a)
+    page = client.get("/fines/?state=closed").get_data(as_text=True)  # the kept counts: exact however many
+    assert "1–6 of 6" in page and "more than" not in page
 
 
 def test_a_deep_page_lists_the_same_fines_as_the_pages_before_it_lead_to(app: Any, client: Any, world: Any,
