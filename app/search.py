@@ -37,7 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.extensions import db
 from app.fleet.matching import plate_key
 
-__all__ = ["KINDS", "MAX_QUERY", "SEARCH_TABLES", "TRIGRAM", "is_search_structure", "text_filter"]
+__all__ = ["KINDS", "MAX_QUERY", "SEARCH_TABLES", "TRIGRAM", "fine_ids", "is_search_structure", "text_filter"]
 
 #: The lists that can be searched.
 KINDS = ("fines", "tickets")
@@ -115,7 +115,7 @@ def _table(name: str) -> sa.Table:
     return db.metadata.tables[name]
 
 
-def _fines(q: str, *, probe: bool = False) -> ColumnElement[bool]:
+def _fines(q: str, *, probe: bool = False, ids_only: bool = False) -> Any:
     """``fines.id IN (one SELECT per indexed column, UNION ALL)``: each part uses its own index.
 
     One OR over the columns and a subquery makes PostgreSQL scan every row (measured: 12 s at a million
@@ -141,6 +141,10 @@ def _fines(q: str, *, probe: bool = False) -> ColumnElement[bool]:
             parts.append(_fts_ids("fines_fts", plate, "plate"))
         else:
             parts.append(sa.select(fines.c.id).where(_contains(fines.c.plate, plate)))
+    if ids_only:
+        if issuers is not None:
+            parts.append(sa.select(fines.c.id).where(fines.c.issuer.in_(issuers)))
+        return sa.union_all(*parts)
     if issuers is None:
         return fines.c.id.in_(sa.union_all(*parts))
     if probe:
@@ -208,6 +212,16 @@ _BUILDERS: dict[str, Callable[[str, bool, bool], ColumnElement[bool]]] = {
     "fines": lambda q, internal, probe: _fines(q, probe=probe),
     "tickets": lambda q, internal, probe: _tickets(q, internal),
 }
+
+
+def fine_ids(q: str) -> Any:
+    """The ids of the fines whose text contains ``q``, as a UNION ALL of index scans (an id may come twice),
+    for every client: the caller narrows them to the reader's. ``None`` for a query too short for an index
+    or empty (``text_filter`` tests those row by row)."""
+    text = _clean(q or "")
+    if len(text) < TRIGRAM:
+        return None
+    return _fines(text, ids_only=True)
 
 
 def text_filter(kind: str, q: str, *, internal: bool | None = None, probe: bool = False) -> ColumnElement[bool]:

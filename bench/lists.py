@@ -2,8 +2,9 @@
 
 ``python bench/lists.py [--database sqlite|postgresql|both] [--fines N] [--tickets N] [--open N] [--requests N]
 [--keep NAME] [--only TEXT]``
-(defaults: both databases, 1,000,000 fines over 20 clients, 100,000 tickets of which 20,000 open,
-30 requests per figure) builds a fresh database of each kind with bulk loads (COPY on PostgreSQL,
+(defaults: both databases, 1,000,000 fines over 20 clients of different sizes, over three years, the open
+ones the last eight weeks' with a few older stragglers; 100,000 tickets of which 20,000 open; 30 requests per
+figure) builds a fresh database of each kind with bulk loads (COPY on PostgreSQL,
 executemany on SQLite; the search index is kept by the database itself: trigram indexes, FTS5 triggers),
 lets it settle (statistics, vacuum or WAL checkpoint), then measures through the Flask test client,
 logged in as a desk agent and as a client's fleet manager, p50 and p95 over repeated requests of:
@@ -57,9 +58,15 @@ LAST = ("Peeters", "Janssens", "Maes", "Jacobs", "Mertens", "Willems", "Claes", 
         "Van Damme", "Smets", "Bogaert", "Cools", "Stevens", "Leclercq", "Baert", "Hendrickx", "Van Acker",
         "Verhoeven", "Thys", "Wuyts", "Moens", "Lenaerts", "Martens", "Dierickx", "Verbruggen", "Geerts",
         "De Cock", "Bosmans", "Van Hoof", "Noël")
-#: Fine states and their share of a running back office's fines.
-STATES = (("closed", 58), ("processed", 20), ("cancelled", 2), ("duplicate", 2), ("ready", 3),
-          ("waiting_info", 6), ("review", 3), ("matched", 1), ("read", 1), ("received", 1), ("quarantined", 3))
+#: Fine states and their share of a running back office's fines, by age: a fine is done with (processed,
+#: closed, cancelled, a duplicate) within weeks of arriving, so the open ones are the last weeks' fines,
+#: with a few older stragglers (a fine set aside, one waiting for a client that never answered).
+RECENT_DAYS = 56
+RECENT_STATES = (("closed", 20), ("processed", 25), ("cancelled", 2), ("duplicate", 3), ("ready", 12),
+                 ("waiting_info", 18), ("review", 6), ("matched", 3), ("read", 3), ("received", 3),
+                 ("quarantined", 5))
+OLDER_STATES = (("closed", 775), ("processed", 180), ("cancelled", 20), ("duplicate", 20), ("waiting_info", 3),
+                ("quarantined", 2))
 LETTERS = "ABCDEFGHJKLMNPRSTVWXYZ"
 
 
@@ -124,14 +131,16 @@ def _load_contracts(db: Any, client_ids: list[int], count: int,
 
 
 def _fine_row(i: int, client_id: int, contract: tuple[int, int, str, str] | None, message_id: int,
-              rng: random.Random, states: list[str]) -> dict[str, Any]:
-    state = states[i % len(states)]
+              rng: random.Random, states: dict[bool, list[str]]) -> dict[str, Any]:
     received = NOW - timedelta(minutes=rng.randrange(3 * 365 * 24 * 60))
+    recent = NOW - received < timedelta(days=RECENT_DAYS)
+    state = states[recent][i % len(states[recent])]
     offence = received - timedelta(days=rng.randrange(3, 20), minutes=rng.randrange(1440))
     letter = offence.date() + timedelta(days=rng.randrange(1, 6))
     deadline = letter + timedelta(days=15)
     known = state not in ("received", "read", "quarantined", "review") or rng.random() < 0.5
-    processed = received + timedelta(days=rng.randrange(1, 12)) if state in ("processed", "closed") else None
+    processed = (min(received + timedelta(days=rng.randrange(1, 12)), NOW - timedelta(minutes=5))
+                 if state in ("processed", "closed") else None)
     complete = processed - timedelta(hours=rng.randrange(1, 48)) if processed else (
         received if state == "ready" else None)
     return {"id": i, "message_id": message_id, "client_id": client_id, "message_key": f"<b{i}@bench>",
@@ -163,8 +172,10 @@ def _load_fines(db: Any, client_ids: list[int], weights: list[int], contracts: l
                  "raw_sha256": "0" * 64, "size": 0, "status": "processed", "client_id": cid, "recipients": [],
                  "refusals": [], "replies_sent": [], "received_at": NOW} for n, cid in enumerate(client_ids)]
     bulk_insert(db.session, IntakeMessage.__table__, messages)
-    states = [state for state, share in STATES for _ in range(share)]
-    rng.shuffle(states)
+    states = {recent: [state for state, share in shares for _ in range(share)]
+              for recent, shares in ((True, RECENT_STATES), (False, OLDER_STATES))}
+    for shuffled in states.values():
+        rng.shuffle(shuffled)
     rows, probe = [], {}
     sqlite = db.engine.dialect.name != "postgresql"
     for i in range(1, count + 1):

@@ -1,4 +1,4 @@
-"""Who answers for a missed deadline, kept on each fine so the list filters on it by index; deep pages by index.
+"""Lists at a million fines: who answers for a missed deadline kept on each fine; every sort one index walk.
 
 Adds to ``fines``:
 
@@ -26,6 +26,12 @@ client's), ``ix_fines_state_created_at``, ``ix_fines_state_cutoff`` and
 exact order, and its ids are read from the index alone (PostgreSQL's index-only scan; SQLite's
 indexes hold the row id anyway), however deep the page. ``ix_fines_issuer`` also lets a search walk
 the distinct issuers and read the fines of the matching ones from it alone (``app.search``).
+
+The support desk's list gets the same for its sorts across clients: ``ix_tickets_category_id``,
+``ix_tickets_state_id`` and ``ix_tickets_title_id``; ``ix_tickets_open_nearest_breach`` is rebuilt as
+``(is_open DESC, nearest_breach, id)``, the exact order of the default sort (open tickets first, the
+nearest breach first, PostgreSQL's ascending order putting the unknown ones last), so a list of every
+ticket is one walk of it.
 
 The two columns are kept by the database itself, whatever writes the row (the ORM, bulk updates,
 archive imports): a ``BEFORE INSERT OR UPDATE`` row trigger on PostgreSQL, ``AFTER`` row triggers
@@ -56,6 +62,8 @@ READ = "created_at, complete_at, processed_at, deadline, cutoff"
 INDEXES = {"ix_fines_client_id_state_created_at": ["client_id", "state", "created_at", "id"],
            "ix_fines_liable_created_at": ["liable", "created_at", "id"],
            "ix_fines_client_id_liable_created_at": ["client_id", "liable", "created_at", "id"]}
+TICKET_INDEXES = {"ix_tickets_category_id": ["category", "id"], "ix_tickets_state_id": ["state", "id"],
+                  "ix_tickets_title_id": ["title", "id"]}
 #: The default order's indexes, rebuilt to end in the id: name -> (columns before, columns after).
 REBUILT = {"ix_fines_created_at": (["created_at"], ["created_at", "id"]),
            "ix_fines_client_id_created_at": (["client_id", "created_at"], ["client_id", "created_at", "id"]),
@@ -135,9 +143,17 @@ def upgrade() -> None:
     for name, (_before, after) in REBUILT.items():
         op.drop_index(name, table_name='fines')
         op.create_index(name, 'fines', after)
+    for name, columns in TICKET_INDEXES.items():
+        op.create_index(name, 'tickets', columns)
+    op.drop_index('ix_tickets_open_nearest_breach', table_name='tickets')
+    op.create_index('ix_tickets_open_nearest_breach', 'tickets', [sa.text('is_open DESC'), 'nearest_breach', 'id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_tickets_open_nearest_breach', table_name='tickets')
+    op.create_index('ix_tickets_open_nearest_breach', 'tickets', ['is_open', 'nearest_breach', 'id'])
+    for name in TICKET_INDEXES:
+        op.drop_index(name, table_name='tickets')
     for name, (before, _after) in REBUILT.items():
         op.drop_index(name, table_name='fines')
         op.create_index(name, 'fines', before)

@@ -16,7 +16,10 @@ class Ticket(TenantScoped, Model):
 
     __tablename__ = "tickets"
     __table_args__ = (
-        sa.Index("ix_tickets_open_nearest_breach", "is_open", "nearest_breach", "id"),
+        # The list's sorts across clients (one client's few tickets are sorted as they come).
+        sa.Index("ix_tickets_category_id", "category", "id"),
+        sa.Index("ix_tickets_state_id", "state", "id"),
+        sa.Index("ix_tickets_title_id", "title", "id"),
         sa.Index("ix_tickets_client_id_reported_at", "client_id", "reported_at"),
         sa.Index("ix_tickets_reported_at", "reported_at", "id"),  # the list's from/to filter and date sort
         sa.Index("ix_tickets_agent_open_breach", "assigned_to_id", "is_open", "nearest_breach", "id"),  # agent=
@@ -59,6 +62,11 @@ class Ticket(TenantScoped, Model):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.id} cat {self.category} {self.state}>"
+
+
+#: The list's default order, open tickets first and the nearest breach first (``sla.desk.queries._order``):
+#: ``is_open DESC, nearest_breach ASC NULLS LAST, id``, which this index holds exactly on PostgreSQL.
+sa.Index("ix_tickets_open_nearest_breach", Ticket.is_open.desc(), Ticket.nearest_breach, Ticket.id)
 
 
 class TicketEvent(TenantScoped, Model):

@@ -145,7 +145,7 @@ def _breach(kind: str, now: datetime) -> Any:
 def _order(filters: TicketFilters) -> list[Any]:
     descending = filters.direction == "desc"
     if filters.sort == "breach":
-        # Open tickets first, nearest breach first: served by the (is_open, nearest_breach, id) index.
+        # Open tickets first, nearest breach first: the order of ix_tickets_open_nearest_breach (is_open DESC).
         due = Ticket.nearest_breach.desc() if descending else Ticket.nearest_breach.asc()
         return [Ticket.is_open.desc(), due.nulls_last(), Ticket.id]
     column = _SORT_COLUMNS[filters.sort]
