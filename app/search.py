@@ -186,18 +186,24 @@ def _issuer_names(fines: sa.Table, q: str) -> Any:
 
 
 def _tickets(q: str, internal: bool) -> ColumnElement[bool]:
+    """``tickets.id IN (title and description matches UNION ALL the visible comments' tickets)``.
+
+    One SELECT per indexed column, as for fines: an OR of a text test and a subquery would make
+    PostgreSQL test every ticket row by row.
+    """
     tickets, events = _table("tickets"), _table("ticket_events")
     visible = sa.true() if internal else events.c.internal.is_(False)
-    in_ticket: ColumnElement[bool]
+    parts: list[Any]
     matched: ColumnElement[bool]
     if _dialect() == "sqlite" and len(q) >= TRIGRAM:
-        in_ticket = tickets.c.id.in_(_fts_ids("tickets_fts", q))
+        parts = [_fts_ids("tickets_fts", q)]
         matched = events.c.id.in_(_fts_ids("ticket_events_fts", q))
     else:
-        in_ticket = sa.or_(_contains(tickets.c.title, q), _contains(tickets.c.description, q))
+        parts = [sa.select(tickets.c.id).where(_contains(tickets.c.title, q)),
+                 sa.select(tickets.c.id).where(_contains(tickets.c.description, q))]
         matched = _contains(events.c.body, q)
-    comments = sa.select(events.c.ticket_id).where(matched, visible)
-    return sa.or_(in_ticket, tickets.c.id.in_(comments))
+    parts.append(sa.select(events.c.ticket_id).where(matched, visible))
+    return tickets.c.id.in_(sa.union_all(*parts))
 
 
 def _reader_is_staff() -> bool:

@@ -151,11 +151,6 @@ def _order(sort: str, direction: str) -> list[Any]:
     return [c.desc() for c in columns] if direction == "desc" else [c.asc() for c in columns]
 
 
-def list_query(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar, today: date) -> sa.Select[Any]:
-    """The fines list, filtered and sorted (ties broken by id in the same direction)."""
-    return sa.select(Fine).where(*list_conditions(flt, calendar, today)).order_by(*_order(sort, direction))
-
-
 def list_page(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar, today: date, *,
               limit: int, offset: int, few: bool = False) -> sa.Select[Any]:
     """One page of the list: the page's ids found first, then only their rows read (a deferred join).

@@ -22,10 +22,11 @@ The list's orders (each column, ties by id) get indexes that end in the id: the 
 client's), ``ix_fines_state_created_at``, ``ix_fines_state_cutoff`` and
 ``ix_fines_client_id_state_cutoff`` (the state's order: state, cut-off, id) and ``ix_fines_plate``
 (migration 0002) are rebuilt with ``id`` as their last column, and
-``ix_fines_client_id_state_created_at`` is added (one client's state tab, newest first). So a page of the list is one walk of an index in its
-exact order, and its ids are read from the index alone (PostgreSQL's index-only scan; SQLite's
-indexes hold the row id anyway), however deep the page. ``ix_fines_issuer`` also lets a search walk
-the distinct issuers and read the fines of the matching ones from it alone (``app.search``).
+``ix_fines_client_id_state_created_at`` is added (one client's state tab, newest first). So a page of
+the list is one walk of an index in its exact order, and its ids are read from the index alone
+(PostgreSQL's index-only scan; SQLite's indexes hold the row id anyway), however deep the page.
+``ix_fines_issuer`` also lets a search walk the distinct issuers and read the fines of the matching
+ones from it alone (``app.search``).
 
 The support desk's list gets the same for its sorts across clients: ``ix_tickets_category_id``,
 ``ix_tickets_state_id`` and ``ix_tickets_title_id``; ``ix_tickets_open_nearest_breach`` is rebuilt as
@@ -78,7 +79,8 @@ REBUILT = {"ix_fines_created_at": (["created_at"], ["created_at", "id"]),
            "ix_fines_client_id_plate": (["client_id", "plate"], ["client_id", "plate", "id"]),
            "ix_fines_plate": (["plate"], ["plate", "id"]),
            "ix_fines_state_cutoff": (["state", "cutoff"], ["state", "cutoff", "id"]),
-           "ix_fines_client_id_state_cutoff": (["client_id", "state", "cutoff"], ["client_id", "state", "cutoff", "id"])}
+           "ix_fines_client_id_state_cutoff": (["client_id", "state", "cutoff"],
+                                               ["client_id", "state", "cutoff", "id"])}
 
 _PG_FUNCTION = """
 CREATE FUNCTION fines_keep_liability() RETURNS trigger LANGUAGE plpgsql AS $$
