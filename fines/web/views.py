@@ -193,6 +193,7 @@ def index_csv() -> Any:
     flt = queries.with_search_found(flt)  # the text search run once, not once a batch
     tenant = None if current_user.is_staff else current_user.client_id
     application = current_app._get_current_object()  # type: ignore[attr-defined]
+    week_end = queries.this_week_end(calendar, day)
 
     def chunk(offset: int) -> str | None:
         # Written after the request has ended: each batch in an application context of its own (its own
@@ -201,11 +202,10 @@ def index_csv() -> Any:
         with application.app_context():
             if tenant is not None:
                 bind_tenant(db.session, tenant)
-            page = queries.list_page(flt, sort, direction, calendar, day, limit=LIST_CSV_BATCH, offset=offset)
-            batch = list(db.session.scalars(page.options(*LIST_LOADING)).unique())
+            batch = queries.list_rows(flt, sort, direction, calendar, day, limit=LIST_CSV_BATCH, offset=offset)
             if not batch:
                 return None
-            return write_csv(LIST_CSV_COLUMNS, [_csv_row(f, calendar, day) for f in batch]).split("\n", 1)[1]
+            return write_csv(LIST_CSV_COLUMNS, [_csv_row(row, day, week_end) for row in batch]).split("\n", 1)[1]
 
     def rows() -> Any:
         yield write_csv(LIST_CSV_COLUMNS, ())
@@ -219,17 +219,12 @@ def index_csv() -> Any:
     return response
 
 
-def _csv_row(fine: Fine, calendar: Any, day: Any) -> list[Any]:
-    amount = f"{fine.amount_cents / 100:.2f}" if fine.amount_cents is not None else None
-    open_ = fine.state in _OPEN
-    # Who answers for a missed deadline: kept on the fine by the database (``deadlines.assess``'s rule,
-    # migration 0020), so a long export does not replay the rule fine by fine.
-    liable = fine.liable if fine.missed_from is not None and fine.missed_from <= day else None
-    return [fine.id, fine.client.code if fine.client else None, fine.state, fine.issuer, fine.notice_number,
-            fine.plate, fine.plate_country, _iso_moment(fine.offence_at), _iso_moment(fine.created_at), amount,
-            fine.currency, fine.payment_reference, _iso(fine.deadline), _iso(fine.cutoff),
-            cutoff_urgency(fine.cutoff, day, calendar).value if open_ else None, liable, fine.match_reason_code,
-            fine.contract.driver_name if fine.contract else None]
+def _csv_row(row: Any, day: Any, week_end: Any) -> list[Any]:
+    amount = f"{row.amount_cents / 100:.2f}" if row.amount_cents is not None else None
+    return [row.id, row.client_code, row.state, row.issuer, row.notice_number, row.plate, row.plate_country,
+            _iso_moment(row.offence_at), _iso_moment(row.created_at), amount, row.currency, row.payment_reference,
+            _iso(row.deadline), _iso(row.cutoff), queries.urgency_of(row.state, row.cutoff, day, week_end),
+            queries.liable_on(row.liable, row.missed_from, day), row.match_reason_code, row.driver_name]
 
 
 def _iso_moment(moment: Any) -> str | None:

@@ -173,6 +173,46 @@ def list_page(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar
     return sa.select(Fine).where(Fine.id.in_(ids)).order_by(*order)
 
 
+def list_rows(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar, today: date, *,
+              limit: int, offset: int) -> list[Any]:
+    """A page of the list as light rows (the CSV's columns, the client's code, the contract's driver).
+
+    The same deferred join as ``list_page``; plain rows, not ORM objects: an export of thousands of
+    fines builds no object per fine.
+    """
+    from app.fleet.models import Contract
+    from app.models import Client
+
+    order = _order(sort, direction)
+    ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*order)
+           .limit(limit).offset(offset).scalar_subquery())
+    query = (sa.select(Fine.id, Client.code.label("client_code"), Fine.state, Fine.issuer, Fine.notice_number,
+                       Fine.plate, Fine.plate_country, Fine.offence_at, Fine.created_at, Fine.amount_cents,
+                       Fine.currency, Fine.payment_reference, Fine.deadline, Fine.cutoff, Fine.liable,
+                       Fine.missed_from, Fine.match_reason_code, Contract.driver_name)
+             .outerjoin(Client, Client.id == Fine.client_id).outerjoin(Contract, Contract.id == Fine.contract_id)
+             .where(Fine.id.in_(ids)).order_by(*order))
+    return list(db.session.execute(query))
+
+
+def urgency_of(state: str, cutoff: date | None, today: date, week_end: date) -> str | None:
+    """The urgency of an open fine's cut-off (``cutoff_urgency``, with ``this_week_end`` worked out once)."""
+    if state not in _OPEN_VALUES:
+        return None
+    if cutoff is None:
+        return Urgency.UNKNOWN.value
+    if cutoff < today:
+        return Urgency.OVERDUE.value
+    if cutoff == today:
+        return Urgency.CUTOFF_TODAY.value
+    return Urgency.THIS_WEEK.value if cutoff <= week_end else Urgency.LATER.value
+
+
+def liable_on(liable: str | None, missed_from: date | None, today: date) -> str | None:
+    """Who answers for the fine's missed deadline on ``today`` (the kept ``liable``/``missed_from``)."""
+    return liable if missed_from is not None and missed_from <= today else None
+
+
 def _unindexed(term: Any) -> Any:
     """``col ASC|DESC`` as ``coalesce(col, col) ASC|DESC``: the same order, out of an index's reach."""
     column = term.element

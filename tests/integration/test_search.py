@@ -363,6 +363,19 @@ def test_the_liability_filter_agrees_with_assess(ctx: Any, case: str, fields: di
         assert (found is not None) == (expected is not None and expected.value == liability), (case, liability)
 
 
+@pytest.mark.parametrize("offset", [*range(-3, 16), None])
+def test_the_exports_urgency_agrees_with_cutoff_urgency(ctx: Any, offset: int | None) -> None:
+    from app.clock import today, work_calendar
+    from fines.workflow.deadlines import cutoff_urgency
+    from fines.workflow.queries import this_week_end, urgency_of
+
+    day, calendar = today(), work_calendar()
+    cutoff = None if offset is None else day + timedelta(days=offset)
+    week_end = this_week_end(calendar, day)
+    assert urgency_of("waiting_info", cutoff, day, week_end) == cutoff_urgency(cutoff, day, calendar).value
+    assert urgency_of("closed", cutoff, day, week_end) is None  # a closed fine has no urgency
+
+
 @pytest.mark.parametrize("offset", range(-3, 16))
 def test_the_urgency_filter_agrees_with_cutoff_urgency(ctx: Any, offset: int) -> None:
     from app.clock import today, work_calendar
