@@ -37,7 +37,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.extensions import db
 from app.fleet.matching import plate_key
 
-__all__ = ["KINDS", "MAX_QUERY", "SEARCH_TABLES", "TRIGRAM", "fine_ids", "is_search_structure", "text_filter"]
+__all__ = ["KINDS", "MAX_QUERY", "SEARCH_TABLES", "TRIGRAM", "fine_other_ids", "is_search_structure",
+           "matching_issuers", "text_filter"]
 
 #: The lists that can be searched.
 KINDS = ("fines", "tickets")
@@ -115,44 +116,73 @@ def _table(name: str) -> sa.Table:
     return db.metadata.tables[name]
 
 
-def _fines(q: str, *, probe: bool = False, ids_only: bool = False) -> Any:
-    """``fines.id IN (one SELECT per indexed column, UNION ALL)``: each part uses its own index.
+def _fines(q: str, *, probe: bool = False) -> ColumnElement[bool]:
+    """The fines whose text contains ``q``: the matching issuers' fines and the other columns' matches.
 
-    One OR over the columns and a subquery makes PostgreSQL scan every row (measured: 12 s at a million
-    fines); the union of index scans answers in milliseconds.
+    ``fines.id IN (one SELECT per indexed column, UNION ALL)``: each part uses its own index. One OR over
+    the columns and a subquery makes PostgreSQL scan every row (measured: 12 s at a million fines); the
+    union of index scans answers in milliseconds. ``probe``: the list is long (``text_filter``).
     """
-    fines, contracts = _table("fines"), _table("contracts")
-    sqlite = _dialect() == "sqlite"
+    fines = _table("fines")
     if len(q) < TRIGRAM:
         return _fines_short(fines, q)
-    parts: list[Any] = []
-    issuers = None
-    if sqlite:
-        parts.append(_fts_ids("fines_fts", q))
-        drivers = _fts_ids("contracts_fts", q)
+    names = matching_issuers(q)
+    parts = _other_parts(q)
+    if probe and names:
+        # IN lists under an OR are not turned into joins: the database tests each row's issuer against the
+        # few matching names and probes the set of the other columns' matches, row by row in the list's
+        # own order (which stops at the page's end) or for the few rows the other filters' indexes keep.
+        return sa.or_(fines.c.issuer.in_(names), fines.c.id.in_(sa.union_all(*parts)))
+    if names:
+        parts.append(sa.select(fines.c.id).where(fines.c.issuer.in_(names)))
+    return fines.c.id.in_(sa.union_all(*parts))
+
+
+def matching_issuers(q: str) -> list[str]:
+    """The issuing authorities (fines' ``issuer``) whose name contains ``q``, ignoring case.
+
+    A few hundred authorities issue a million fines: a common one ("Politiezone Gent") is on tens of
+    thousands, and matching the text row by row reads each of their rows. Instead, the distinct names
+    are walked on the ``(issuer, id)`` index (a loose index scan: one probe per name, on either
+    database) and matched here; their fines are then read from that index alone, or each fine's
+    issuer is looked up among the few names.
+    """
+    text = _clean(q or "").casefold()
+    if not text:
+        return []
+    fines = _table("fines")
+    other = fines.alias("issuer_next")
+    names = sa.select(sa.func.min(fines.c.issuer).label("name")).cte("issuer_names", recursive=True)
+    following = sa.select(sa.func.min(other.c.issuer)).where(other.c.issuer > names.c.name).scalar_subquery()
+    names = names.union_all(sa.select(following).where(names.c.name.is_not(None)))
+    every = db.session.scalars(sa.select(names.c.name).where(names.c.name.is_not(None)))
+    return [name for name in every if text in name.casefold()]
+
+
+def fine_other_ids(q: str) -> Any:
+    """The ids of the fines whose notice number, payment reference, plate (in any notation) or driver's name
+    contains ``q`` (3 characters or more), as a UNION ALL of index scans (an id may come twice), every
+    client's (the caller's query keeps the reader's)."""
+    return sa.union_all(*_other_parts(_clean(q or "")))
+
+
+def _other_parts(text: str) -> list[Any]:
+    fines, contracts = _table("fines"), _table("contracts")
+    parts: list[Any]
+    if _dialect() == "sqlite":
+        parts = [_fts_ids("fines_fts", text, "{notice_number payment_reference plate}")]
+        drivers = _fts_ids("contracts_fts", text)
     else:
-        texts = [fines.c.notice_number, fines.c.payment_reference, fines.c.plate]
-        parts += [sa.select(fines.c.id).where(_contains(column, q)) for column in texts]
-        issuers = _issuer_names(fines, q)
-        drivers = sa.select(contracts.c.id).where(_contains(contracts.c.driver_name, q))
+        parts = [sa.select(fines.c.id).where(_contains(column, text))
+                 for column in (fines.c.notice_number, fines.c.payment_reference, fines.c.plate)]
+        drivers = sa.select(contracts.c.id).where(_contains(contracts.c.driver_name, text))
     parts.append(sa.select(fines.c.id).where(fines.c.contract_id.in_(drivers)))
-    for plate in _compact_forms(q):
-        if sqlite and len(plate) >= TRIGRAM:
+    for plate in _compact_forms(text):
+        if _dialect() == "sqlite" and len(plate) >= TRIGRAM:
             parts.append(_fts_ids("fines_fts", plate, "plate"))
         else:
             parts.append(sa.select(fines.c.id).where(_contains(fines.c.plate, plate)))
-    if ids_only:
-        if issuers is not None:
-            parts.append(sa.select(fines.c.id).where(fines.c.issuer.in_(issuers)))
-        return sa.union_all(*parts)
-    if issuers is None:
-        return fines.c.id.in_(sa.union_all(*parts))
-    if probe:
-        # IN lists under an OR are not turned into joins: PostgreSQL builds each set once (the few matching
-        # issuers' names, the fines found in the other columns) and probes it for every row of the list's
-        # own order, which stops at the page's end, or for the few rows the other filters' indexes keep.
-        return sa.or_(fines.c.issuer.in_(issuers), fines.c.id.in_(sa.union_all(*parts)))
-    return fines.c.id.in_(sa.union_all(*parts, sa.select(fines.c.id).where(fines.c.issuer.in_(issuers))))
+    return parts
 
 
 def _fines_short(fines: sa.Table, q: str) -> ColumnElement[bool]:
@@ -167,22 +197,6 @@ def _fines_short(fines: sa.Table, q: str) -> ColumnElement[bool]:
                                                  fines.c.plate)]
     tests += [_contains(fines.c.plate, plate) for plate in _compact_forms(q)]
     return sa.or_(*tests)
-
-
-def _issuer_names(fines: sa.Table, q: str) -> Any:
-    """PostgreSQL: the issuers' names that contain ``q`` (a SELECT of one column).
-
-    A few hundred authorities issue a million fines: a common one ("Politiezone Gent") is on tens of
-    thousands, and matching the text row by row reads each of their rows. Instead, the distinct names
-    are walked on the ``(issuer, id)`` index (a loose index scan: one probe per name) and the text is
-    matched against the names; the fines of the matching names are then read from that index alone,
-    or each fine's issuer is looked up in them.
-    """
-    other = fines.alias("issuer_next")
-    names = sa.select(sa.func.min(fines.c.issuer).label("name")).cte("issuer_names", recursive=True)
-    following = sa.select(sa.func.min(other.c.issuer)).where(other.c.issuer > names.c.name).scalar_subquery()
-    names = names.union_all(sa.select(following).where(names.c.name.is_not(None)))
-    return sa.select(names.c.name).where(names.c.name.is_not(None), _contains(names.c.name, q))
 
 
 def _tickets(q: str, internal: bool) -> ColumnElement[bool]:
@@ -218,16 +232,6 @@ _BUILDERS: dict[str, Callable[[str, bool, bool], ColumnElement[bool]]] = {
     "fines": lambda q, internal, probe: _fines(q, probe=probe),
     "tickets": lambda q, internal, probe: _tickets(q, internal),
 }
-
-
-def fine_ids(q: str) -> Any:
-    """The ids of the fines whose text contains ``q``, as a UNION ALL of index scans (an id may come twice),
-    for every client: the caller narrows them to the reader's. ``None`` for a query too short for an index
-    or empty (``text_filter`` tests those row by row)."""
-    text = _clean(q or "")
-    if len(text) < TRIGRAM:
-        return None
-    return _fines(text, ids_only=True)
 
 
 def text_filter(kind: str, q: str, *, internal: bool | None = None, probe: bool = False) -> ColumnElement[bool]:

@@ -10,7 +10,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.extensions import db
-from app.search import fine_ids, text_filter
+from app.search import TRIGRAM, fine_other_ids, matching_issuers, text_filter
 from app.tenancy import current_tenant
 from app.workcalendar import BRUSSELS, WorkCalendar
 from fines.models import Fine
@@ -44,9 +44,11 @@ class FineFilter:
     urgency: str | None = None
     liability: str | None = None
     reason: str | None = None  # a match reason code
-    #: The fines the text search ``q`` found, when ``with_search_found`` looked them up once for the
-    #: request (at most ``FOUND_MAX`` of them); ``None``: ``q`` is searched in each query.
+    #: What the text search ``q`` found, when ``with_search_found`` looked it up once for the request: the
+    #: fines (at most ``FOUND_MAX``), and the issuers whose every fine matches; ``None``: ``q`` is searched
+    #: in each query.
     found: tuple[int, ...] | None = None
+    found_issuers: tuple[str, ...] = ()
 
 
 #: The most fines a search hands on as a list of ids (``with_search_found``); past it, a subquery.
@@ -54,22 +56,30 @@ FOUND_MAX = 2_000
 
 
 def with_search_found(flt: FineFilter) -> FineFilter:
-    """``flt`` with the fines its text search finds looked up once, when they are no more than the cap.
+    """``flt`` with what its text search finds looked up once, when the database can be handed it as lists.
 
-    The tabs' count and the page each narrow by the search: searching the text indexes once and
-    handing both the ids (an ``IN`` list the primary key serves) halves the cost of a search. A search
-    finding more than ``FOUND_MAX`` fines (a common issuer) stays a subquery.
+    The tabs' count and the page each narrow by the search: searching the text indexes once and handing
+    both the ids (an ``IN`` list the primary key serves) halves the cost of a search. A search finding
+    more fines than ``FOUND_MAX`` through a common issuer ("Politiezone Gent": tens of thousands) hands
+    on the matching issuers' names and the other columns' few matches instead: each is an index the
+    database weighs against the other filters'. Otherwise the search stays a subquery.
     """
-    if not flt.q:
+    if not flt.q or len(flt.q.strip()) < TRIGRAM:  # too short for an index: tested row by row
         return flt
-    union = fine_ids(flt.q)
-    if union is None:  # too short for an index: tested row by row, which stops early when most fines match
-        return flt
+    issuers = matching_issuers(flt.q)
+    others = fine_other_ids(flt.q).subquery()
     # Straight from the index scans, stopping after FOUND_MAX + 1 (every client's: the list's own query keeps
-    # the reader's; a search finding many of another client's fines is probed instead, as correct).
-    found = union.subquery()
-    ids = list(db.session.scalars(sa.select(found.c[0]).limit(FOUND_MAX + 1)))
-    return flt if len(ids) > FOUND_MAX else replace(flt, found=tuple(sorted(set(ids))))
+    # the reader's; a search finding many of another client's fines takes the longer way, as correct).
+    ids = list(db.session.scalars(sa.select(others.c[0]).limit(FOUND_MAX + 1)))
+    if len(ids) > FOUND_MAX:
+        return flt
+    if issuers:
+        by_issuer = sa.select(Fine.id).where(Fine.issuer.in_(issuers)).limit(FOUND_MAX + 1 - len(ids))
+        more = list(db.session.scalars(by_issuer))
+        if len(ids) + len(more) > FOUND_MAX:
+            return replace(flt, found=tuple(sorted(set(ids))), found_issuers=tuple(issuers))
+        ids += more
+    return replace(flt, found=tuple(sorted(set(ids))))
 
 
 def _local_midnight(day: date) -> datetime:
@@ -120,7 +130,9 @@ def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
                     with_state: bool = True) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the fines list (the state's only ``with_state``: the tabs count without it)."""
     found = _received_conditions(flt)
-    if flt.found is not None:
+    if flt.found is not None and flt.found_issuers:
+        found.append(sa.or_(Fine.issuer.in_(flt.found_issuers), Fine.id.in_(flt.found)))
+    elif flt.found is not None:
         found.append(Fine.id.in_(flt.found))
     elif flt.q:  # many found (``with_search_found``): probed in the list's order
         found.append(text_filter("fines", flt.q, probe=True))

@@ -259,6 +259,31 @@ def test_the_tabs_count_under_the_other_filters_and_keep_them(client: Any, world
     assert "The counts on the tabs are those of the filtered list." in page
 
 
+def test_a_search_through_a_common_issuer_hands_on_its_name_and_finds_exactly_the_matches(
+        app: Any, client: Any, world: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More matches than ``FOUND_MAX`` through an issuer: the issuer's name and the other columns' few
+    matches narrow the list; exactly the same fines, and none of another client's."""
+    from app.extensions import db
+    from fines.workflow import queries
+
+    monkeypatch.setattr(queries, "FOUND_MAX", 2)
+    with app.app_context():
+        by_issuer = [_fine(world.client_a, issuer="Politiezone Gent", state="waiting_info") for _ in range(3)]
+        by_notice = _fine(world.client_a, issuer="Parket Brugge", notice_number="GENT-2026-1", state="ready")
+        _fine(world.client_a, issuer="Stad Leuven")
+        foreign = _fine(world.client_b, issuer="Politiezone Gent")
+        db.session.commit()
+        with app.test_request_context():
+            flt = queries.with_search_found(queries.FineFilter(q="gent"))
+        assert flt.found_issuers == ("Politiezone Gent",)
+    support.login(client, world.user_a)
+    page = client.get("/fines/?q=gent").get_data(as_text=True)
+    assert set(_ids(page)) == {*by_issuer, by_notice} and foreign not in _ids(page)
+    assert "1–4 of 4" in page
+    assert re.search(r'state=waiting_info"[^>]*>[^<]*<span class="count">\(3\)', page)
+    assert set(_list(client, "?q=gent&state=ready")) == {by_notice}
+
+
 def test_past_the_count_cap_the_list_says_more_than_and_the_tabs_go_uncounted(
         app: Any, client: Any, world: Any, clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from app.extensions import db
