@@ -114,7 +114,24 @@ def liability_condition(liability: str, today: date) -> ColumnElement[bool]:
     day the deadline counts as missed (``missed_from``: the day after it while unprocessed, the day it was
     processed when late): migration 0020 holds the rule, kept in step by triggers.
     """
-    return sa.and_(Fine.liable == liability, Fine.missed_from <= today)
+    return sa.and_(Fine.liable == _known(liability), Fine.missed_from <= today)
+
+
+def _inline(number: int) -> Any:
+    """A page's LIMIT or OFFSET written into the statement: given ``LIMIT ?``, SQLite plans as if the whole
+    result were read, and scans the table rather than use a filter's index (0.28 s instead of 4 ms)."""
+    return sa.bindparam(None, int(number), type_=sa.Integer, literal_execute=True)
+
+
+def _known(value: str) -> Any:
+    """A value from a fixed list (a state, a reason, a liability) written into the statement itself.
+
+    SQLite plans a statement before it sees its parameters: for ``match_reason_code = ?`` it assumes the
+    average share of a reason (most fines have none, so a large one) and scans every fine (0.46 s at a
+    million), where the value itself lets its statistics find the 845 waiting for a contract in 4 ms. The
+    value comes from the list the request was checked against, never from free text.
+    """
+    return sa.bindparam(None, value, type_=sa.String, literal_execute=True)
 
 
 def _received_conditions(flt: FineFilter) -> list[ColumnElement[bool]]:
@@ -143,11 +160,11 @@ def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
     if flt.liability:
         found.append(liability_condition(flt.liability, today))
     if flt.reason:
-        found.append(Fine.match_reason_code == flt.reason)
+        found.append(Fine.match_reason_code == _known(flt.reason))
     if with_state and flt.state == OPEN:
         found.append(Fine.state.in_(_OPEN_VALUES))
     elif with_state and flt.state:
-        found.append(Fine.state == flt.state)
+        found.append(Fine.state == _known(flt.state))
     return found
 
 
@@ -181,7 +198,7 @@ def list_page(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar
     if few and db.session.get_bind().dialect.name == "sqlite":
         ids_order = [_unindexed(term) for term in order]
     ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*ids_order)
-           .limit(limit).offset(offset).scalar_subquery())
+           .limit(_inline(limit)).offset(_inline(offset)).scalar_subquery())
     return sa.select(Fine).where(Fine.id.in_(ids)).order_by(*order)
 
 
@@ -197,7 +214,7 @@ def list_rows(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar
 
     order = _order(sort, direction)
     ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*order)
-           .limit(limit).offset(offset).scalar_subquery())
+           .limit(_inline(limit)).offset(_inline(offset)).scalar_subquery())
     query = (sa.select(Fine.id, Client.code.label("client_code"), Fine.state, Fine.issuer, Fine.notice_number,
                        Fine.plate, Fine.plate_country, Fine.offence_at, Fine.created_at, Fine.amount_cents,
                        Fine.currency, Fine.payment_reference, Fine.deadline, Fine.cutoff, Fine.liable,
