@@ -5,10 +5,13 @@
 whole query (spaces included), run by the database:
 
 * PostgreSQL: ``ILIKE '%q%'`` on columns carrying GIN ``pg_trgm`` indexes (``search_*`` indexes,
-  migration ``0016_list_search``); the planner combines them with a bitmap OR.
+  migration ``0016_list_search``), one SELECT per column under a UNION ALL.
 * SQLite: FTS5 tables with the ``trigram`` tokenizer (``fines_fts``, ``contracts_fts``,
   ``tickets_fts``, ``ticket_events_fts``), external-content tables kept in step by triggers, so
   every write path (the ORM, ``bulk_update``/``bulk_insert``, a purge, an erasure) keeps them right.
+
+The fines' issuing authorities are few and their fines many: on both databases the distinct names
+are matched (``matching_issuers``, a loose scan of the issuer index) and the list narrowed by name.
 
 A query shorter than a trigram (1-2 characters) cannot use either index: it falls back to a plain
 ``LIKE`` over the fine's own columns (correct, a scan that the list's order stops early; drivers'
