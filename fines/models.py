@@ -85,6 +85,7 @@ class Fine(TenantScoped, Model):
         sa.Index("ix_fines_client_id_plate", "client_id", "plate", "id"),
         sa.Index("ix_fines_plate", "plate", "id"),
         sa.Index("ix_fines_match_reason_code", "match_reason_code"),
+        sa.Index("ix_fines_client_id_match_reason_code", "client_id", "match_reason_code"),
         sa.Index("ix_fines_liable_created_at", "liable", "created_at", "id"),
         sa.Index("ix_fines_client_id_liable_created_at", "client_id", "liable", "created_at", "id"),
     )

@@ -22,7 +22,8 @@ The list's orders (each column, ties by id) get indexes that end in the id: the 
 client's), ``ix_fines_state_created_at``, ``ix_fines_state_cutoff`` and
 ``ix_fines_client_id_state_cutoff`` (the state's order: state, cut-off, id) and ``ix_fines_plate``
 (migration 0002) are rebuilt with ``id`` as their last column, and
-``ix_fines_client_id_state_created_at`` is added (one client's state tab, newest first). So a page of
+``ix_fines_client_id_state_created_at`` (one client's state tab, newest first) and
+``ix_fines_client_id_match_reason_code`` (one client's fines waiting for a reason) are added. So a page of
 the list is one walk of an index in its exact order, and its ids are read from the index alone
 (PostgreSQL's index-only scan; SQLite's indexes hold the row id anyway), however deep the page.
 ``ix_fines_issuer`` also lets a search walk the distinct issuers and read the fines of the matching
@@ -65,6 +66,7 @@ depends_on = None
 #: The columns the rule reads: only an update of one of them recomputes the two kept ones.
 READ = "created_at, complete_at, processed_at, deadline, cutoff"
 INDEXES = {"ix_fines_client_id_state_created_at": ["client_id", "state", "created_at", "id"],
+           "ix_fines_client_id_match_reason_code": ["client_id", "match_reason_code"],
            "ix_fines_liable_created_at": ["liable", "created_at", "id"],
            "ix_fines_client_id_liable_created_at": ["client_id", "liable", "created_at", "id"]}
 TICKET_INDEXES = {"ix_tickets_category_id": ["category", "id"], "ix_tickets_state_id": ["state", "id"],
