@@ -119,23 +119,19 @@ def _table(name: str) -> sa.Table:
     return db.metadata.tables[name]
 
 
-def _fines(q: str, *, probe: bool = False) -> ColumnElement[bool]:
+def _fines(q: str) -> ColumnElement[bool]:
     """The fines whose text contains ``q``: the matching issuers' fines and the other columns' matches.
 
     ``fines.id IN (one SELECT per indexed column, UNION ALL)``: each part uses its own index. One OR over
     the columns and a subquery makes PostgreSQL scan every row (measured: 12 s at a million fines); the
-    union of index scans answers in milliseconds. ``probe``: the list is long (``text_filter``).
+    union of index scans answers in milliseconds. (A list that hands the issuers and the other columns'
+    matches to the database separately: ``matching_issuers`` and ``fine_other_ids``.)
     """
     fines = _table("fines")
     if len(q) < TRIGRAM:
         return _fines_short(fines, q)
     names = matching_issuers(q)
     parts = _other_parts(q)
-    if probe and names:
-        # IN lists under an OR are not turned into joins: the database tests each row's issuer against the
-        # few matching names and probes the set of the other columns' matches, row by row in the list's
-        # own order (which stops at the page's end) or for the few rows the other filters' indexes keep.
-        return sa.or_(fines.c.issuer.in_(names), fines.c.id.in_(sa.union_all(*parts)))
     if names:
         parts.append(sa.select(fines.c.id).where(fines.c.issuer.in_(names)))
     return fines.c.id.in_(sa.union_all(*parts))
@@ -231,23 +227,22 @@ def _reader_is_staff() -> bool:
     return bool(has_request_context() and current_user.is_authenticated and current_user.is_staff)
 
 
-_BUILDERS: dict[str, Callable[[str, bool, bool], ColumnElement[bool]]] = {
-    "fines": lambda q, internal, probe: _fines(q, probe=probe),
-    "tickets": lambda q, internal, probe: _tickets(q, internal),
+_BUILDERS: dict[str, Callable[[str, bool], ColumnElement[bool]]] = {
+    "fines": lambda q, internal: _fines(q),
+    "tickets": _tickets,
 }
 
 
-def text_filter(kind: str, q: str, *, internal: bool | None = None, probe: bool = False) -> ColumnElement[bool]:
+def text_filter(kind: str, q: str, *, internal: bool | None = None) -> ColumnElement[bool]:
     """A WHERE clause keeping the ``kind`` rows (``fines`` or ``tickets``) whose text contains ``q``.
 
     ``internal``: may internal comments be searched (tickets)? By default, when the request's user is
-    staff. ``probe``: the clause narrows a list that many rows match (fines, PostgreSQL): the found sets
-    are probed row by row in the list's order rather than joined. An empty query keeps every row. Never
-    raises on odd input; an unknown kind is a ``ValueError`` (a programming error).
+    staff. An empty query keeps every row. Never raises on odd input; an unknown kind is a ``ValueError``
+    (a programming error).
     """
     if kind not in _BUILDERS:
         raise ValueError(f"unknown search kind {kind!r}; expected one of {KINDS}")
     text = _clean(q or "")
     if not text:
         return sa.true()
-    return _BUILDERS[kind](text, _reader_is_staff() if internal is None else internal, probe)
+    return _BUILDERS[kind](text, _reader_is_staff() if internal is None else internal)

@@ -48,7 +48,7 @@ class FineFilter:
     #: fines (at most ``FOUND_MAX``), and the issuers whose every fine matches; ``None``: ``q`` is searched
     #: in each query.
     found: tuple[int, ...] | None = None
-    found_issuers: tuple[str, ...] = ()
+    found_issuers: tuple[str, ...] | None = None  # ``None``: not looked up
 
 
 #: The most fines a search hands on as a list of ids (``with_search_found``); past it, a subquery.
@@ -71,8 +71,8 @@ def with_search_found(flt: FineFilter) -> FineFilter:
     # Straight from the index scans, stopping after FOUND_MAX + 1 (every client's: the list's own query keeps
     # the reader's; a search finding many of another client's fines takes the longer way, as correct).
     ids = list(db.session.scalars(sa.select(others.c[0]).limit(FOUND_MAX + 1)))
-    if len(ids) > FOUND_MAX:
-        return flt
+    if len(ids) > FOUND_MAX:  # the other columns' matches stay a subquery; the issuers are kept as found
+        return replace(flt, found_issuers=tuple(issuers))
     if issuers:
         by_issuer = sa.select(Fine.id).where(Fine.issuer.in_(issuers)).limit(FOUND_MAX + 1 - len(ids))
         more = list(db.session.scalars(by_issuer))
@@ -147,12 +147,16 @@ def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
                     with_state: bool = True) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the fines list (the state's only ``with_state``: the tabs count without it)."""
     found = _received_conditions(flt)
-    if flt.found is not None and flt.found_issuers:
-        found.append(sa.or_(Fine.issuer.in_(flt.found_issuers), Fine.id.in_(flt.found)))
+    if flt.found_issuers is not None:  # looked up once for the request (``with_search_found``)
+        # IN lists under an OR are not turned into joins: the database tests each row's issuer against the
+        # few names and probes the set of the other columns' matches, row by row in the list's own order
+        # (which stops at the page's end) or for the few rows the other filters' indexes keep.
+        others = Fine.id.in_(flt.found if flt.found is not None else fine_other_ids(flt.q or ""))
+        found.append(sa.or_(Fine.issuer.in_(flt.found_issuers), others) if flt.found_issuers else others)
     elif flt.found is not None:
         found.append(Fine.id.in_(flt.found))
-    elif flt.q:  # many found (``with_search_found``): probed in the list's order
-        found.append(text_filter("fines", flt.q, probe=True))
+    elif flt.q:  # not looked up (a short query, tested row by row in the list's order; or no lookup asked)
+        found.append(text_filter("fines", flt.q))
     if flt.client_id is not None:
         found.append(Fine.client_id == flt.client_id)
     if flt.urgency:
@@ -197,9 +201,15 @@ def list_page(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar
     ids_order = order
     if few and db.session.get_bind().dialect.name == "sqlite":
         ids_order = [_unindexed(term) for term in order]
-    ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*ids_order)
-           .limit(_inline(limit)).offset(_inline(offset)).scalar_subquery())
+    ids = _page_ids(flt, ids_order, calendar, today, limit=limit, offset=offset)
     return sa.select(Fine).where(Fine.id.in_(ids)).order_by(*order)
+
+
+def _page_ids(flt: FineFilter, order: list[Any], calendar: WorkCalendar, today: date, *, limit: int,
+              offset: int) -> Any:
+    """The ids of one page of the list, in ``order``: the inner half of the deferred join."""
+    return (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*order)
+            .limit(_inline(limit)).offset(_inline(offset)).scalar_subquery())
 
 
 def list_rows(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar, today: date, *,
@@ -213,8 +223,7 @@ def list_rows(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar
     from app.models import Client
 
     order = _order(sort, direction)
-    ids = (sa.select(Fine.id).where(*list_conditions(flt, calendar, today)).order_by(*order)
-           .limit(_inline(limit)).offset(_inline(offset)).scalar_subquery())
+    ids = _page_ids(flt, order, calendar, today, limit=limit, offset=offset)
     query = (sa.select(Fine.id, Client.code.label("client_code"), Fine.state, Fine.issuer, Fine.notice_number,
                        Fine.plate, Fine.plate_country, Fine.offence_at, Fine.created_at, Fine.amount_cents,
                        Fine.currency, Fine.payment_reference, Fine.deadline, Fine.cutoff, Fine.liable,
@@ -322,7 +331,7 @@ def counts_by_urgency(client_id: int | None, calendar: WorkCalendar, today: date
     The same ranges as the list's ``urgency`` filter (``urgency_condition``), so a count and its list agree.
     """
     week_end = this_week_end(calendar, today)
-    open_states = [s.value for s in FineState if s.value in _open_values()]
+    open_states = [s.value for s in FineState if s.value in _OPEN_VALUES]
     base = sa.select(sa.func.count()).select_from(Fine).where(Fine.state.in_(open_states))
     if client_id is not None:
         base = base.where(Fine.client_id == client_id)
@@ -333,12 +342,6 @@ def counts_by_urgency(client_id: int | None, calendar: WorkCalendar, today: date
         "later": db.session.scalar(base.where(Fine.cutoff > week_end)) or 0,
         "unknown": db.session.scalar(base.where(Fine.cutoff.is_(None))) or 0,
     }
-
-
-def _open_values() -> set[str]:
-    from fines.workflow.states import OPEN_STATES
-
-    return {s.value for s in OPEN_STATES}
 
 
 def counts_by_state(client_id: int | None) -> dict[str, int]:
