@@ -41,6 +41,8 @@ def unneutralise(value: str) -> str:
 def _cell(value: Cell, numeric: bool) -> str | int | float | Decimal:
     if value is None:
         return ""
+    if type(value) is str and not numeric:  # most cells: a text, tested once (exports of thousands of rows)
+        return "'" + value if value.startswith(FORMULA_START) else value
     if isinstance(value, bool):  # a bool is an int to Python, but a word to the reader
         return str(value).lower()
     if isinstance(value, (int, float, Decimal)):

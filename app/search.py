@@ -9,6 +9,8 @@ whole query (spaces included), run by the database:
 * SQLite: FTS5 tables with the ``trigram`` tokenizer (``fines_fts``, ``contracts_fts``,
   ``tickets_fts``, ``ticket_events_fts``), external-content tables kept in step by triggers, so
   every write path (the ORM, ``bulk_update``/``bulk_insert``, a purge, an erasure) keeps them right.
+  ``fines_fts`` holds the notice number, the payment reference and the plate (migration 0021: not the
+  issuer, matched by name as below).
 
 The fines' issuing authorities are few and their fines many: on both databases the distinct names
 are matched (``matching_issuers``, a loose scan of the issuer index) and the list narrowed by name.
@@ -169,7 +171,7 @@ def _other_parts(text: str) -> list[Any]:
     fines, contracts = _table("fines"), _table("contracts")
     parts: list[Any]
     if _dialect() == "sqlite":
-        parts = [_fts_ids("fines_fts", text, "{notice_number payment_reference plate}")]
+        parts = [_fts_ids("fines_fts", text)]  # notice number, payment reference, plate (migration 0021)
         drivers = _fts_ids("contracts_fts", text)
     else:
         parts = [sa.select(fines.c.id).where(_contains(column, text))

@@ -25,8 +25,8 @@ from app.workcalendar import WorkCalendar
 from fines.models import Fine, IntakeMessage
 from fines.web import labels
 from fines.workflow.deadlines import Liable, Urgency, cutoff_urgency
-from fines.workflow.queries import this_week_end
-from fines.workflow.states import OPEN_STATES, FineState
+from fines.workflow.queries import open_condition, this_week_end
+from fines.workflow.states import FineState
 
 #: Rows a list on the dashboard shows at most (the figure beside it links to the whole list).
 LIST_ROWS = 10
@@ -40,7 +40,6 @@ MONTH_STATES: tuple[str, ...] = tuple(state.value for state in (
     FineState.RECEIVED, FineState.READ, FineState.REVIEW, FineState.MATCHED, FineState.WAITING_INFO,
     FineState.READY, FineState.PROCESSED, FineState.CLOSED, FineState.QUARANTINED, FineState.DUPLICATE,
     FineState.CANCELLED))
-_OPEN = tuple(sorted(state.value for state in OPEN_STATES))
 #: The statuses of mail set aside (the triage screen lists both).
 MAIL_ASIDE: tuple[str, ...] = ("triage", "quarantined")
 
@@ -78,8 +77,8 @@ def urgency_figures(client_id: int | None, calendar: WorkCalendar, day: date, *,
                     state: str | None = None) -> list[Figure]:
     """Open fines (or those in ``state``) by the urgency of their cut-off, in one grouped query."""
     urgency = _urgency_case(day, this_week_end(calendar, day)).label("urgency")
-    states = (state,) if state else _OPEN
-    query = _scoped(sa.select(urgency, sa.func.count()).select_from(Fine).where(Fine.state.in_(states)), client_id)
+    kept = Fine.state == state if state else open_condition()
+    query = _scoped(sa.select(urgency, sa.func.count()).select_from(Fine).where(kept), client_id)
     counts = {code: int(n) for code, n in db.session.execute(query.group_by(urgency))}
     return [Figure(code, counts.get(code, 0), url_for("fines.index", urgency=code, sort="cutoff", dir="asc",
                                                       state=state)) for code in URGENCIES]

@@ -228,7 +228,7 @@ def _csv_row(row: Any, day: Any, week_end: Any) -> list[Any]:
 
 
 def _iso_moment(moment: Any) -> str | None:
-    return moment.astimezone(BRUSSELS).isoformat(timespec="minutes") if moment is not None else None
+    return moment.astimezone(BRUSSELS).isoformat("T", "minutes") if moment is not None else None
 
 
 @bp.route("/upload", methods=["GET", "POST"])

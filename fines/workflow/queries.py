@@ -16,7 +16,7 @@ from app.workcalendar import BRUSSELS, WorkCalendar
 from fines.models import Fine
 from fines.workflow.deadlines import CUTOFF_WORKDAYS, Liable, Urgency
 from fines.workflow.services import assessment
-from fines.workflow.states import OPEN_STATES, FineState
+from fines.workflow.states import OPEN_VALUES, FineState
 
 #: The list's sort keys and the column each sorts on (ties: the fine's id, in the same direction; the state's:
 #: the cut-off, then the id).
@@ -29,7 +29,16 @@ URGENCIES = tuple(u.value for u in Urgency if u is not Urgency.DONE)
 LIABILITIES = tuple(liable.value for liable in Liable)
 #: ``state=open``: every open state.
 OPEN = "open"
-_OPEN_VALUES = tuple(s.value for s in OPEN_STATES)
+
+
+def open_condition() -> ColumnElement[bool]:
+    """``state IN (...open states...)`` written into the statement, in ``OPEN_STATES_SQL``'s words and order.
+
+    The partial indexes of open fines (``ix_fines_open_cutoff`` and its per-client twin) are used by SQLite
+    only for a query repeating their WHERE term, values and order included, and by PostgreSQL only when the
+    values are known while planning (not in a generic plan of bound parameters).
+    """
+    return Fine.state.in_(sa.bindparam(None, list(OPEN_VALUES), expanding=True, literal_execute=True))
 
 
 @dataclass(frozen=True)
@@ -104,7 +113,7 @@ def urgency_condition(urgency: str, calendar: WorkCalendar, today: date) -> Colu
         Urgency.LATER.value: Fine.cutoff > week_end,
         Urgency.UNKNOWN.value: Fine.cutoff.is_(None),
     }
-    return sa.and_(Fine.state.in_(_OPEN_VALUES), ranges[urgency])
+    return sa.and_(open_condition(), ranges[urgency])
 
 
 def liability_condition(liability: str, today: date) -> ColumnElement[bool]:
@@ -143,20 +152,32 @@ def _received_conditions(flt: FineFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
-                    with_state: bool = True) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of the fines list (the state's only ``with_state``: the tabs count without it)."""
-    found = _received_conditions(flt)
+def _search_condition(flt: FineFilter) -> ColumnElement[bool] | None:
+    """What the text search keeps, as ``with_search_found`` handed it on (or the search itself)."""
     if flt.found_issuers is not None:  # looked up once for the request (``with_search_found``)
         # IN lists under an OR are not turned into joins: the database tests each row's issuer against the
         # few names and probes the set of the other columns' matches, row by row in the list's own order
         # (which stops at the page's end) or for the few rows the other filters' indexes keep.
         others = Fine.id.in_(flt.found if flt.found is not None else fine_other_ids(flt.q or ""))
-        found.append(sa.or_(Fine.issuer.in_(flt.found_issuers), others) if flt.found_issuers else others)
-    elif flt.found is not None:
-        found.append(Fine.id.in_(flt.found))
-    elif flt.q:  # not looked up (a short query, tested row by row in the list's order; or no lookup asked)
-        found.append(text_filter("fines", flt.q))
+        if not flt.found_issuers:
+            return others
+        issuers = Fine.issuer.in_(flt.found_issuers)
+        # Nothing but the issuers: no OR with an empty list, which would keep the planner off the indexes.
+        return issuers if flt.found == () else sa.or_(issuers, others)
+    if flt.found is not None:
+        return Fine.id.in_(flt.found)
+    if flt.q:  # not looked up (a short query, tested row by row in the list's order; or no lookup asked)
+        return text_filter("fines", flt.q)
+    return None
+
+
+def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
+                    with_state: bool = True) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of the fines list (the state's only ``with_state``: the tabs count without it)."""
+    found = _received_conditions(flt)
+    searched = _search_condition(flt)
+    if searched is not None:
+        found.append(searched)
     if flt.client_id is not None:
         found.append(Fine.client_id == flt.client_id)
     if flt.urgency:
@@ -166,7 +187,8 @@ def list_conditions(flt: FineFilter, calendar: WorkCalendar, today: date, *,
     if flt.reason:
         found.append(Fine.match_reason_code == _known(flt.reason))
     if with_state and flt.state == OPEN:
-        found.append(Fine.state.in_(_OPEN_VALUES))
+        if not flt.urgency:  # an urgency keeps open fines already
+            found.append(open_condition())
     elif with_state and flt.state:
         found.append(Fine.state == _known(flt.state))
     return found
@@ -235,7 +257,7 @@ def list_rows(flt: FineFilter, sort: str, direction: str, calendar: WorkCalendar
 
 def urgency_of(state: str, cutoff: date | None, today: date, week_end: date) -> str | None:
     """The urgency of an open fine's cut-off (``cutoff_urgency``, with ``this_week_end`` worked out once)."""
-    if state not in _OPEN_VALUES:
+    if state not in OPEN_VALUES:
         return None
     if cutoff is None:
         return Urgency.UNKNOWN.value
@@ -283,7 +305,7 @@ class ListCounts:
 
     @property
     def open_total(self) -> int:
-        return sum(n for state, n in self.by_state.items() if state in _OPEN_VALUES)
+        return sum(n for state, n in self.by_state.items() if state in OPEN_VALUES)
 
     @property
     def all_total(self) -> int:
@@ -319,7 +341,7 @@ def list_counts(flt: FineFilter, calendar: WorkCalendar, today: date) -> ListCou
 
 def _total(flt: FineFilter, by_state: dict[str, int]) -> int:
     if flt.state == OPEN:
-        return sum(n for state, n in by_state.items() if state in _OPEN_VALUES)
+        return sum(n for state, n in by_state.items() if state in OPEN_VALUES)
     if flt.state:
         return by_state.get(flt.state, 0)
     return sum(by_state.values())
@@ -331,8 +353,7 @@ def counts_by_urgency(client_id: int | None, calendar: WorkCalendar, today: date
     The same ranges as the list's ``urgency`` filter (``urgency_condition``), so a count and its list agree.
     """
     week_end = this_week_end(calendar, today)
-    open_states = [s.value for s in FineState if s.value in _OPEN_VALUES]
-    base = sa.select(sa.func.count()).select_from(Fine).where(Fine.state.in_(open_states))
+    base = sa.select(sa.func.count()).select_from(Fine).where(open_condition())
     if client_id is not None:
         base = base.where(Fine.client_id == client_id)
     return {

@@ -22,6 +22,8 @@ from fines.workflow.deadlines import DRIVER_IDENTIFICATION, designation_due
 __all__ = [
     "MISSING",
     "OPEN_STATES",
+    "OPEN_STATES_SQL",
+    "OPEN_VALUES",
     "STEP_CODES",
     "TERMINAL_STATES",
     "TRANSITIONS",
@@ -89,6 +91,12 @@ open_states: frozenset[FineState] = frozenset(FineState) - {
     S.PROCESSED, S.CLOSED, S.CANCELLED, S.DUPLICATE, S.QUARANTINED,
 }
 OPEN_STATES = open_states  # the constant-style name some callers use
+#: The open states' values, sorted: the one order in which SQL names them (``OPEN_STATES_SQL``).
+OPEN_VALUES: tuple[str, ...] = tuple(sorted(state.value for state in open_states))
+#: ``state IN (...open states...)``, the predicate of the partial indexes of open fines (``fines.models``,
+#: migration 0021). ``fines.workflow.queries.open_condition`` writes the same words: SQLite uses a partial
+#: index only for a query that repeats its WHERE term.
+OPEN_STATES_SQL = "state IN (" + ", ".join(f"'{value}'" for value in OPEN_VALUES) + ")"
 
 
 class TransitionRefused(ValueError):

@@ -96,15 +96,34 @@ class TicketPage:
         return self.page + 1
 
 
+#: A searched list whose matches are at most this many is read as one ordered list of ids (``ticket_page``).
+SEARCH_FEW = 5_000
+
+
 def ticket_page(session: Any, filters: TicketFilters, *, viewer_id: int, now: datetime, page: int, per_page: int,
                 search: Any = None, options: tuple[Any, ...] = ()) -> TicketPage:
     """A page of the list: its ids found first in the list's order, then only their rows read (a deferred
-    join: a deep page skips index entries, not rows), and the number of tickets the filters keep."""
-    ids = (ticket_query(filters, viewer_id=viewer_id, now=now, search=search).with_only_columns(Ticket.id)
-           .limit(per_page).offset((page - 1) * per_page).scalar_subquery())
-    rows = sa.select(Ticket).where(Ticket.id.in_(ids)).order_by(*_order(filters)).options(*options)
-    counted = ticket_query(filters, viewer_id=viewer_id, now=now, search=search).order_by(None)
-    total = session.scalar(sa.select(sa.func.count()).select_from(counted.with_only_columns(Ticket.id).subquery()))
+    join: a deep page skips index entries, not rows), and the number of tickets the filters keep.
+
+    A text search is the costly part (trigram or full-text indexes over titles, descriptions and every
+    comment), and the count and the page would each run it. The ids it keeps under the filters are read
+    once, in the list's order: when they are at most ``SEARCH_FEW``, their number is the total and the page
+    is a slice of them; otherwise (a word in most tickets) the count and the page run apart, as without a
+    search.
+    """
+    order = _order(filters)
+    listed = ticket_query(filters, viewer_id=viewer_id, now=now, search=search).with_only_columns(Ticket.id)
+    start = (page - 1) * per_page
+    if search is not None:
+        found = list(session.scalars(listed.limit(SEARCH_FEW + 1)))
+        if len(found) <= SEARCH_FEW:
+            chosen = found[start:start + per_page]
+            rows = sa.select(Ticket).where(Ticket.id.in_(chosen)).order_by(*order).options(*options)
+            return TicketPage(list(session.scalars(rows)) if chosen else [], len(found), page, per_page)
+    ids = listed.limit(per_page).offset(start).scalar_subquery()
+    rows = sa.select(Ticket).where(Ticket.id.in_(ids)).order_by(*order).options(*options)
+    counted = listed.order_by(None)
+    total = session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
     return TicketPage(list(session.scalars(rows)), int(total or 0), page, per_page)
 
 

@@ -404,6 +404,57 @@ def test_a_closed_fine_has_no_urgency(ctx: Any) -> None:
                                                           urgency_condition(urgency, work_calendar(), today()))) is None
 
 
+def _page_ids_sql(flt: Any, sort: str) -> str:
+    """The SQL of a page's ids of the fines list (``list_page``'s inner half), its values written in."""
+    from app.clock import today, work_calendar
+    from app.extensions import db
+    from fines.workflow.queries import _order, _page_ids
+
+    ids = _page_ids(flt, _order(sort, "asc"), work_calendar(), today(), limit=51, offset=0)
+    statement = ids.original if hasattr(ids, "original") else ids
+    return str(statement.element.compile(dialect=db.session.get_bind().dialect,
+                                         compile_kwargs={"literal_binds": True}))
+
+
+@pytest.mark.parametrize("client", [False, True], ids=["everyone", "one client"])
+def test_open_fines_by_cutoff_are_read_from_the_partial_index_of_open_fines(ctx: Any, client: bool) -> None:
+    """An urgency list sorted by cut-off, searched by issuer, walks ``ix_fines_open_cutoff`` (or its per-client
+    twin): the query repeats the index's predicate so that both databases may use it (SQLite only for the same
+    words), and the index holds what the filters test."""
+    from app.database import bulk_insert
+    from app.extensions import db
+    from fines.models import Fine
+    from fines.workflow.queries import FineFilter
+    from fines.workflow.states import OPEN_STATES_SQL
+
+    message = _message(ctx.client_a, "<volume@test>")
+    bulk_insert(db.session, Fine.__table__, [
+        {"message_id": message.id, "client_id": ctx.client_a, "message_key": "volume", "pdf_path": "x",
+         "pdf_sha256": f"{n:064d}", "size": 0, "state": "closed" if n % 20 else "waiting_info",
+         "issuer": "Parket Antwerpen" if n % 3 else "CJIB", "cutoff": date(2024, 1, 1) + timedelta(days=n % 900),
+         "confidence": {}, "problems": []} for n in range(2000)])
+    index = "ix_fines_client_id_open_cutoff" if client else "ix_fines_open_cutoff"
+    flt = FineFilter(state="open", urgency="overdue", client_id=ctx.client_a if client else None,
+                     found=(), found_issuers=("Parket Antwerpen",))
+    sql = _page_ids_sql(flt, "cutoff")
+    assert OPEN_STATES_SQL.replace("state IN", "fines.state IN") in sql  # the predicate, word for word
+    assert " OR " not in sql  # no empty list of other matches beside the issuers
+    bind = db.session.get_bind()
+    if bind.dialect.name == "sqlite":
+        db.session.execute(sa.text("ANALYZE"))
+        # INDEXED BY fails the statement ("no query solution") when the index cannot serve it.
+        forced = sql.replace("FROM fines", f"FROM fines INDEXED BY {index}", 1)
+        plan = " ".join(str(row[-1]) for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {forced}")))
+        assert f"COVERING INDEX {index}" in plan and "TEMP B-TREE" not in plan  # no row read, no sort
+        plan = " ".join(str(row[-1]) for row in db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}")))
+    else:
+        db.session.execute(sa.text("ANALYZE fines"))
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            db.session.execute(sa.text(f"SET LOCAL {setting} = off"))
+        plan = " ".join(str(row[0]) for row in db.session.execute(sa.text(f"EXPLAIN {sql}")))
+    assert index in plan
+
+
 def test_the_kept_counts_follow_every_write_path(ctx: Any) -> None:
     from app.database import bulk_insert, bulk_update
     from app.extensions import db

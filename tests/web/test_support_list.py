@@ -175,6 +175,22 @@ def test_pages_show_the_totals_and_keep_the_filters(app: Any, client: Any, world
     assert set(_ids(page)).isdisjoint(_ids(second))
 
 
+@pytest.mark.parametrize("few", [2, 10_000], ids=["many matches: count and page apart", "few: one ordered read"])
+def test_a_searched_lists_pages_and_total_are_the_same_read_once_or_apart(app: Any, client: Any, world: Any,
+                                                                          desk: Desk, monkeypatch: Any,
+                                                                          few: int) -> None:
+    """A search whose matches are at most ``SEARCH_FEW`` is read once for its total and its page; past it, the
+    count and the page run apart: either way, the same tickets in the same order, with the same total."""
+    from sla.desk import queries, views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "SEARCH_FEW", few)
+    support.login(client, world.agent)
+    pages = [client.get(f"/support/?q=o&state=all&sort=id&page={n}").get_data(as_text=True) for n in (1, 2, 3)]
+    assert ["5 incidents" in page for page in pages] == [True, True, True]
+    assert [_ids(page) for page in pages] == [[desk.critical, desk.printer], [desk.export, desk.closed], [desk.old]]
+
+
 @pytest.mark.parametrize("query", ["", "?state=all&sort=title&dir=desc", "?agent=none", "?q=log&state=all",
                                    "?category=1&breach=breached"])
 def test_the_csv_holds_exactly_the_filtered_list(app: Any, client: Any, world: Any, desk: Desk, query: str) -> None:
