@@ -97,6 +97,19 @@ def test_notice_number_issuer_payment_reference_and_driver_are_found_ignoring_ca
     assert _found(ctx.client_a, "fines", q) == {fines[which].id}
 
 
+@pytest.mark.parametrize("most", [0, 1_000], ids=["many drivers: a subquery", "few drivers: a list of ids"])
+def test_a_drivers_fines_are_found_whether_the_contracts_are_handed_on_as_ids_or_as_a_query(
+        ctx: Any, monkeypatch: Any, most: int) -> None:
+    from app import search
+
+    monkeypatch.setattr(search, "DRIVERS_MAX", most)
+    first = _contract(ctx.client_a, "A-1", "1ABC123", "Zoë Zeger")
+    second = _contract(ctx.client_a, "A-2", "1ABC124", "Zoë Zegers")
+    fines = [_fine(ctx.client_a, n, contract_id=c.id) for n, c in ((1, first), (2, second), (3, first))]
+    _fine(ctx.client_a, 4)  # no contract
+    assert _found(ctx.client_a, "fines", "zoë zeger") == {f.id for f in fines}
+
+
 @pytest.mark.parametrize("q", ["N", "Nt", "00", "-0", "Z", "YZ", "An", "ke"])
 def test_queries_shorter_than_a_trigram_fall_back_to_a_correct_scan(ctx: Any, q: str) -> None:
     contract = _contract(ctx.client_a, "A-1", "1ABC123", "Zoë Zeger")
