@@ -42,8 +42,8 @@ def register_config(app: Flask, override: Mapping[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, migrations, login manager, CSRF protection and rate limiter to the app."""
-    from app import tenancy  # noqa: F401 - installs the tenant-scoping session events
+    """Bind the database, migrations, login manager, CSRF protection, rate limiter and blob store to the app."""
+    from app import blobs, tenancy  # noqa: F401 - tenancy installs the tenant-scoping session events
     from app.database import configure_engine_events
     from app.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    blobs.init_app(app)
 
 
 def register_calendar(app: Flask) -> None:

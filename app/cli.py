@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import datetime
+from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -159,6 +160,86 @@ def users_list() -> None:
         click.echo(f"{u.email:<36} {u.role.value:<7} {client:<10} {u.name}{'' if u.active else '  (inactive)'}")
 
 
+@click.group("storage")
+def storage_cli() -> None:
+    """Blob storage: where raw mails, PDFs and attachments live (FLEETDESK_STORAGE_URL)."""
+
+
+def _named_keys() -> set[str]:
+    """Every blob key a row names (every ``*_path`` column of every table)."""
+    from app.blobs import blob_path_columns
+
+    named: set[str] = set()
+    for column in blob_path_columns():
+        named.update(k for k in db.session.scalars(sa.select(column).distinct()) if k)
+    return named
+
+
+def _holds(store: Any, key: str) -> bool:
+    try:
+        return bool(store.exists(key))
+    except ValueError:  # a row naming something that is not a blob key: not held
+        return False
+
+
+@storage_cli.command("migrate")
+@click.option("--to", "to_url", required=True, help="The new store: file:///path or s3://bucket/prefix.")
+@click.option("--endpoint", default=None, help="The S3-compatible endpoint of the new store (default: S3_ENDPOINT).")
+@click.option("--dry-run", is_flag=True, help="Only say what would be copied.")
+@with_appcontext
+def storage_migrate(to_url: str, endpoint: str | None, dry_run: bool) -> None:
+    """Copy every blob to another store and verify each copy; then set FLEETDESK_STORAGE_URL to it.
+
+    Blobs already there are verified, not copied again: run it again after a failure, or once more
+    just before switching over to copy what arrived meanwhile.
+    """
+    from app import blobs, storage
+
+    source = blobs.store()
+    try:
+        target = storage.open_store(to_url, endpoint=endpoint or current_app.config.get("S3_ENDPOINT"),
+                                    region=current_app.config.get("S3_REGION"))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    if target.url == source.url:
+        raise click.ClickException(f"{to_url} is the store in use already")
+    done = storage.migrate(source, target, dry_run=dry_run)
+    for key, why in done.failed:
+        click.echo(f"not copied: {key}: {why}", err=True)
+    missing = sorted(key for key in _named_keys() if not dry_run and not _holds(target, key))
+    for key in missing:
+        click.echo(f"named by a row but in neither store: {key}", err=True)
+    verb = "would copy" if dry_run else "copied and verified"
+    click.echo(f"{source.url} -> {target.url}: {len(done.copied)} blob(s) {verb}, {len(done.present)} already there "
+               f"(verified), {len(done.failed)} failed, in {done.seconds:.1f} s")
+    if done.failed or missing:
+        raise SystemExit(1)
+
+
+@storage_cli.command("verify")
+@with_appcontext
+def storage_verify() -> None:
+    """Read every blob back and check its sha256; say which rows name a blob the store does not hold."""
+    from app import blobs, storage
+
+    store, checked, problems = blobs.store(), 0, []
+    for blob in store.listing():
+        if blob.temporary:
+            continue
+        try:
+            store.get(blob.key)
+            checked += 1
+        except (storage.BlobCorrupt, storage.BlobMissing) as exc:
+            problems.append(f"{blob.key}: {type(exc).__name__}")
+    problems += [f"{key}: named by a row, not in the store" for key in sorted(_named_keys())
+                 if not _holds(store, key)]
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"{store.url}: {checked} blob(s) verified, {len(problems)} problem(s)")
+    if problems:
+        raise SystemExit(1)
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     from app import demo, i18n_tools, scheduler
@@ -170,3 +251,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
+    app.cli.add_command(storage_cli)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
@@ -26,6 +27,10 @@ class Config:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None  # default: SQLite in the data directory
     DATA_DIR: str | None = None  # default: the Flask instance folder
+    # Where blobs (raw mails, PDFs, attachments) live: file:///path or s3://bucket/prefix (app.storage).
+    STORAGE_URL: str | None = None  # default: the data directory (file://DATA_DIR)
+    S3_ENDPOINT: str | None = None  # an S3-compatible service other than AWS (credentials: the AWS_* variables)
+    S3_REGION: str | None = None
 
     # Mail: the intake domain gives every client a personalised address (code@domain).
     INTAKE_DOMAIN = "fines.fleetdesk.test"
@@ -195,6 +200,10 @@ def load(instance_path: str, override: Mapping[str, Any] | None = None,
     if not url:
         url = f"sqlite:///{data_dir / 'fleetdesk.db'}"
     cfg["DATABASE_URL"] = _normalise_database_url(url)
+    cfg["STORAGE_URL"] = cfg["STORAGE_URL"] or data_dir.as_uri()
+    if not re.match(r"(file:///.|s3://[^/]+)", str(cfg["STORAGE_URL"])):
+        raise ConfigurationError(f"{PREFIX}STORAGE_URL must be file:///absolute/path or s3://bucket/prefix, "
+                                 f"not {cfg['STORAGE_URL']!r}")
     cfg["SQLALCHEMY_DATABASE_URI"] = cfg["DATABASE_URL"]
     cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 

@@ -9,6 +9,7 @@ restore may replace).
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import logging
 import os
@@ -179,7 +180,7 @@ def _write_parts(config: Any, engine: Any, tier: Tier, into: Path,
         _row_counts(engine, into / "row_counts.json")
     if what in ("files", "environment"):
         progress("files")
-        _archive_files(Path(config["DATA_DIR"]), into / "files.tar.gz")
+        _archive_files(storage.configured_store(config), into / "files.tar.gz")
     if what == "environment":
         (into / "config.json").write_text(json.dumps(redacted_config(config), indent=2, sort_keys=True, default=str))
         (into / "versions.json").write_text(json.dumps(_versions(), indent=2, sort_keys=True))
@@ -215,11 +216,23 @@ def row_counts(engine: Any) -> dict[str, int]:
         return {n: int(conn.execute(sa.text(f'SELECT count(*) FROM "{n}"')).scalar() or 0) for n in sorted(names)}
 
 
-def _archive_files(data_dir: Path, target: Path) -> None:
+def _archive_files(store: storage.BlobStore, target: Path) -> None:
+    """Every blob of the store into one tar (``<kind>/ab/cd/<sha256><suffix>``: the layout of a file store).
+
+    Each blob is read back checked against its sha256: a corrupt one fails the backup (``write_failed``) rather
+    than be kept as if sound; one removed since the listing (retention, an erasure) is left out.
+    """
     with tarfile.open(target, "w:gz") as archive:
-        for folder in storage.BLOB_KINDS:
-            if (data_dir / folder).exists():
-                archive.add(data_dir / folder, arcname=folder)
+        for blob in store.listing():
+            if blob.temporary:
+                continue
+            try:
+                data = store.get(blob.key)
+            except storage.BlobMissing:
+                continue
+            entry = tarfile.TarInfo(blob.key)
+            entry.size, entry.mtime, entry.mode = len(data), int(blob.modified.timestamp()), 0o644
+            archive.addfile(entry, io.BytesIO(data))
 
 
 def redacted_config(config: Any) -> dict[str, Any]:

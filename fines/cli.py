@@ -178,7 +178,7 @@ def gc_blobs(dry_run: bool) -> None:
     """Remove stored files older than an hour that no message or fine names (left by a crash)."""
     from app.clock import now
 
-    removed = services.remove_orphan_blobs(current_app.config["DATA_DIR"], now(), dry_run=dry_run)
+    removed = services.remove_orphan_blobs(now(), dry_run=dry_run)
     for relative in removed:
         click.echo(relative)
     click.echo(f"{len(removed)} file(s) {'would be removed' if dry_run else 'removed'}", err=True)

@@ -221,9 +221,8 @@ READ_GRACE_SECONDS = 120
 
 
 def collect_blobs(now: datetime) -> int:
-    """Daily: remove stored files no row names any more (older than an hour); return how many."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return len(services.remove_orphan_blobs(app.config["DATA_DIR"], now))
+    """Daily: remove stored blobs no row names any more (older than an hour); return how many."""
+    return len(services.remove_orphan_blobs(now))
 
 
 def expire_fines(now: datetime, config: Mapping[str, Any]) -> dict[str, int]:

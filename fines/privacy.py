@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import blobs
 from app.extensions import db
 from app.fleet.models import Contract
 from app.services import Actor, ServiceError, record
@@ -123,11 +124,12 @@ def expire_raw_mails(data_dir: str, now: datetime, retention_days: int) -> int:
     messages = list(db.session.scalars(sa.select(IntakeMessage).where(
         IntakeMessage.received_at < limit, IntakeMessage.raw_path != "", IntakeMessage.status != "triage")
         .order_by(IntakeMessage.id).limit(5000)))
+    keys = {message.raw_path for message in messages}
     for message in messages:
-        (Path(data_dir) / message.raw_path).unlink(missing_ok=True)
         message.raw_path = ""
         message.subject = None
     db.session.flush()
+    blobs.remove_unnamed(keys)  # the same mail may be another message's too (forwarded twice)
     return len(messages)
 
 
@@ -138,14 +140,14 @@ def _strip_fine(fine: Fine, data_dir: str, now: datetime, *, remove_pdf: bool) -
         return 0
     still_used = db.session.scalar(sa.select(sa.func.count()).select_from(Fine).where(
         Fine.pdf_sha256 == fine.pdf_sha256, Fine.id != fine.id, Fine.personal_data_erased_at.is_(None)))
-    root = Path(data_dir)
-    if not still_used:
-        previews = (root / "previews" / fine.pdf_sha256[:2]).glob(f"{fine.pdf_sha256}-*.png")
-        original = [root / fine.original_path] if fine.original_path else []  # the picture it arrived as
-        for path in [root / fine.pdf_path, *original, *previews]:
-            path.unlink(missing_ok=True)
+    keys = {fine.pdf_path, *([fine.original_path] if fine.original_path else [])}  # and the picture it came as
     fine.pdf_path = ""
     fine.original_path = None
+    if not still_used:
+        for path in (Path(data_dir) / "previews" / fine.pdf_sha256[:2]).glob(f"{fine.pdf_sha256}-*.png"):
+            path.unlink(missing_ok=True)  # this node's cache of its pages
+        db.session.flush()
+        blobs.remove_unnamed(keys)
     return 1
 
 
@@ -215,13 +217,13 @@ def _redact_mail(message: IntakeMessage, data_dir: str, needles: tuple[str, ...]
     message.refusals = scrub(message.refusals, needles)
     if not message.raw_path:
         return 0
-    path = Path(data_dir) / message.raw_path
-    try:
-        raw = _mail_text(path.read_bytes()).lower()
-    except FileNotFoundError:
+    stored = blobs.read(message.raw_path)
+    if stored is None:
         return 0
+    raw = _mail_text(stored).lower()
     if not any(n.lower() in raw for n in needles):
         return 0
-    path.unlink(missing_ok=True)
-    message.raw_path = ""
+    key, message.raw_path = message.raw_path, ""
+    db.session.flush()
+    blobs.remove_unnamed({key})
     return 1

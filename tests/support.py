@@ -118,6 +118,16 @@ def migrate_to_head(app: Any) -> None:
         upgrade()
 
 
+def store_blob(kind: str, data: bytes, suffix: str) -> tuple[str, str]:
+    """Put ``data`` in the current application's blob store; return (its key, its sha256)."""
+    from app import blobs, storage
+
+    digest = storage.sha256_of(data)
+    key = storage.blob_key(kind, digest, suffix)
+    blobs.store().put(key, data)
+    return key, digest
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -33,6 +33,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from app.storage import BlobCorrupt, BlobMissing, BlobStore
+
 FORMAT = "fleetdesk-offboarding/1"
 MANIFEST = "manifest.json"
 BLOB_SUFFIX = "_path"  # a String column named *_path in a tenant table holds a blob's relative path
@@ -193,7 +195,7 @@ def withheld(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, 
     return out
 
 
-def write_archive(session: Any, metadata: sa.MetaData, client_id: int, client_code: str, data_dir: str | Path,
+def write_archive(session: Any, metadata: sa.MetaData, client_id: int, client_code: str, store: BlobStore,
                   to: str | Path, *, by: str, now: datetime) -> ExportResult:
     """Write the client's archive under ``to``: the directory ``<code>-offboarding-<stamp>`` and its ``.zip``."""
     rows = withheld(client_rows(session, metadata, client_id))
@@ -207,16 +209,16 @@ def write_archive(session: Any, metadata: sa.MetaData, client_id: int, client_co
         (directory / "tables" / f"{table_name}.json").write_text(
             json.dumps(table_rows, ensure_ascii=False, indent=1), encoding="utf-8")
         (directory / "tables" / f"{table_name}.csv").write_text(_csv_text(table_rows, columns), encoding="utf-8")
-    root = Path(data_dir)
     missing = []
-    for relative in blob_paths(metadata, rows):
-        source = root / relative
-        if not source.is_file():
-            missing.append(relative)
+    for key in blob_paths(metadata, rows):
+        try:
+            data = store.get(key)  # checked against its sha256: a corrupt blob is listed as missing
+        except (BlobMissing, BlobCorrupt, ValueError):
+            missing.append(key)
             continue
-        target = directory / "files" / relative
+        target = directory / "files" / key
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        target.write_bytes(data)
     files = [_file_entry(directory, path) for path in sorted(directory.rglob("*")) if path.is_file()]
     manifest = {"format": FORMAT, "client_code": client_code, "created_at": now.isoformat(), "created_by": by,
                 "schema_revision": schema_revision(session),
@@ -272,8 +274,10 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def import_archive(session: Any, metadata: sa.MetaData, directory: Path, data_dir: str | Path) -> dict[str, int]:
-    """Restore a checked archive: its rows (parents first) and its files; return rows per table.
+def import_archive(session: Any, metadata: sa.MetaData, directory: Path, store: BlobStore) -> dict[str, int]:
+    """Restore a checked archive: its rows (parents first) and its files, into ``store``; return rows per table.
+
+    Files put before a failure that rolls the rows back are left to the orphan sweep (no row names them).
 
     A row keeps its id when that id is free (always, in an empty database); otherwise it gets a new
     one and the references to it are rewritten, so an archive also goes back into a live database.
@@ -290,7 +294,7 @@ def import_archive(session: Any, metadata: sa.MetaData, directory: Path, data_di
         if table.name in tables:
             _reset_sequences(session, [table])
             counts[table.name] = _insert_rows(session, table, tables[table.name], new_ids)
-    _copy_files(directory, manifest, data_dir)
+    _copy_files(directory, manifest, store)
     _reset_sequences(session, [metadata.tables[name] for name in counts])
     return counts
 
@@ -330,16 +334,12 @@ def _reference(session: Any, fk: sa.ForeignKey, value: Any, new_ids: dict[str, d
     return value if found else None
 
 
-def _copy_files(directory: Path, manifest: dict[str, Any], data_dir: str | Path) -> None:
-    root = Path(data_dir)
+def _copy_files(directory: Path, manifest: dict[str, Any], store: BlobStore) -> None:
+    """Put the archive's files back in the store (a put checks the bytes against the sha256 the key names)."""
     for entry in manifest["files"]:
         if not entry["path"].startswith("files/"):
             continue
-        target = root / entry["path"].removeprefix("files/")
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(directory / entry["path"], target)
+        store.put(entry["path"].removeprefix("files/"), (directory / entry["path"]).read_bytes())
 
 
 def _reset_sequences(session: Any, tables: Iterable[sa.Table]) -> None:

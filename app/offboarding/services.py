@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from app import blobs
 from app.extensions import db
 from app.mail import forget_mail_to
 from app.models import AuditEntry, Client
@@ -68,8 +69,8 @@ def export_client(actor: Actor, client: Client, to: str | Path, now: datetime) -
     row.exported_by = actor_ref(actor)
     record(actor, "client.exported", client)
     db.session.flush()
-    return archive.write_archive(db.session, db.metadata, client.id, client.code,
-                                 current_app.config["DATA_DIR"], to, by=actor_ref(actor), now=now)
+    return archive.write_archive(db.session, db.metadata, client.id, client.code, blobs.store(), to,
+                                 by=actor_ref(actor), now=now)
 
 
 def purge_allowed_from(client: Client, grace_days: int) -> datetime | None:
@@ -80,10 +81,10 @@ def purge_allowed_from(client: Client, grace_days: int) -> datetime | None:
 
 @dataclass(frozen=True)
 class PurgeResult:
-    """The certificate kept, and the files to remove once the purge is committed."""
+    """The certificate kept, and the blobs to remove once the purge is committed (their keys)."""
 
     certificate: PurgeCertificate
-    files: tuple[Path, ...]
+    files: tuple[str, ...]
 
 
 def purge_client(actor: Actor, client: Client, now: datetime, *, force: bool = False) -> PurgeResult:
@@ -107,8 +108,8 @@ def purge_client(actor: Actor, client: Client, now: datetime, *, force: bool = F
     for hook in current_app.extensions.get(_HOOKS_KEY, []):
         hook(client.id)
     files, removed = _remove_rows(client.id)
-    data_dir = Path(current_app.config["DATA_DIR"])
-    sizes = [(data_dir / f).stat().st_size for f in files if (data_dir / f).is_file()]
+    store = blobs.store()
+    sizes = [size for size in (store.size(key) for key in files) if size is not None]
     certificate = PurgeCertificate(
         client_code=client.code, offboarding_started_at=started, exported_at=exported, purged_at=now,
         purged_by=actor_ref(actor), forced=force and (allowed is None or now < allowed), rows_removed=removed,
@@ -119,8 +120,7 @@ def purge_client(actor: Actor, client: Client, now: datetime, *, force: bool = F
     db.session.flush()
     record(actor, "client.purged", certificate, client_id=None, code=client.code)
     db.session.flush()
-    paths = [data_dir / f for f in files] + _previews(data_dir, files)
-    return PurgeResult(certificate, tuple(paths))
+    return PurgeResult(certificate, tuple(files))
 
 
 def _remove_rows(client_id: int) -> tuple[list[str], dict[str, int]]:
@@ -129,10 +129,10 @@ def _remove_rows(client_id: int) -> tuple[list[str], dict[str, int]]:
     ids = {t.name: _ids(t, t.c.client_id == client_id) for t in tables}
     clients = metadata.tables["clients"]
     ids["clients"] = {client_id}
-    blobs: set[str] = set()
+    keys: set[str] = set()
     for table in tables:
         for column in archive.blob_columns(table):
-            blobs.update(v for v in db.session.scalars(
+            keys.update(v for v in db.session.scalars(
                 sa.select(column).where(table.c.client_id == client_id, column.is_not(None), column != "")))
     removed: dict[str, int] = {}
     mails = forget_mail_to(_addresses_of(metadata, client_id))
@@ -147,7 +147,7 @@ def _remove_rows(client_id: int) -> tuple[list[str], dict[str, int]]:
     db.session.execute(clients.delete().where(clients.c.id == client_id))
     removed["clients"] = 1
     db.session.flush()
-    return sorted(b for b in blobs if not _still_named(metadata, b)), removed
+    return sorted(key for key in keys if not _still_named(metadata, key)), removed
 
 
 def _count(result: Any) -> int:
@@ -208,22 +208,21 @@ def _still_named(metadata: sa.MetaData, path: str) -> bool:
     return False
 
 
-def _previews(data_dir: Path, files: list[str]) -> list[Path]:
-    """The cached page images of the removed PDFs (``previews/ab/<sha256>-<page>.png``)."""
+def _previews(data_dir: Path, keys: tuple[str, ...]) -> list[Path]:
+    """This node's cached page images of the removed PDFs (``previews/ab/<sha256>-<page>.png``)."""
     found: list[Path] = []
-    for relative in files:
-        digest = Path(relative).name.split(".")[0]
+    for key in keys:
+        digest = Path(key).name.split(".")[0]
         found.extend(sorted((data_dir / "previews" / digest[:2]).glob(f"{digest}-*.png")))
     return found
 
 
-def remove_files(paths: tuple[Path, ...]) -> int:
-    """Remove the purged files once the purge is committed; return how many were there."""
-    count = 0
-    for path in paths:
-        if path.is_file():
-            path.unlink()
-            count += 1
+def remove_files(keys: tuple[str, ...]) -> int:
+    """Remove the purged blobs once the purge is committed (and this node's page images); return how many."""
+    store = blobs.store()
+    count = sum(1 for key in keys if store.delete(key))
+    for path in _previews(Path(current_app.config["DATA_DIR"]), keys):
+        path.unlink(missing_ok=True)
     return count
 
 
@@ -237,7 +236,7 @@ def import_archive(actor: Actor, source: str | Path, work_dir: str | Path) -> tu
     """Restore a handed-back archive (its zip or its directory) into this database and data directory."""
     try:
         directory = archive.unpack(source, work_dir)
-        counts = archive.import_archive(db.session, db.metadata, directory, current_app.config["DATA_DIR"])
+        counts = archive.import_archive(db.session, db.metadata, directory, blobs.store())
     except archive.ArchiveError as exc:
         raise ServiceError(_l("The archive cannot be imported: %(problem)s", problem=str(exc))) from exc
     client = db.session.scalars(sa.select(Client).where(Client.code == archive.read_manifest(directory)

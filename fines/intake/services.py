@@ -12,7 +12,7 @@ import logging
 import mailbox
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app import mail, storage
-from app.blobs import named_blob_paths, publish_after_flush
+from app import blobs, mail, storage
+from app.blobs import named_blob_paths
 from app.clock import now as clock_now
 from app.extensions import db
 from app.models import Client
@@ -124,7 +124,7 @@ def retry_message(actor: Actor, message: IntakeMessage, *, settings: IntakeSetti
     """
     if message.status != "quarantined":
         return IngestResult(message, list(message.fines), created=False)
-    raw = storage.read_blob(settings.data_dir, message.raw_path)
+    raw = blobs.store().get(message.raw_path)
     client = db.session.get(Client, message.client_id) if message.client_id else None
     previous = message.reason_code
     result = _take_in(message, raw, settings=settings, sandbox=sandbox, client=client, replies_enabled=False)
@@ -139,24 +139,26 @@ PICTURE_SUFFIXES = {"jpeg": ".jpg", "png": ".png", "tiff": ".tif", "heic": ".hei
 ORPHAN_AGE_SECONDS = 3600
 
 
-def remove_orphan_blobs(data_dir: str, now: datetime, *, dry_run: bool = False) -> list[str]:
-    """Remove the stored files (and left-over temporary files) older than an hour that no row names.
+def remove_orphan_blobs(now: datetime, *, dry_run: bool = False) -> list[str]:
+    """Remove the blobs (and a file store's left-over temporary files) older than an hour that no row names.
 
-    Returns their paths relative to the data directory; with ``dry_run`` nothing is removed.
+    Returns their keys; with ``dry_run`` nothing is removed.
     """
-    candidates = list(storage.stored_blobs(data_dir, ORPHAN_AGE_SECONDS, now.timestamp()))
+    limit = now - timedelta(seconds=ORPHAN_AGE_SECONDS)
+    store = blobs.store()
+    candidates = [blob.key for blob in store.listing() if blob.modified < limit]
     orphans: list[str] = []
     for start in range(0, len(candidates), 500):
-        batch = dict(candidates[start:start + 500])
+        batch = candidates[start:start + 500]
         named = named_blob_paths(batch)  # every feature's rows: fines, raw mails, ticket attachments
-        for relative, path in batch.items():
-            if relative in named:
+        for key in batch:
+            if key in named:
                 continue
-            orphans.append(relative)
+            orphans.append(key)
             if not dry_run:
-                path.unlink(missing_ok=True)
+                store.delete(key)
     if orphans:
-        logger.info("%s %d stored file(s) no row names", "found" if dry_run else "removed", len(orphans))
+        logger.info("%s %d stored blob(s) no row names", "found" if dry_run else "removed", len(orphans))
     return orphans
 
 
@@ -170,13 +172,12 @@ def _stored_from_imap(imap: ImapRef | None) -> IntakeMessage | None:
 
 def _store_message(raw: bytes, source: str, settings: IntakeSettings, imap: ImapRef | None) -> IntakeMessage:
     """Keep the raw bytes first (content-addressed) and add the message's row."""
-    staged = storage.stage_blob(settings.data_dir, "mail", raw, ".eml")
+    staged = blobs.stage("mail", raw, ".eml")
     message = IntakeMessage(source=source, account=imap.account if imap else None, folder=imap.folder if imap else None,
                             uidvalidity=imap.uidvalidity if imap else None, uid=imap.uid if imap else None,
-                            message_key=staged.sha256, raw_path=staged.relative, raw_sha256=staged.sha256,
+                            message_key=staged.sha256, raw_path=staged.key, raw_sha256=staged.sha256,
                             size=len(raw), status="processed", recipients=[], refusals=[], replies_sent=[])
     db.session.add(message)
-    publish_after_flush(staged)
     return message
 
 
@@ -251,7 +252,7 @@ def take_in_held(client_id: int, actor: Actor, *, settings: IntakeSettings) -> i
         IntakeMessage.client_id == client_id, IntakeMessage.status == "held").order_by(IntakeMessage.id)
         .with_for_update()).all()
     for message in held:
-        _take_in(message, storage.read_blob(settings.data_dir, message.raw_path), settings=settings, sandbox=None,
+        _take_in(message, blobs.store().get(message.raw_path), settings=settings, sandbox=None,
                  client=client, replies_enabled=False)
     if held:
         record(actor, "fines.held_taken_in", client, messages=[m.id for m in held],
@@ -318,7 +319,7 @@ def assign_message(actor: Actor, message: IntakeMessage, client: Client, *, sett
     """
     if message.status != "triage":
         raise ServiceError(_l("Only messages in triage can be given to a client."), "client")
-    contents = mime.parse_mail(storage.read_blob(settings.data_dir, message.raw_path))
+    contents = mime.parse_mail(blobs.store().get(message.raw_path))
     result = _read_contents(message, contents, client, settings, sandbox, replies_enabled=False)
     record(actor, "fines.message_assigned", message, client_id=client.id, fines=[f.id for f in result.fines])
     return result
@@ -355,12 +356,11 @@ def _read_pdf(message: IntakeMessage, client: Client, attachment: mime.Attachmen
     if existing is not None:  # the same mail again (another UID, or forwarded twice): same fine
         return existing
     picture = None if attachment.is_pdf else mime.picture_kind(attachment.data)
-    staged = storage.stage_blob(settings.data_dir, "pdf", attachment.data, PICTURE_SUFFIXES.get(picture or "", ".pdf"))
+    staged = blobs.stage("pdf", attachment.data, PICTURE_SUFFIXES.get(picture or "", ".pdf"))
     fine = Fine(message=message, client_id=client.id, message_key=message.message_key,
-                filename=attachment.filename, pdf_path=staged.relative, pdf_sha256=digest, size=len(attachment.data),
-                original_path=staged.relative if picture else None, state="received", confidence={}, problems=[])
+                filename=attachment.filename, pdf_path=staged.key, pdf_sha256=digest, size=len(attachment.data),
+                original_path=staged.key if picture else None, state="received", confidence={}, problems=[])
     db.session.add(fine)
-    publish_after_flush(staged)
     if len(attachment.data) > settings.max_pdf_bytes:
         _arrived(fine, _quarantine(fine, "too_large", f"PDF of {len(attachment.data) / 1048576:.0f} MB exceeds the "
                                                       f"{settings.max_pdf_bytes / 1048576:.0f} MB limit"), settings)
@@ -382,9 +382,12 @@ def read_fine(fine_id: int, *, settings: IntakeSettings, sandbox: PdfSandbox) ->
     if fine is None:
         return None
     try:
-        data = storage.read_blob(settings.data_dir, fine.pdf_path)
-    except FileNotFoundError:
+        data = blobs.store().get(fine.pdf_path)
+    except storage.BlobMissing:
         _arrived(fine, _quarantine(fine, "unreadable", "the stored PDF is missing"), settings)
+        return fine
+    except storage.BlobCorrupt:
+        _arrived(fine, _quarantine(fine, "unreadable", "the stored PDF no longer matches its sha256"), settings)
         return fine
     _read_stored(fine, data, settings, sandbox)
     return fine
@@ -399,10 +402,9 @@ def unread_fines(older_than: datetime, limit: int = 50) -> list[int]:
 def _read_stored(fine: Fine, data: bytes, settings: IntakeSettings, sandbox: PdfSandbox) -> None:
     outcome = sandbox.parse(data, fine.filename)
     if outcome.document is not None:  # a picture: the PDF made of it is the fine's document from now on
-        staged = storage.stage_blob(settings.data_dir, "pdf", outcome.document, ".pdf")
+        staged = blobs.stage("pdf", outcome.document, ".pdf")
         fine.original_path = fine.original_path or fine.pdf_path
-        fine.pdf_path = staged.relative
-        publish_after_flush(staged)
+        fine.pdf_path = staged.key
     _arrived(fine, apply_outcome(fine, outcome), settings)
 
 
@@ -672,12 +674,15 @@ def correct_and_refresh(actor: Actor, fine: Fine, values: dict[str, Any], *, not
 
 
 def page_preview(fine: Fine, page: int, data_dir: str, sandbox_factory: Any) -> bytes | None:
-    """A PNG of one page of the fine's PDF, rendered in the sandbox once and kept beside the PDF."""
+    """A PNG of one page of the fine's PDF, rendered in the sandbox once and kept in this node's cache.
+
+    The cache (``<data_dir>/previews``) is a node's own: another node renders the page again from the blob.
+    """
     cached = Path(data_dir) / "previews" / fine.pdf_sha256[:2] / f"{fine.pdf_sha256}-{page}.png"
     if cached.exists():
         return cached.read_bytes()
     with sandbox_factory() as sandbox:
-        png = sandbox.render_page(storage.read_blob(data_dir, fine.pdf_path), page)
+        png = sandbox.render_page(blobs.store().get(fine.pdf_path), page)
     if png is not None:
         cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_suffix(".tmp")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from app import params, storage
+from app import blobs, params, storage
 from app.auth import actor, staff_required
 from app.clock import now, today, work_calendar
 from app.csvout import write_csv
@@ -358,9 +358,8 @@ def pdf(fine_id: int) -> Any:
     fine = _fine_with_pdf_or_gone(fine_id)
     if fine.original_path and fine.pdf_path == fine.original_path:  # a picture not (yet) made into a PDF
         return redirect(url_for("fines.original", fine_id=fine.id))
-    try:
-        data = storage.read_blob(current_app.config["DATA_DIR"], fine.pdf_path)
-    except FileNotFoundError:
+    data = blobs.read(fine.pdf_path)
+    if data is None:
         abort(404)
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="fine-{fine.id}.pdf"'
@@ -377,9 +376,8 @@ def original(fine_id: int) -> Any:
     fine = _fine_with_pdf_or_gone(fine_id)
     if not fine.original_path:
         abort(404)
-    try:
-        data = storage.read_blob(current_app.config["DATA_DIR"], fine.original_path)
-    except FileNotFoundError:
+    data = blobs.read(fine.original_path)
+    if data is None:
         abort(404)
     kind = picture_kind(data) or "octet-stream"
     suffix = services.PICTURE_SUFFIXES.get(kind, "")
@@ -399,7 +397,7 @@ def page_image(fine_id: int, page: int) -> Any:
     try:
         png = services.page_preview(fine, page, current_app.config["DATA_DIR"],
                                     lambda: jobs.sandbox_for(current_app.config))
-    except FileNotFoundError:
+    except (storage.BlobMissing, storage.BlobCorrupt, ValueError):
         abort(404)
     if png is None:
         abort(404)

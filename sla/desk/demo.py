@@ -167,10 +167,9 @@ def _assign_and_attach(app: Flask, busy: Ticket, waiting: Ticket, reporter: User
         services.attach_file(busy, Actor(reporter.email), uploader=reporter, filename="reminder-letter-2026-1187.png",
                              data=_png(320, 200), internal=False, staff=False,
                              comment="The reminder as the driver received it.",
-                             now=working_before(calendar, now, 2 * H), calendar=calendar,
-                             data_dir=app.config["DATA_DIR"], max_bytes=limit)
+                             now=working_before(calendar, now, 2 * H), calendar=calendar, max_bytes=limit)
     log = (b"2026-11-16 09:12:03 export month=2026-10 filter=client:ACME rows=0\n"
            b"2026-11-16 09:12:03 WARN month filter compared as text: '2026-10' < '2026-9'\n")
     services.attach_file(waiting, agent, uploader=agent_user, filename="export-job.log", data=log, internal=True,
                          staff=True, comment=None, now=working_before(calendar, now, 80 * M), calendar=calendar,
-                         data_dir=app.config["DATA_DIR"], max_bytes=limit)
+                         max_bytes=limit)

@@ -119,7 +119,7 @@ def expire_tickets(now: datetime, config: Mapping[str, Any]) -> dict[str, int]:
             event.body, event.actor_label = None, "retention"
     attachments = list(db.session.scalars(sa.select(TicketAttachment).where(
         TicketAttachment.ticket_id.in_([t.id for t in tickets])))) if tickets else []
-    removed = services.remove_attachments(attachments, str(config["DATA_DIR"])) if attachments else 0
+    removed = services.remove_attachments(attachments) if attachments else 0
     db.session.flush()
     return {"tickets": len(tickets), "attachments": removed}
 

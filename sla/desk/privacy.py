@@ -49,5 +49,5 @@ def erase_person_tickets(actor: Actor, contracts: list[Contract], data_dir: str,
             event.body = scrub(event.body, needles)
     attachments = list(db.session.scalars(sa.select(TicketAttachment).where(
         TicketAttachment.ticket_id.in_([t.id for t in tickets])))) if tickets else []
-    removed = services.remove_attachments(attachments, data_dir) if attachments else 0
+    removed = services.remove_attachments(attachments) if attachments else 0
     return {"tickets_scrubbed": len(tickets), "attachments_removed": removed}

@@ -11,15 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app import storage
+from app import blobs
 from app.backup_catalogue import CatalogueEntry, backups_for
-from app.blobs import named_blob_paths, publish_after_flush
 from app.extensions import db
 from app.models import Client, Role, User
 from app.services import Actor, ServiceError, record
@@ -316,7 +314,7 @@ def reporters_of(client_id: int) -> list[User]:
 
 
 def attach_file(ticket: Ticket, actor: Actor, *, uploader: User, filename: str, data: bytes, internal: bool,
-                staff: bool, comment: str | None, now: datetime, calendar: WorkCalendar, data_dir: str,
+                staff: bool, comment: str | None, now: datetime, calendar: WorkCalendar,
                 max_bytes: int) -> TicketAttachment:
     """Attach a screenshot, PDF or text file to the ticket (with a comment, or alone); flushes.
 
@@ -330,13 +328,12 @@ def attach_file(ticket: Ticket, actor: Actor, *, uploader: User, filename: str, 
     internal = internal and staff
     if (comment or "").strip():
         act(ticket, "note" if internal else "comment", actor, now=now, calendar=calendar, body=comment, staff=staff)
-    staged = storage.stage_blob(data_dir, "attachment", data, file_type.suffix)
+    staged = blobs.stage("attachment", data, file_type.suffix)
     attachment = TicketAttachment(client_id=ticket.client_id, ticket_id=ticket.id,
                                   filename=safe_filename(filename, file_type), content_type=file_type.content_type,
-                                  size=len(data), sha256=staged.sha256, blob_path=staged.relative,
+                                  size=len(data), sha256=staged.sha256, blob_path=staged.key,
                                   uploaded_by_id=uploader.id, uploaded_at=now, internal=internal)
     db.session.add(attachment)
-    publish_after_flush(staged)
     db.session.flush()
     add_event(ticket, "attached", actor, now, body=attachment.filename, internal=internal,
               data={"attachment": attachment.id, "size": attachment.size, "type": attachment.content_type})
@@ -361,19 +358,17 @@ def _checked_type(filename: str, data: bytes, max_bytes: int) -> FileType:
     return file_type
 
 
-def remove_attachments(attachments: list[TicketAttachment], data_dir: str) -> int:
-    """Delete these attachments' rows, and their files once no row names them any more; flushes.
+def remove_attachments(attachments: list[TicketAttachment]) -> int:
+    """Delete these attachments' rows, and their blobs once no row names them any more; flushes.
 
-    For privacy erasure and retention. A file still named by another row (the same bytes attached
-    elsewhere) stays; a crash after the unlink and before the commit only loses what was being erased.
+    For privacy erasure and retention. A blob still named by another row (the same bytes attached
+    elsewhere) stays; a crash after the removal and before the commit only loses what was being erased.
     """
     paths = {a.blob_path for a in attachments}
     for attachment in attachments:
         db.session.delete(attachment)
     db.session.flush()
-    kept = named_blob_paths(paths) if paths else set()
-    for path in paths - kept:
-        (Path(data_dir) / path).unlink(missing_ok=True)
+    blobs.remove_unnamed(paths)
     return len(attachments)
 
 

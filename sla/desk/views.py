@@ -14,7 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app import params, storage
+from app import blobs, params
 from app.auth import actor, staff_required
 from app.backup_catalogue import CatalogueEntry
 from app.clock import now, today, work_calendar
@@ -290,8 +290,7 @@ def attach(ticket_id: int) -> Any:
             services.attach_file(item, actor(), uploader=current_user._get_current_object(),
                                  filename=upload.filename or "attachment", data=upload.read(limit + 1),
                                  internal=bool(form.internal.data), staff=current_user.is_staff,
-                                 comment=form.comment.data, now=now(), calendar=work_calendar(),
-                                 data_dir=current_app.config["DATA_DIR"], max_bytes=limit)
+                                 comment=form.comment.data, now=now(), calendar=work_calendar(), max_bytes=limit)
         if work.ok:
             flash(_("File attached."), "info")
             return redirect(url_for("support.ticket", ticket_id=item.id) + "#attachments")
@@ -308,9 +307,8 @@ def attachment(ticket_id: int, attachment_id: int) -> Any:
     found = db.session.get(TicketAttachment, attachment_id)
     if found is None or found.ticket_id != item.id or (found.internal and not current_user.is_staff):
         abort(404)
-    try:
-        data = storage.read_blob(current_app.config["DATA_DIR"], found.blob_path)
-    except (OSError, ValueError):
+    data = blobs.read(found.blob_path)
+    if data is None:
         abort(410, _("This attachment's file is no longer stored."))
     response = send_file(io.BytesIO(data), mimetype=found.content_type, as_attachment=True,
                          download_name=found.filename, max_age=0)

@@ -11,13 +11,15 @@ import sqlalchemy as sa
 
 from tests import support
 
+SAMPLE_MAIL = b"From: a@b.test\r\n\r\nhello"
+
 
 @pytest.fixture()
 def backup_app(app: Any, tmp_path: Path) -> Any:
     """The suite's app with its backup storage in a fresh temporary folder."""
     app.config.update(BACKUP_SERVER_DIR=str(tmp_path / "server"), BACKUP_DATACENTER_DIR=str(tmp_path / "dc"))
-    (Path(app.config["DATA_DIR"]) / "mail").mkdir(parents=True, exist_ok=True)
-    (Path(app.config["DATA_DIR"]) / "mail" / "sample.eml").write_bytes(b"From: a@b.test\r\n\r\nhello")
+    with app.app_context():
+        support.store_blob("mail", SAMPLE_MAIL, ".eml")
     yield app
     app.config.update(BACKUP_SERVER_DIR=None, BACKUP_DATACENTER_DIR=None)
 
@@ -138,11 +140,13 @@ def test_restore_into_an_empty_database_then_migrate_and_compare(backup_app: Any
 
 
 def test_restore_files_brings_the_stored_mail_back(backup_app: Any, world: Any, tmp_path: Path) -> None:
+    from app import storage
     from backups import services
 
     manifest = _run(backup_app, "dc-files")
     count = services.restore_files(backup_app.config, manifest.id, str(tmp_path / "restored"))
-    assert count >= 1 and (tmp_path / "restored" / "mail" / "sample.eml").read_bytes().endswith(b"hello")
+    key = storage.blob_key("mail", storage.sha256_of(SAMPLE_MAIL), ".eml")
+    assert count >= 1 and (tmp_path / "restored" / key).read_bytes() == SAMPLE_MAIL
 
 
 def test_the_drill_restores_into_a_scratch_database_and_records_its_duration(backup_app: Any, world: Any) -> None:

@@ -9,36 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests import support
-
-
-@pytest.fixture()
-def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    try:
-        from moto.server import ThreadedMotoServer
-    except ImportError as exc:  # part of the test extras
-        support.require("moto", False, str(exc))
-        raise
-    port = support.free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+from tests.integration.s3 import new_bucket
 
 
 @pytest.fixture()
 def s3_app(app: Any, tmp_path: Path, s3_server: str) -> Iterator[Any]:
-    import uuid
-
-    import boto3
-
-    name = f"fleetdesk-backups-{uuid.uuid4().hex[:8]}"  # moto keeps buckets for the whole process
-    boto3.client("s3", endpoint_url=s3_server, region_name="eu-west-1").create_bucket(
-        Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    name = new_bucket(s3_server, "fleetdesk-backups")
     app.config.update(BACKUP_SERVER_DIR=str(tmp_path / "server"), BACKUP_DATACENTER_DIR=str(tmp_path / "dc"),
                       BACKUP_S3_BUCKET=name, BACKUP_S3_ENDPOINT=s3_server, BACKUP_S3_REGION="eu-west-1")
     yield app

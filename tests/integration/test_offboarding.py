@@ -36,7 +36,6 @@ def _seed(app: Any, code: str) -> Seeded:
     from app.extensions import db
     from app.fleet.models import Contract
     from app.models import Role
-    from app.storage import store_blob
     from fines.models import Fine, FineEvent, IntakeMessage
     from sla.desk import services as desk
 
@@ -50,10 +49,10 @@ def _seed(app: Any, code: str) -> Seeded:
     contract = Contract(client_id=client.id, contract_number=f"{code}-0001", plate="1ABC123", plate_country="BE",
                         driver_name=driver[0], driver_email=driver[1], driver_address=driver[2],
                         start_date=date(2026, 1, 1), end_date=None, instruction="redirect")
-    raw, raw_sha = store_blob(data_dir, "mail", f"From: police\r\nSubject: {code}\r\n\r\nfine\r\n".encode(), ".eml")
-    own_pdf, own_sha = store_blob(data_dir, "pdf", f"%PDF-1.4 letter of {code}\n".encode(), ".pdf")
-    picture, _ = store_blob(data_dir, "pdf", f"JPEG picture of {code}".encode(), ".jpg")
-    shared_pdf, shared_sha = store_blob(data_dir, "pdf", SHARED_PDF, ".pdf")
+    raw, raw_sha = support.store_blob("mail", f"From: police\r\nSubject: {code}\r\n\r\nfine\r\n".encode(), ".eml")
+    own_pdf, own_sha = support.store_blob("pdf", f"%PDF-1.4 letter of {code}\n".encode(), ".pdf")
+    picture, _ = support.store_blob("pdf", f"JPEG picture of {code}".encode(), ".jpg")
+    shared_pdf, shared_sha = support.store_blob("pdf", SHARED_PDF, ".pdf")
     preview = Path(data_dir) / "previews" / own_sha[:2] / f"{own_sha}-1.png"
     preview.parent.mkdir(parents=True, exist_ok=True)
     preview.write_bytes(f"PNG page of {code}".encode())

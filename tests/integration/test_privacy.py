@@ -48,7 +48,6 @@ def _contract(client_id: int, number: str = "P-1", *, plate: str = "1PRV001") ->
 def _fine(client_id: int, data_dir: str, *, notice: str = "PRV/1", state: str = "read",
           text: str | None = None, mail_body: str = "Zie bijlage.") -> Any:
     """A fine with its files written under the data directory: the raw mail, the PDF and a preview image."""
-    from app import storage
     from app.clock import now, work_calendar
     from app.extensions import db
     from fines.models import Fine, FineEvent, IntakeMessage
@@ -57,9 +56,9 @@ def _fine(client_id: int, data_dir: str, *, notice: str = "PRV/1", state: str = 
     raw = (f"From: fleet@alpha.test\r\nTo: alpha@fines.fleetdesk.test\r\nSubject: Boete {notice}\r\n"
            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
            + base64.b64encode(mail_body.encode()).decode() + "\r\n").encode()
-    raw_path, raw_sha = storage.store_blob(data_dir, "mail", raw, ".eml")
+    raw_path, raw_sha = support.store_blob("mail", raw, ".eml")
     pdf = b"%PDF-1.4 fine " + notice.encode()
-    pdf_path, pdf_sha = storage.store_blob(data_dir, "pdf", pdf, ".pdf")
+    pdf_path, pdf_sha = support.store_blob("pdf", pdf, ".pdf")
     preview = Path(data_dir) / "previews" / pdf_sha[:2] / f"{pdf_sha}-1.png"
     preview.parent.mkdir(parents=True, exist_ok=True)
     preview.write_bytes(b"\x89PNG " + (text or "").encode())

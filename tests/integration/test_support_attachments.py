@@ -36,7 +36,7 @@ def _attach(ticket: Any, uploader: Any, name: str, data: bytes, data_dir: str, *
     from sla.desk import services
 
     return services.attach_file(ticket, _actor(), uploader=uploader, filename=name, data=data, internal=internal,
-                                staff=internal, comment=None, now=now(), calendar=work_calendar(), data_dir=data_dir,
+                                staff=internal, comment=None, now=now(), calendar=work_calendar(),
                                 max_bytes=1024 * 1024)
 
 
@@ -97,7 +97,7 @@ def test_a_file_still_attached_elsewhere_survives_the_erasure_of_one_copy(ctx: A
     second = _attach(ticket, user, "same.png", PNG, data_dir)
     db.session.flush()
     assert first.blob_path == second.blob_path
-    assert services.remove_attachments([second], data_dir) == 1
+    assert services.remove_attachments([second]) == 1
     assert (Path(data_dir) / first.blob_path).read_bytes() == PNG
 
 

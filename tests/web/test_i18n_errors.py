@@ -278,7 +278,7 @@ def _desk_services() -> Any:
 def _attach(name: str, data: bytes, max_bytes: int = 1024 * 1024) -> Any:
     return _desk_services().attach_file(_ticket(), _actor(), uploader=_user("agent@op.test"), filename=name, data=data,
                                         internal=False, staff=True, comment=None, now=NOW, calendar=_calendar(),
-                                        data_dir="/nonexistent", max_bytes=max_bytes)
+                                        max_bytes=max_bytes)
 
 
 def _assign_processed_message() -> None:

@@ -193,7 +193,7 @@ def test_the_orphan_sweep_keeps_attachments_and_off_boarding_finds_them(app: Any
     assert _attach(client, world.ticket_b_id, "shot.png", PNG).status_code == 302
     [row] = _rows(app)
     with app.app_context():
-        removed = remove_orphan_blobs(data_dir, clock() + timedelta(days=3650), dry_run=True)
+        removed = remove_orphan_blobs(clock() + timedelta(days=3650), dry_run=True)
         assert row.blob_path not in removed
         table = db.metadata.tables["ticket_attachments"]
         assert table in archive.tenant_tables(db.metadata)
