@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_metrics(app)
     register_commands(app)
     register_jobs(app)
+    register_tasks(app)
     return app
 
 
@@ -135,6 +136,15 @@ def register_commands(app: Flask) -> None:
     cli.init_app(app)
     for group in (fines_cli, contracts_cli, backups_cli, assistance_cli, privacy_cli):
         app.cli.add_command(group)
+
+
+def register_tasks(app: Flask) -> None:
+    """Register the background tasks (``app.queue``) every process may submit or run."""
+    from backups import tasks as backup_tasks
+    from fines.intake import tasks as reading_tasks
+
+    reading_tasks.register(app)
+    backup_tasks.register(app)
 
 
 def register_jobs(app: Flask) -> None:

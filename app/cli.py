@@ -240,6 +240,25 @@ def storage_verify() -> None:
         raise SystemExit(1)
 
 
+@click.command("worker")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: FLEETDESK_WORKER_CONCURRENCY).")
+@click.option("--queues", default=None, help="Only these queues, comma-separated (default: every task's queue).")
+@with_appcontext
+def worker_command(concurrency: int | None, queues: str | None) -> None:
+    """Run background tasks from the broker (FLEETDESK_BROKER_URL) until stopped (SIGTERM: warm shutdown)."""
+    from app import queue
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not queue.uses_broker(app):
+        raise click.ClickException("FLEETDESK_BROKER_URL is not set: without a broker, each web process runs its "
+                                   "own tasks and no worker is needed")
+    processes = concurrency or int(app.config["WORKER_CONCURRENCY"])
+    wanted = queues or ",".join(queue.queues(app))
+    queue.celery_app(app).worker_main(["worker", f"--concurrency={processes}", f"--queues={wanted}",
+                                       "--loglevel=INFO", "--without-gossip", "--without-mingle"])
+
+
 def init_app(app: Flask) -> None:
     """Register the command groups on the app."""
     from app import demo, i18n_tools, scheduler
@@ -252,3 +271,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo.demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
     app.cli.add_command(storage_cli)
+    app.cli.add_command(worker_command)

@@ -46,7 +46,10 @@ class Config:
     PDF_CPU_SECONDS = 60  # CPU time for one PDF (RLIMIT_CPU)
     PDF_MEMORY_MB = 1536
     PDF_MAX_PAGES = 50  # more pages than a fine letter ever has: refused before any page is read
-    FINES_READ_WORKERS = 2  # uploads read in the background by at most this many threads per web process
+    FINES_READ_WORKERS = 2  # without a broker: uploads read by at most this many threads per web process
+    # Background work (app.queue): a Celery broker, redis://... or amqp://...; unset: in-process pools.
+    BROKER_URL: str | None = None
+    WORKER_CONCURRENCY = 2  # processes of one `fleetdesk worker`
     DESK_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024  # one file attached to a support ticket
     INTAKE_POLL_MINUTES = 2
 
@@ -130,6 +133,7 @@ _INT_KEYS = {
     "PDF_MEMORY_MB",
     "PDF_MAX_PAGES",
     "FINES_READ_WORKERS",
+    "WORKER_CONCURRENCY",
     "DESK_MAX_ATTACHMENT_BYTES",
     "INTAKE_POLL_MINUTES",
     "FINE_RETENTION_DAYS",

@@ -1,23 +1,21 @@
-"""Backup jobs in the background: for now a small pool of threads per web process, and the scheduler.
+"""Backup jobs in the background: the task ``backups.perform`` (``app.queue``), and the scheduler.
 
-The page queues a ``BackupJob`` row and, after its commit, hands its id to ``start_later``. The work is
-the plain function ``perform`` (one job id; its own units of work), so a task queue can take it over
-later. A job is claimed by a conditional update (``queued`` → ``running``), so the scheduler's
-``backups.pending`` (jobs a stopped process left queued) and a web process never run one twice.
-Tests wait with ``drain``.
+The page queues a ``BackupJob`` row and, after its commit, hands its id to ``start_later``, which submits
+the task: to the broker's workers when ``FLEETDESK_BROKER_URL`` is set, else to a pool of this process
+(one thread per tier). The work is the plain function ``perform`` (one job id; its own units of work). A
+job is claimed by a conditional update (``queued`` → ``running``), so the scheduler's ``backups.pending``
+(jobs a stopped process left queued), a redelivered task and a web process never run one twice. Tests
+wait with ``drain``.
 """
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from app import queue
 from app.clock import now as clock_now
 from app.clock import work_calendar
 from app.extensions import db
@@ -28,58 +26,25 @@ from backups.models import BackupJob
 from backups.policy import Tier
 
 logger = logging.getLogger(__name__)
-_KEY = "backups.jobs"
-_CREATE = threading.Lock()
+PERFORM = "backups.perform"
+QUEUE = "backups"
 #: How long a queued job waits for its web process before the scheduler takes it.
 PICK_UP_AFTER = timedelta(minutes=1)
 
 
-@dataclass
-class _Runner:
-    pool: ThreadPoolExecutor
-    pending: set[Future[Any]] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def forget(self, future: Future[Any]) -> None:
-        with self.lock:
-            self.pending.discard(future)
-
-
-def _runner(app: Flask) -> _Runner:
-    runner: _Runner | None = app.extensions.get(_KEY)
-    if runner is None:
-        with _CREATE:
-            runner = app.extensions.get(_KEY)
-            if runner is None:
-                # One thread per tier at most: the database allows one active job per tier.
-                runner = _Runner(ThreadPoolExecutor(max_workers=len(Tier), thread_name_prefix="backup-job"))
-                app.extensions[_KEY] = runner
-    return runner
+def register(app: Flask) -> None:
+    """Register the job task (its in-process pool: one thread per tier, the most the database lets run)."""
+    queue.register(app, PERFORM, perform, queue=QUEUE, threads=len(Tier), max_retries=0)
 
 
 def start_later(app: Flask, job_id: int) -> None:
     """Have this queued job run in the background (call after the commit that queued it)."""
-    runner = _runner(app)
-    future = runner.pool.submit(_in_context, app, job_id)
-    with runner.lock:
-        runner.pending.add(future)
-    future.add_done_callback(runner.forget)
-
-
-def _in_context(app: Flask, job_id: int) -> str:
-    with app.app_context():
-        return perform(job_id)
+    queue.submit(app, PERFORM, job_id)
 
 
 def drain(app: Flask, timeout: float = 300.0) -> bool:
     """Wait until every job handed to this process has finished; False on timeout."""
-    runner: _Runner | None = app.extensions.get(_KEY)
-    if runner is None:
-        return True
-    with runner.lock:
-        pending = list(runner.pending)
-    _, not_done = wait(pending, timeout=timeout)
-    return not not_done
+    return queue.drain(app, timeout, queue=QUEUE)
 
 
 def perform(job_id: int) -> str:

@@ -204,20 +204,32 @@ def reminder_mail(client: Client, fines: list[Any], recipients: list[str], mail_
 
 
 def read_received(now: datetime) -> int:
-    """Read the fines a stopped web process left ``received`` (each in its own transaction); return how many.
+    """Read (or, with a broker, hand on) the fines left ``received``; return how many.
 
-    A fine is left alone for its first minutes: the web process that stored it reads it then.
+    A fine is left alone for its first minutes: the process that stored it handed it on then. Without a
+    broker, those a stopped web process left are read here, each in its own transaction. With one, the
+    queue keeps what was handed to it, even through a worker's death; what is still ``received`` after
+    ``BROKER_GRACE_SECONDS`` was never handed on (its process stopped between commit and submit) and is
+    submitted again: reading is idempotent, so a fine submitted twice is read once.
     """
+    from app import queue
     from fines.intake import tasks
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    broker = queue.uses_broker(app)
     with job_unit_of_work():  # a short transaction of its own, ended here: each fine is read in its own
-        waiting = services.unread_fines(now - timedelta(seconds=READ_GRACE_SECONDS))
+        waiting = services.unread_fines(now - timedelta(seconds=BROKER_GRACE_SECONDS if broker else
+                                                        READ_GRACE_SECONDS))
+    if broker:
+        tasks.read_later(app, waiting)
+        return len(waiting)
     return sum(1 for fine_id in waiting if tasks.read_now(app, fine_id) is not None)
 
 
 #: How long a stored fine is left to the web process that received it before the scheduler reads it.
 READ_GRACE_SECONDS = 120
+#: With a broker: how long a fine may wait in the queue (a burst of scans) before it counts as never handed on.
+BROKER_GRACE_SECONDS = 1800
 
 
 def collect_blobs(now: datetime) -> int:

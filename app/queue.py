@@ -1,0 +1,178 @@
+"""Background work: one task interface over Celery (a broker: Redis or RabbitMQ) or, with none, in-process pools.
+
+A task is a plain function of a few JSON-able arguments (ids), registered under a name and a queue
+(``register``), run in an application context and written to be safe to run twice: it claims its row
+(a state, a row lock) before working and leaves alone what another run has done. A request or a
+scheduled job hands work on with ``submit`` once its transaction is committed.
+
+* ``FLEETDESK_BROKER_URL`` set (``redis://127.0.0.1:6379/0``, ``amqp://guest:guest@127.0.0.1:5672//``):
+  ``submit`` sends the task to the broker and the processes started with ``fleetdesk worker`` run it.
+  Tasks are acknowledged late (after they return, so after their commit) and given back to the queue
+  when their worker dies (``acks_late``, ``reject_on_worker_lost``); a transient fault (the database or
+  the network gone for a moment) is retried with exponential back-off.
+* Unset (the embedded default, the demo, the SQLite suite): each queue is a small bounded pool of
+  threads in the submitting process, running the same functions. Work a stopped process left behind
+  is taken up again by the scheduler's catch-up jobs, as before.
+
+The platform knows tasks by name only; features register theirs at start-up (``register_tasks``).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+logger = logging.getLogger(__name__)
+
+_TASKS = "fleetdesk.tasks"
+_POOLS = "fleetdesk.task_pools"
+_CELERY = "celery"
+_CREATE = threading.Lock()
+#: Faults worth another try later: the database or a server unreachable for a moment.
+TRANSIENT: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A registered task: its name, its function, its queue and how many threads run that queue in-process."""
+
+    name: str
+    function: Callable[..., Any]
+    queue: str
+    threads: int = 2
+    max_retries: int = 5
+
+
+@dataclass
+class _Pool:
+    executor: ThreadPoolExecutor
+    pending: set[Future[Any]] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def forget(self, future: Future[Any]) -> None:
+        with self.lock:
+            self.pending.discard(future)
+
+
+def register(app: Flask, name: str, function: Callable[..., Any], *, queue: str, threads: int = 2,
+             max_retries: int = 5) -> Task:
+    """Register ``function`` as the task ``name`` on ``queue`` (``threads``: its in-process pool's size)."""
+    task = Task(name, function, queue, max(1, threads), max_retries)
+    app.extensions.setdefault(_TASKS, {})[name] = task
+    if _CELERY in app.extensions:
+        _celery_task(app, app.extensions[_CELERY], task)
+    return task
+
+
+def tasks(app: Flask) -> dict[str, Task]:
+    found: dict[str, Task] = app.extensions.get(_TASKS, {})
+    return found
+
+
+def uses_broker(app: Flask) -> bool:
+    """Does work go to a broker (``FLEETDESK_BROKER_URL``) rather than to this process's pools?"""
+    return bool(app.config.get("BROKER_URL"))
+
+
+def submit(app: Flask, name: str, *args: Any) -> None:
+    """Have the task ``name`` run with ``args`` in the background (call after the commit that made the work)."""
+    task = tasks(app)[name]
+    if uses_broker(app):
+        celery_app(app).send_task(name, args=list(args), queue=task.queue)
+        return
+    pool = _pool(app, task)
+    future = pool.executor.submit(run, app, name, *args)
+    with pool.lock:
+        pool.pending.add(future)
+    future.add_done_callback(pool.forget)
+
+
+def run(app: Flask, name: str, *args: Any) -> Any:
+    """Run the task ``name`` now, in an application context of its own (what a worker or a pool thread does)."""
+    with app.app_context():
+        return tasks(app)[name].function(*args)
+
+
+def _pool(app: Flask, task: Task) -> _Pool:
+    pools: dict[str, _Pool] = app.extensions.setdefault(_POOLS, {})
+    pool = pools.get(task.queue)
+    if pool is None:
+        with _CREATE:
+            pool = pools.get(task.queue)
+            if pool is None:
+                pool = _Pool(ThreadPoolExecutor(max_workers=task.threads, thread_name_prefix=f"task-{task.queue}"))
+                pools[task.queue] = pool
+    return pool
+
+
+def drain(app: Flask, timeout: float = 300.0, queue: str | None = None) -> bool:
+    """Wait until the work handed to this process's pools (or one queue's) has finished; False on timeout."""
+    pools: dict[str, _Pool] = app.extensions.get(_POOLS, {})
+    pending: list[Future[Any]] = []
+    for name, pool in list(pools.items()):
+        if queue is None or name == queue:
+            with pool.lock:
+                pending.extend(pool.pending)
+    _, not_done = wait(pending, timeout=timeout)
+    return not not_done
+
+
+def celery_app(app: Flask) -> Any:
+    """The Celery application bound to ``app`` (made once): every registered task, acknowledged late."""
+    found = app.extensions.get(_CELERY)
+    if found is not None:
+        return found
+    from celery import Celery
+
+    celery = Celery(app.import_name, set_as_current=False)
+    celery.conf.update(
+        broker_url=app.config.get("BROKER_URL"), task_ignore_result=True, task_acks_late=True,
+        task_reject_on_worker_lost=True, worker_prefetch_multiplier=1, broker_connection_retry_on_startup=True,
+        task_default_queue="default", worker_hijack_root_logger=False, worker_send_task_events=True,
+        task_send_sent_event=True, broker_transport_options={"visibility_timeout": 3600})
+    app.extensions[_CELERY] = celery
+    for task in tasks(app).values():
+        _celery_task(app, celery, task)
+    _after_fork(app)
+    return celery
+
+
+def _after_fork(app: Flask) -> None:
+    """A forked worker process opens database connections of its own (those of the parent are not shared)."""
+    from celery.signals import worker_process_init
+
+    def dispose(**_: Any) -> None:
+        from app.extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    worker_process_init.connect(dispose, weak=False)
+
+
+def _celery_task(app: Flask, celery: Any, task: Task) -> None:
+    def body(*args: Any) -> Any:
+        return run(app, task.name, *args)
+
+    body.__name__ = task.name.replace(".", "_")
+    body.__doc__ = task.function.__doc__
+    celery.conf.task_routes = {**(celery.conf.task_routes or {}), task.name: {"queue": task.queue}}
+    celery.task(name=task.name, shared=False, acks_late=True, reject_on_worker_lost=True,
+                autoretry_for=_transient(), retry_backoff=2, retry_backoff_max=300, retry_jitter=True,
+                max_retries=task.max_retries)(body)
+
+
+def _transient() -> tuple[type[BaseException], ...]:
+    import sqlalchemy.exc
+
+    return (*TRANSIENT, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)
+
+
+def queues(app: Flask) -> list[str]:
+    """Every queue a registered task runs on."""
+    return sorted({task.queue for task in tasks(app).values()})

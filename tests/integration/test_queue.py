@@ -1,0 +1,169 @@
+"""Background tasks (app.queue): on Celery with a real Redis broker and a ``fleetdesk worker`` process, and on the
+embedded in-process pools; tasks acknowledged late, retried on transient faults, and safe to run twice."""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests import pdfs, support
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKER = "redis://127.0.0.1:6379/11"  # a database of its own on the machine's Redis
+
+
+def _redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(BROKER, socket_timeout=2).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture()
+def broker() -> str:
+    support.require("redis", _redis_up(), f"no Redis server answers at {BROKER}")
+    import redis
+
+    redis.Redis.from_url(BROKER).flushdb()  # no task of an earlier run left in the queues
+    return BROKER
+
+
+@pytest.fixture()
+def queued_app(tmp_path: Path, broker: str) -> Iterator[tuple[Any, str]]:
+    """An application of its own, with the broker, its database migrated and a client with a user."""
+    from app import create_app, services
+    from app.extensions import db
+    from app.models import Role
+
+    with support.fresh_database(support.DATABASE_KIND, str(tmp_path)) as url:
+        app = create_app(support.test_config(url, str(tmp_path / "data"), BROKER_URL=broker))
+        support.migrate_to_head(app)
+        with app.app_context():
+            actor = services.Actor(label="test")
+            client = services.add_client(actor, "ALPHA", "Alpha Lease NV", "fines.fleetdesk.test")
+            services.create_user(actor, email="anna@alpha.test", name="Anna", role=Role.CLIENT,
+                                 password=support.PASSWORD, client=client)
+            db.session.commit()
+        try:
+            yield app, url
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture()
+def worker(queued_app: tuple[Any, str], tmp_path: Path) -> Iterator[Path]:
+    """A ``fleetdesk worker`` process on the same database, data directory and broker; its log's path."""
+    app, url = queued_app
+    env = {**os.environ, "FLEETDESK_DATABASE_URL": url, "FLEETDESK_DATA_DIR": app.config["DATA_DIR"],
+           "FLEETDESK_BROKER_URL": app.config["BROKER_URL"], "FLEETDESK_SECRET_KEY": "k" * 48,
+           "FLEETDESK_ENV": "testing"}
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        command = [str(Path(sys.executable).parent / "fleetdesk"), "worker", "--concurrency", "1"]
+        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            yield log_path
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+
+def _wait_until(condition: Any, what: str, timeout: float = 90.0, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    tail = log.read_text()[-4000:] if log is not None else ""
+    raise AssertionError(f"{what}: not within {timeout} s\n--- worker log ---\n{tail}")
+
+
+def test_an_uploaded_fine_is_answered_at_once_and_read_by_a_worker_through_redis(
+        queued_app: tuple[Any, str], worker: Path) -> None:
+    from app.extensions import db
+    from fines.models import Fine
+
+    app, _url = queued_app
+    client = app.test_client()
+    support.login(client, "anna@alpha.test")
+    page = client.get("/fines/upload").get_data(as_text=True)
+    response = client.post("/fines/upload", data={"csrf_token": support.csrf_token(page),
+                                                  "files": [(io.BytesIO(pdfs.text_pdf(pdfs.LETTER)), "fine.pdf")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 302
+
+    def state() -> str | None:
+        with app.app_context():
+            return db.session.scalar(sa.select(Fine.state).order_by(Fine.id.desc()).limit(1))
+
+    assert state() == "received"  # stored and answered; the reading is the worker's
+    _wait_until(lambda: state() not in (None, "received"), "the worker reading the fine", log=worker)
+    assert "fleetdesk.task_pools" not in app.extensions  # nothing ran in the web process's own pools
+    assert "Task fines.read[" in worker.read_text()
+
+
+def test_the_celery_tasks_are_acknowledged_late_and_retried_on_transient_faults(
+        queued_app: tuple[Any, str]) -> None:
+    import sqlalchemy.exc
+
+    from app import queue
+
+    app, _url = queued_app
+    celery = queue.celery_app(app)
+    assert {"fines.read", "backups.perform"} <= set(celery.tasks)
+    reading = celery.tasks["fines.read"]
+    assert reading.acks_late is True and reading.reject_on_worker_lost is True
+    assert celery.conf.task_routes["fines.read"] == {"queue": "reading"}
+    assert sqlalchemy.exc.OperationalError in reading.autoretry_for and reading.max_retries == 5
+    assert celery.conf.worker_prefetch_multiplier == 1  # a worker holds one task at a time, not a batch
+    assert celery.tasks["backups.perform"].max_retries == 0  # a backup is asked for again, not retried blindly
+
+
+def test_reading_a_fine_twice_reads_it_once(app: Any, client: Any, world: Any) -> None:
+    """A task redelivered (its worker died) or handed on again by the scheduler finds the fine read already."""
+    from app import queue
+    from app.extensions import db
+    from fines.intake import tasks
+    from fines.models import Fine, FineEvent
+
+    support.login(client, world.user_a)
+    page = client.get("/fines/upload").get_data(as_text=True)
+    original = tasks.read_later
+    try:
+        tasks.read_later = lambda app, ids: None  # type: ignore[assignment]  # the process stops before reading
+        client.post("/fines/upload", data={"csrf_token": support.csrf_token(page),
+                                           "files": [(io.BytesIO(pdfs.text_pdf(pdfs.LETTER)), "twice.pdf")]},
+                    content_type="multipart/form-data")
+    finally:
+        tasks.read_later = original  # type: ignore[assignment]
+    with app.app_context():
+        fine_id = db.session.scalar(sa.select(Fine.id).where(Fine.filename == "twice.pdf"))
+    first = queue.run(app, tasks.READ, fine_id)
+    second = queue.run(app, tasks.READ, fine_id)
+    assert first not in (None, "received") and second is None
+    with app.app_context():
+        read = db.session.scalar(sa.select(sa.func.count()).select_from(FineEvent).where(
+            FineEvent.fine_id == fine_id, FineEvent.from_state == "received"))
+        assert read == 1  # one step out of "received", not two
+
+
+def test_the_worker_command_says_it_needs_a_broker(app: Any) -> None:
+    result = app.test_cli_runner().invoke(args=["worker"])
+    assert result.exit_code != 0 and "FLEETDESK_BROKER_URL is not set" in result.output
