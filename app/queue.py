@@ -86,10 +86,19 @@ def submit(app: Flask, name: str, *args: Any) -> None:
         celery_app(app).send_task(name, args=list(args), queue=task.queue)
         return
     pool = _pool(app, task)
-    future = pool.executor.submit(run, app, name, *args)
+    future = pool.executor.submit(_run_logged, app, name, *args)
     with pool.lock:
         pool.pending.add(future)
     future.add_done_callback(pool.forget)
+
+
+def _run_logged(app: Flask, name: str, *args: Any) -> Any:
+    """``run`` in a pool thread: a task that raises is logged there (the scheduler's catch-up takes it up again)."""
+    try:
+        return run(app, name, *args)
+    except Exception as error:
+        logger.error("task %s%s failed: %s: %s", name, args, type(error).__name__, error)
+        raise
 
 
 def run(app: Flask, name: str, *args: Any) -> Any:

@@ -167,3 +167,19 @@ def test_reading_a_fine_twice_reads_it_once(app: Any, client: Any, world: Any) -
 def test_the_worker_command_says_it_needs_a_broker(app: Any) -> None:
     result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code != 0 and "FLEETDESK_BROKER_URL is not set" in result.output
+
+
+def test_a_task_that_fails_in_an_in_process_pool_is_logged_with_its_arguments(app: Any, caplog: Any) -> None:
+    from app import queue
+
+    def broken(fine_id: int) -> None:
+        raise RuntimeError(f"cannot read {fine_id}")
+
+    queue.register(app, "test.broken", broken, queue="test")
+    try:
+        with caplog.at_level("ERROR", logger="app.queue"):
+            queue.submit(app, "test.broken", 42)
+            assert queue.drain(app, 30, queue="test")
+        assert "task test.broken(42,) failed: RuntimeError: cannot read 42" in caplog.text
+    finally:
+        queue.tasks(app).pop("test.broken")
