@@ -139,12 +139,15 @@ def register_commands(app: Flask) -> None:
 
 
 def register_tasks(app: Flask) -> None:
-    """Register the background tasks (``app.queue``) every process may submit or run."""
+    """Register the background tasks (``app.queue``) every process may submit or run, and their backlog gauge."""
+    from app import queue
+    from app.metrics import add_collector
     from backups import tasks as backup_tasks
     from fines.intake import tasks as reading_tasks
 
     reading_tasks.register(app)
     backup_tasks.register(app)
+    add_collector(app, queue.QueueCollector(app))
 
 
 def register_jobs(app: Flask) -> None:

@@ -242,21 +242,33 @@ def storage_verify() -> None:
 
 @click.command("worker")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: FLEETDESK_WORKER_CONCURRENCY).")
+              help="Tasks run at once (default: FLEETDESK_WORKER_CONCURRENCY).")
 @click.option("--queues", default=None, help="Only these queues, comma-separated (default: every task's queue).")
+@click.option("--metrics-port", type=click.IntRange(min=1, max=65535), default=None,
+              help="Serve this worker's task metrics for Prometheus on this port.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="The address to serve them on.")
 @with_appcontext
-def worker_command(concurrency: int | None, queues: str | None) -> None:
-    """Run background tasks from the broker (FLEETDESK_BROKER_URL) until stopped (SIGTERM: warm shutdown)."""
+def worker_command(concurrency: int | None, queues: str | None, metrics_port: int | None, metrics_host: str) -> None:
+    """Run background tasks from the broker (FLEETDESK_BROKER_URL) until stopped (SIGTERM: warm shutdown).
+
+    Tasks run in threads of this one process: the heavy part of reading a fine (PDF, OCR) runs in a
+    sandboxed child process of its own anyway, and one process keeps its metrics in one place.
+    """
     from app import queue
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not queue.uses_broker(app):
         raise click.ClickException("FLEETDESK_BROKER_URL is not set: without a broker, each web process runs its "
                                    "own tasks and no worker is needed")
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, addr=metrics_host)
     processes = concurrency or int(app.config["WORKER_CONCURRENCY"])
     wanted = queues or ",".join(queue.queues(app))
-    queue.celery_app(app).worker_main(["worker", f"--concurrency={processes}", f"--queues={wanted}",
-                                       "--loglevel=INFO", "--without-gossip", "--without-mingle"])
+    queue.celery_app(app).worker_main(["worker", "--pool=threads", f"--concurrency={processes}",
+                                       f"--queues={wanted}", "--loglevel=INFO", "--without-gossip",
+                                       "--without-mingle"])
 
 
 def init_app(app: Flask) -> None:

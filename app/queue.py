@@ -20,14 +20,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
+from prometheus_client import Counter, Histogram
 
 logger = logging.getLogger(__name__)
+
+TASK_RUNS = Counter("fleetdesk_task_runs", "Background tasks run, by task and outcome (done or failed).",
+                    ["task", "outcome"])
+TASK_DURATION = Histogram("fleetdesk_task_duration_seconds", "Time a background task ran, by task.", ["task"],
+                          buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 180.0, 600.0, 1800.0))
 
 _TASKS = "fleetdesk.tasks"
 _POOLS = "fleetdesk.task_pools"
@@ -39,13 +46,18 @@ TRANSIENT: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 
 @dataclass(frozen=True)
 class Task:
-    """A registered task: its name, its function, its queue and how many threads run that queue in-process."""
+    """A registered task: its name, its function, its queue and how many threads run that queue in-process.
+
+    ``backlog``: how much of its work waits (counted in the database, the same whichever process asks), for
+    ``fleetdesk_task_backlog``.
+    """
 
     name: str
     function: Callable[..., Any]
     queue: str
     threads: int = 2
     max_retries: int = 5
+    backlog: Callable[[], int] | None = None
 
 
 @dataclass
@@ -60,9 +72,9 @@ class _Pool:
 
 
 def register(app: Flask, name: str, function: Callable[..., Any], *, queue: str, threads: int = 2,
-             max_retries: int = 5) -> Task:
+             max_retries: int = 5, backlog: Callable[[], int] | None = None) -> Task:
     """Register ``function`` as the task ``name`` on ``queue`` (``threads``: its in-process pool's size)."""
-    task = Task(name, function, queue, max(1, threads), max_retries)
+    task = Task(name, function, queue, max(1, threads), max_retries, backlog)
     app.extensions.setdefault(_TASKS, {})[name] = task
     if _CELERY in app.extensions:
         _celery_task(app, app.extensions[_CELERY], task)
@@ -102,9 +114,22 @@ def _run_logged(app: Flask, name: str, *args: Any) -> Any:
 
 
 def run(app: Flask, name: str, *args: Any) -> Any:
-    """Run the task ``name`` now, in an application context of its own (what a worker or a pool thread does)."""
-    with app.app_context():
-        return tasks(app)[name].function(*args)
+    """Run the task ``name`` now, in an application context of its own (what a worker or a pool thread does).
+
+    Counted and timed (``fleetdesk_task_runs_total``, ``fleetdesk_task_duration_seconds``) in the process
+    that runs it: a web process's pools under its own ``/metrics``, a worker under ``--metrics-port``.
+    """
+    started = time.perf_counter()
+    try:
+        with app.app_context():
+            result = tasks(app)[name].function(*args)
+    except Exception:
+        TASK_RUNS.labels(task=name, outcome="failed").inc()
+        raise
+    finally:
+        TASK_DURATION.labels(task=name).observe(time.perf_counter() - started)
+    TASK_RUNS.labels(task=name, outcome="done").inc()
+    return result
 
 
 def _pool(app: Flask, task: Task) -> _Pool:
@@ -147,21 +172,7 @@ def celery_app(app: Flask) -> Any:
     app.extensions[_CELERY] = celery
     for task in tasks(app).values():
         _celery_task(app, celery, task)
-    _after_fork(app)
     return celery
-
-
-def _after_fork(app: Flask) -> None:
-    """A forked worker process opens database connections of its own (those of the parent are not shared)."""
-    from celery.signals import worker_process_init
-
-    def dispose(**_: Any) -> None:
-        from app.extensions import db
-
-        with app.app_context():
-            db.engine.dispose(close=False)
-
-    worker_process_init.connect(dispose, weak=False)
 
 
 def _celery_task(app: Flask, celery: Any, task: Task) -> None:
@@ -185,3 +196,36 @@ def _transient() -> tuple[type[BaseException], ...]:
 def queues(app: Flask) -> list[str]:
     """Every queue a registered task runs on."""
     return sorted({task.queue for task in tasks(app).values()})
+
+
+class QueueCollector:
+    """``fleetdesk_task_backlog``: the work waiting per queue, counted in the database (fines not read yet,
+    backup jobs not started); with a Redis broker, ``fleetdesk_queue_messages``: the messages waiting in it."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import GaugeMetricFamily
+
+        waiting: dict[str, int] = {}
+        with self.app.app_context():
+            for task in tasks(self.app).values():
+                if task.backlog is not None:
+                    waiting[task.queue] = waiting.get(task.queue, 0) + int(task.backlog())
+        backlog = GaugeMetricFamily("fleetdesk_task_backlog", "Work waiting for a background task, by queue "
+                                    "(fines not read yet, backup jobs not started).", labels=["queue"])
+        for name, count in sorted(waiting.items()):
+            backlog.add_metric([name], float(count))
+        yield backlog
+        broker = str(self.app.config.get("BROKER_URL") or "")
+        if broker.startswith(("redis://", "rediss://")):
+            import redis
+
+            client = redis.Redis.from_url(broker, socket_timeout=2)
+            messages = GaugeMetricFamily("fleetdesk_queue_messages", "Messages waiting in the broker, by queue.",
+                                         labels=["queue"])
+            for name in queues(self.app):
+                depth: Any = client.llen(name)  # a plain int from the synchronous client
+                messages.add_metric([name], float(depth))
+            yield messages

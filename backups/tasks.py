@@ -34,7 +34,13 @@ PICK_UP_AFTER = timedelta(minutes=1)
 
 def register(app: Flask) -> None:
     """Register the job task (its in-process pool: one thread per tier, the most the database lets run)."""
-    queue.register(app, PERFORM, perform, queue=QUEUE, threads=len(Tier), max_retries=0)
+    queue.register(app, PERFORM, perform, queue=QUEUE, threads=len(Tier), max_retries=0, backlog=queued_count)
+
+
+def queued_count() -> int:
+    """Backup jobs asked for and not started yet: the backups queue's backlog."""
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(BackupJob)
+                                 .where(BackupJob.state == "queued")) or 0)
 
 
 def start_later(app: Flask, job_id: int) -> None:

@@ -28,7 +28,18 @@ QUEUE = "reading"
 
 def register(app: Flask) -> None:
     """Register the reading task (its in-process pool: ``FINES_READ_WORKERS`` threads)."""
-    queue.register(app, READ, read_task, queue=QUEUE, threads=int(app.config["FINES_READ_WORKERS"]))
+    queue.register(app, READ, read_task, queue=QUEUE, threads=int(app.config["FINES_READ_WORKERS"]),
+                   backlog=unread_count)
+
+
+def unread_count() -> int:
+    """Fines stored and not read yet (every client's): the reading queue's backlog."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from fines.models import Fine
+
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Fine).where(Fine.state == "received")) or 0)
 
 
 def read_later(app: Flask, fine_ids: Iterable[int]) -> None:

@@ -63,15 +63,22 @@ def queued_app(tmp_path: Path, broker: str) -> Iterator[tuple[Any, str]]:
 
 
 @pytest.fixture()
-def worker(queued_app: tuple[Any, str], tmp_path: Path) -> Iterator[Path]:
-    """A ``fleetdesk worker`` process on the same database, data directory and broker; its log's path."""
+def metrics_port() -> int:
+    return support.free_port()
+
+
+@pytest.fixture()
+def worker(queued_app: tuple[Any, str], tmp_path: Path, metrics_port: int) -> Iterator[Path]:
+    """A ``fleetdesk worker`` process on the same database, data directory and broker (its metrics on
+    ``metrics_port``); its log's path."""
     app, url = queued_app
     env = {**os.environ, "FLEETDESK_DATABASE_URL": url, "FLEETDESK_DATA_DIR": app.config["DATA_DIR"],
            "FLEETDESK_BROKER_URL": app.config["BROKER_URL"], "FLEETDESK_SECRET_KEY": "k" * 48,
            "FLEETDESK_ENV": "testing"}
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
-        command = [str(Path(sys.executable).parent / "fleetdesk"), "worker", "--concurrency", "1"]
+        command = [str(Path(sys.executable).parent / "fleetdesk"), "worker", "--concurrency", "1",
+                   "--metrics-port", str(metrics_port)]
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True)
         try:
@@ -96,7 +103,7 @@ def _wait_until(condition: Any, what: str, timeout: float = 90.0, log: Path | No
 
 
 def test_an_uploaded_fine_is_answered_at_once_and_read_by_a_worker_through_redis(
-        queued_app: tuple[Any, str], worker: Path) -> None:
+        queued_app: tuple[Any, str], worker: Path, metrics_port: int) -> None:
     from app.extensions import db
     from fines.models import Fine
 
@@ -117,6 +124,12 @@ def test_an_uploaded_fine_is_answered_at_once_and_read_by_a_worker_through_redis
     _wait_until(lambda: state() not in (None, "received"), "the worker reading the fine", log=worker)
     assert "fleetdesk.task_pools" not in app.extensions  # nothing ran in the web process's own pools
     assert "Task fines.read[" in worker.read_text()
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as answer:
+        scraped = _samples(answer.read().decode())
+    assert scraped[("fleetdesk_task_runs_total", (("outcome", "done"), ("task", "fines.read")))] == 1.0
+    assert scraped[("fleetdesk_task_duration_seconds_count", (("task", "fines.read"),))] == 1.0
 
 
 def test_the_celery_tasks_are_acknowledged_late_and_retried_on_transient_faults(
@@ -183,3 +196,59 @@ def test_a_task_that_fails_in_an_in_process_pool_is_logged_with_its_arguments(ap
         assert "task test.broken(42,) failed: RuntimeError: cannot read 42" in caplog.text
     finally:
         queue.tasks(app).pop("test.broken")
+
+
+def _samples(exposition: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a Prometheus exposition, by name and sorted labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(exposition) for sample in family.samples}
+
+
+def _scrape(client: Any) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    return _samples(response.get_data(as_text=True))
+
+
+def test_the_reading_backlog_and_the_tasks_run_are_on_metrics(app: Any, client: Any, world: Any) -> None:
+    from app import queue
+    from app.extensions import db
+    from fines.intake import tasks
+    from fines.models import Fine
+
+    support.login(client, world.user_a)
+    page = client.get("/fines/upload").get_data(as_text=True)
+    original = tasks.read_later
+    try:
+        tasks.read_later = lambda app, ids: None  # type: ignore[assignment]  # left for later
+        client.post("/fines/upload", data={"csrf_token": support.csrf_token(page),
+                                           "files": [(io.BytesIO(pdfs.text_pdf(pdfs.LETTER)), "later.pdf")]},
+                    content_type="multipart/form-data")
+    finally:
+        tasks.read_later = original  # type: ignore[assignment]
+    done = ("fleetdesk_task_runs_total", (("outcome", "done"), ("task", "fines.read")))
+    before = _scrape(client)
+    assert before[("fleetdesk_task_backlog", (("queue", "reading"),))] == 1.0
+    assert before[("fleetdesk_task_backlog", (("queue", "backups"),))] == 0.0
+    with app.app_context():
+        fine_id = db.session.scalar(sa.select(Fine.id).where(Fine.filename == "later.pdf"))
+    tasks.read_later(app, [fine_id])
+    assert tasks.drain(app, 120)
+    after = _scrape(client)
+    assert after[("fleetdesk_task_backlog", (("queue", "reading"),))] == 0.0
+    assert after[done] == before.get(done, 0.0) + 1
+    assert "fleetdesk_queue_messages" not in {name for name, _ in after}  # no broker: no broker depth
+    assert queue.uses_broker(app) is False
+
+
+def test_the_messages_waiting_in_redis_are_on_metrics(queued_app: tuple[Any, str]) -> None:
+    from app import queue
+
+    app, _url = queued_app
+    for fine_id in (101, 102, 103):  # no worker runs: they wait in the broker
+        queue.submit(app, "fines.read", fine_id)
+    scraped = _scrape(app.test_client())
+    assert scraped[("fleetdesk_queue_messages", (("queue", "reading"),))] == 3.0
+    assert scraped[("fleetdesk_queue_messages", (("queue", "backups"),))] == 0.0
