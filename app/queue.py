@@ -6,7 +6,8 @@ A task is a plain function of a few JSON-able arguments (ids), registered under 
 scheduled job hands work on with ``submit`` once its transaction is committed.
 
 * ``FLEETDESK_BROKER_URL`` set (``redis://127.0.0.1:6379/0``, ``amqp://guest:guest@127.0.0.1:5672//``):
-  ``submit`` sends the task to the broker and the processes started with ``fleetdesk worker`` run it.
+  ``submit`` sends the task to the broker and ``fleetdesk worker`` processes run it (in threads: the heavy
+  part of reading a fine, PDF and OCR, runs in a sandboxed child process of its own).
   Tasks are acknowledged late (after they return, so after their commit) and given back to the queue
   when their worker dies (``acks_late``, ``reject_on_worker_lost``); a transient fault (the database or
   the network gone for a moment) is retried with exponential back-off.
