@@ -4,7 +4,6 @@ from __future__ import annotations
 import getpass
 import json
 from datetime import datetime
-from typing import Any
 
 import click
 import sqlalchemy as sa
@@ -175,13 +174,6 @@ def _named_keys() -> set[str]:
     return named
 
 
-def _holds(store: Any, key: str) -> bool:
-    try:
-        return bool(store.exists(key))
-    except ValueError:  # a row naming something that is not a blob key: not held
-        return False
-
-
 @storage_cli.command("migrate")
 @click.option("--to", "to_url", required=True, help="The new store: file:///path or s3://bucket/prefix.")
 @click.option("--endpoint", default=None, help="The S3-compatible endpoint of the new store (default: S3_ENDPOINT).")
@@ -206,7 +198,7 @@ def storage_migrate(to_url: str, endpoint: str | None, dry_run: bool) -> None:
     done = storage.migrate(source, target, dry_run=dry_run)
     for key, why in done.failed:
         click.echo(f"not copied: {key}: {why}", err=True)
-    missing = sorted(key for key in _named_keys() if not dry_run and not _holds(target, key))
+    missing = sorted(key for key in _named_keys() if not dry_run and not target.exists(key))
     for key in missing:
         click.echo(f"named by a row but in neither store: {key}", err=True)
     verb = "would copy" if dry_run else "copied and verified"
@@ -232,7 +224,7 @@ def storage_verify() -> None:
         except (storage.BlobCorrupt, storage.BlobMissing) as exc:
             problems.append(f"{blob.key}: {type(exc).__name__}")
     problems += [f"{key}: named by a row, not in the store" for key in sorted(_named_keys())
-                 if not _holds(store, key)]
+                 if not store.exists(key)]
     for problem in problems:
         click.echo(problem, err=True)
     click.echo(f"{store.url}: {checked} blob(s) verified, {len(problems)} problem(s)")

@@ -41,7 +41,7 @@ _TASKS = "fleetdesk.tasks"
 _POOLS = "fleetdesk.task_pools"
 _CELERY = "celery"
 _CREATE = threading.Lock()
-#: Faults worth another try later: the database or a server unreachable for a moment.
+#: Faults worth another try later (with ``transient_faults``' database ones): a server unreachable for a moment.
 TRANSIENT: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 
 
@@ -184,11 +184,12 @@ def _celery_task(app: Flask, celery: Any, task: Task) -> None:
     body.__doc__ = task.function.__doc__
     celery.conf.task_routes = {**(celery.conf.task_routes or {}), task.name: {"queue": task.queue}}
     celery.task(name=task.name, shared=False, acks_late=True, reject_on_worker_lost=True,
-                autoretry_for=_transient(), retry_backoff=2, retry_backoff_max=300, retry_jitter=True,
+                autoretry_for=transient_faults(), retry_backoff=2, retry_backoff_max=300, retry_jitter=True,
                 max_retries=task.max_retries)(body)
 
 
-def _transient() -> tuple[type[BaseException], ...]:
+def transient_faults() -> tuple[type[BaseException], ...]:
+    """The faults a task raises for the queue to retry it later: the network, the database gone for a moment."""
     import sqlalchemy.exc
 
     return (*TRANSIENT, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError)

@@ -27,6 +27,7 @@ import os
 import re
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -137,34 +138,34 @@ class StagedBlob:
             self.created = False
 
 
-class BlobStore:
+class BlobStore(ABC):
     """Where blobs live: put, get (verified), exists, delete, listing; ``stage`` for the two-step write."""
 
     url: str
 
+    @abstractmethod
     def put(self, key: str, data: bytes) -> bool:
         """Store ``data`` under ``key`` (its sha256 must be the key's); True when this created the blob."""
-        raise NotImplementedError
 
+    @abstractmethod
     def get(self, key: str) -> bytes:
         """The bytes under ``key``, checked against the sha256 the key names (``BlobMissing``, ``BlobCorrupt``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def exists(self, key: str) -> bool:
         """Is there a blob under ``key``? (Never one under what is not a blob key.)"""
-        raise NotImplementedError
 
+    @abstractmethod
     def size(self, key: str) -> int | None:
         """The blob's size in bytes; None when there is none under ``key`` (or it is not a blob key)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def delete(self, key: str) -> bool:
         """Remove the blob (and a file store's left-over); True when there was one."""
-        raise NotImplementedError
 
+    @abstractmethod
     def listing(self) -> Iterator[StoredBlob]:
         """Every blob in the store, by key (a file store's temporary left-overs too, ``temporary``)."""
-        raise NotImplementedError
 
     def stage(self, kind: str, data: bytes, suffix: str) -> StagedBlob:
         """Prepare ``data`` as a blob of ``kind``; nothing is visible under its key until ``publish``."""

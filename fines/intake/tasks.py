@@ -62,13 +62,9 @@ def read_task(fine_id: int) -> str | None:
             with jobs.sandbox_for(current_app.config) as sandbox:
                 fine = services.read_fine(fine_id, settings=settings, sandbox=sandbox)
             state = fine.state if fine is not None else None
-    except queue.TRANSIENT:
+    except queue.transient_faults():
         raise
-    except Exception as exc:  # rolled back
-        import sqlalchemy.exc
-
-        if isinstance(exc, sqlalchemy.exc.OperationalError | sqlalchemy.exc.InterfaceError):
-            raise
+    except Exception:  # rolled back
         logger.exception("reading fine %s failed; it stays received for the next try", fine_id)
         return None
     if state is not None:

@@ -47,13 +47,18 @@ def process(args: Sequence[str], env: dict[str, str], ready_url: str, timeout: f
         wait_for(ready_url, timeout, proc)
         yield proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[Any], grace: float = 15.0) -> None:
+    """Stop a process started in its own process group: SIGTERM to the group, SIGKILL after ``grace`` seconds."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
 
 
 @contextlib.contextmanager

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests import pdfs, support
+from tests.integration import live
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = "redis://127.0.0.1:6379/11"  # a database of its own on the machine's Redis
@@ -84,12 +84,7 @@ def worker(queued_app: tuple[Any, str], tmp_path: Path, metrics_port: int) -> It
         try:
             yield log_path
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+            live.stop(proc, grace=30)  # a worker's warm shutdown finishes the task it holds
 
 
 def _wait_until(condition: Any, what: str, timeout: float = 90.0, log: Path | None = None) -> None:
